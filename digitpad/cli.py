@@ -1,0 +1,208 @@
+"""digitpad-train: train a digit model from a terminal (same code as the GUI's Train tab)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from digitpad import paths
+from digitpad.core.architectures import PRESETS, preset_config
+from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
+from digitpad.core.data import DATA_ENV_VAR, DataError, load_mnist
+
+BAR_WIDTH = 24
+EXPERIMENTS = (  # the classic study: one change at a time from the preset's defaults
+    ("batch_size", (32, 128, 512)),
+    ("activation", ("relu", "sigmoid", "tanh")),
+    ("optimizer", ("sgd", "adam", "rmsprop")),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    presets = "\n".join(f"  {p.name:<7} {p.description}" for p in PRESETS.values())
+    parser = argparse.ArgumentParser(
+        prog="digitpad-train",
+        description="Train a handwritten-digit model on MNIST and save it with its model card.",
+        epilog=f"architectures:\n{presets}\n\nUnset options take the architecture's defaults. "
+               f"Ctrl-C stops after the current batch and keeps the best model so far.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", default="quick", choices=list(PRESETS),
+                        help="architecture preset (default: quick)")
+    parser.add_argument("--data", metavar="DIR",
+                        help=f"folder with the four MNIST IDX files (default: ${DATA_ENV_VAR}, "
+                             f"then {paths.user_mnist_dir()})")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download MNIST, even when it is not found")
+    parser.add_argument("--out", metavar="FILE",
+                        help=f"where to save the .keras model (default: "
+                             f"{paths.user_models_dir()}/ARCH-DATE.keras)")
+    parser.add_argument("--experiments", action="store_true",
+                        help="run the hyper-parameter study (batch size, activation, optimizer) "
+                             "on --arch and print a markdown table; saves no model")
+    hyper = parser.add_argument_group("hyper-parameters (default: the preset's)")
+    hyper.add_argument("--epochs", type=int, help="passes over the training set")
+    hyper.add_argument("--batch-size", type=int, help="images per gradient step")
+    hyper.add_argument("--optimizer", choices=OPTIMIZERS, help="nesterov = SGD with Nesterov momentum")
+    hyper.add_argument("--learning-rate", type=float, help="peak learning rate")
+    hyper.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                       help="cosine: short warm-up, then cosine decay to almost zero")
+    hyper.add_argument("--activation", choices=ACTIVATIONS, help="hidden-layer activation")
+    hyper.add_argument("--l2", type=float, help="L2 weight penalty")
+    hyper.add_argument("--dropout", type=float, help="dropout rate before the output layer(s)")
+    hyper.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                       help="random small shifts, rotations, zooms and shears of training images")
+    hyper.add_argument("--patience", type=int,
+                       help="stop after this many epochs without validation gain (0 = never)")
+    hyper.add_argument("--validation-fraction", type=float,
+                       help="share of the 60k training images held out for validation")
+    hyper.add_argument("--train-size", type=int, help="training images to use (0 = all)")
+    hyper.add_argument("--seed", type=int, help="random seed for weights, split and shuffling")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The preset's defaults with every option the user gave applied."""
+    fields = TrainConfig.__dataclass_fields__
+    overrides = {name: value for name, value in vars(args).items()
+                 if name in fields and name != "arch" and value is not None}
+    return preset_config(args.arch, **overrides)
+
+
+class ProgressPrinter:
+    """A one-line progress bar per epoch with loss, accuracy and ETA."""
+
+    def __init__(self, config: TrainConfig, stream=sys.stdout):
+        self.config, self.stream = config, stream
+        self.epoch_started = time.perf_counter()
+        self.interactive = stream.isatty()
+
+    def on_batch(self, report) -> None:
+        if report.batch == 0:
+            self.epoch_started = time.perf_counter()
+        if not self.interactive:
+            return
+        done = (report.batch + 1) / report.batches_per_epoch
+        elapsed = time.perf_counter() - self.epoch_started
+        eta = elapsed / done * (1 - done)
+        filled = int(BAR_WIDTH * done)
+        self.stream.write(f"\repoch {report.epoch + 1}/{self.config.epochs} "
+                          f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+                          f"{report.batch + 1}/{report.batches_per_epoch} "
+                          f"loss {report.loss:.4f} acc {report.accuracy:.4f} "
+                          f"ETA {_duration(eta)}   ")
+        self.stream.flush()
+
+    def on_epoch(self, report) -> None:
+        mark = " *" if report.improved else ""
+        self.stream.write(f"\repoch {report.epoch + 1}/{report.epochs}: "
+                          f"loss {report.loss:.4f} acc {report.accuracy:.4f} | "
+                          f"val loss {report.val_loss:.4f} val acc {report.val_accuracy:.4f} | "
+                          f"lr {report.learning_rate:.2e} | {report.seconds:.0f}s, "
+                          f"ETA {_duration(report.eta_seconds)}{mark}".ljust(100) + "\n")
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _stop_on_ctrl_c(stop: threading.Event) -> None:
+    """First Ctrl-C asks training to stop after the batch; a second one aborts."""
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nStopping after this batch (Ctrl-C again to abort)...", flush=True)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_training(config: TrainConfig, data, out: Path) -> int:
+    from digitpad.core.evaluation import evaluate
+    from digitpad.core.inference import Predictor
+    from digitpad.core.registry import save_model
+    from digitpad.core.training import train
+
+    stop = threading.Event()
+    _stop_on_ctrl_c(stop)
+    printer = ProgressPrinter(config)
+    print(f"Training {config.arch} for up to {config.epochs} epochs on "
+          f"{len(data.train)} images from {data.folder}", flush=True)
+    result = train(config, data, on_batch=printer.on_batch, on_epoch=printer.on_epoch, stop=stop)
+    if result.stopped:
+        print("Stopped by user; keeping the best model so far.")
+    evaluation = evaluate(Predictor(result.model), data.test.images, data.test.labels)
+    card = {**result.card(), "test_accuracy": evaluation.accuracy,
+            "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
+    save_model(result.model, out, card)
+    print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
+          f"{evaluation.accuracy:.4f} ({evaluation.error_count} errors), "
+          f"{result.seconds:.0f}s of training")
+    print(f"saved {out} and {out.with_suffix('.json').name}")
+    return 0
+
+
+def run_experiments(base: TrainConfig, data) -> int:
+    from digitpad.core.evaluation import evaluate
+    from digitpad.core.inference import Predictor
+    from digitpad.core.training import train
+
+    stop = threading.Event()
+    _stop_on_ctrl_c(stop)
+    rows = []
+    for field, values in EXPERIMENTS:
+        for value in values:
+            if stop.is_set():
+                break
+            config = base.replace(**{field: value})
+            print(f"{field} = {value} ...", flush=True)
+            result = train(config, data, stop=stop)
+            test = evaluate(Predictor(result.model), data.test.images, data.test.labels)
+            rows.append((field, value, result.val_accuracy, test.accuracy, result.seconds))
+    print(f"\n{base.arch}: {base.epochs} epochs, otherwise the preset's defaults\n")
+    print("| setting | value | val acc | test acc | time (s) |")
+    print("| --- | --- | --- | --- | --- |")
+    for field, value, val_acc, test_acc, seconds in rows:
+        print(f"| {field} | {value} | {val_acc:.4f} | {test_acc:.4f} | {seconds:.1f} |")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        print(f"digitpad-train: invalid --{exc.field_name.replace('_', '-')}: {exc.message}",
+              file=sys.stderr)
+        return 2
+    try:
+        data = load_mnist(args.data, download=not args.no_download, progress=_print_download)
+    except DataError as exc:
+        print(f"digitpad-train: {exc}", file=sys.stderr)
+        return 1
+    if args.experiments:
+        return run_experiments(config, data)
+    out = Path(args.out) if args.out else (
+        paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras")
+    if out.suffix != ".keras":
+        print(f"digitpad-train: --out must end in .keras, got {out}", file=sys.stderr)
+        return 2
+    return run_training(config, data, out)
+
+
+def _print_download(name: str, done: int, total: int) -> None:
+    share = f"{done / total:.0%}" if total else f"{done // 1024} KiB"
+    print(f"\rdownloading {name}: {share}", end="", flush=True)
+    if total and done >= total:
+        print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

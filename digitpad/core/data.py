@@ -1,0 +1,241 @@
+"""MNIST: strict IDX reading, locating the data set, and an optional verified download.
+
+Every problem with the data raises :class:`DataError` with a message that names the file
+and what is wrong with it, so the CLI and the GUI can show it as it is.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from digitpad import paths
+
+DATA_ENV_VAR = "DIGITPAD_DATA"
+
+IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+IMAGE_SIDE = 28
+NUM_CLASSES = 10
+
+# sha256 of the official gzip files, checked after every download.
+MNIST_FILES = {
+    "train_images": ("train-images-idx3-ubyte.gz",
+                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+    "train_labels": ("train-labels-idx1-ubyte.gz",
+                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+    "test_images": ("t10k-images-idx3-ubyte.gz",
+                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    "test_labels": ("t10k-labels-idx1-ubyte.gz",
+                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+}
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+ProgressFn = Callable[[str, int, int], None]
+"""progress(file_name, bytes_done, bytes_total); bytes_total is 0 when unknown."""
+
+
+class DataError(Exception):
+    """The data set is missing, unreadable or malformed; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images (n, 28, 28) uint8, white ink on black, and their labels (n,) uint8."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """The four MNIST arrays and the folder they came from."""
+
+    train: Split
+    test: Split
+    folder: Path
+
+    def checksums(self) -> dict[str, str]:
+        """sha256 of each array's bytes, recorded in model cards."""
+        return {
+            "train": hashlib.sha256(self.train.images.tobytes() + self.train.labels.tobytes()).hexdigest(),
+            "test": hashlib.sha256(self.test.images.tobytes() + self.test.labels.tobytes()).hexdigest(),
+        }
+
+
+def read_idx(path: str | os.PathLike, expected_magic: int) -> np.ndarray:
+    """Read one IDX file (raw or gzip) into a uint8 array, checking every header field.
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, wrong magic number, bad dimensions, or a size that does
+        not match the header (truncated or with trailing bytes).
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read the file ({exc})") from None
+
+    if len(raw) < 4:
+        raise DataError(f"{path}: file is too short to hold an IDX header ({len(raw)} bytes)")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expected_magic:
+        kind = "images" if expected_magic == IMAGES_MAGIC else "labels"
+        raise DataError(f"{path}: not an MNIST {kind} file (magic number {magic}, "
+                        f"expected {expected_magic})")
+    ndim = raw[3]
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise DataError(f"{path}: truncated header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected_bytes = header_size + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected_bytes:
+        problem = "truncated" if len(raw) < expected_bytes else "has trailing bytes"
+        raise DataError(f"{path}: file {problem}: header says {shape} "
+                        f"({expected_bytes} bytes), file has {len(raw)} bytes")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def read_split(images_path: Path, labels_path: Path) -> Split:
+    """Read and cross-check one images file and its labels file."""
+    images = read_idx(images_path, IMAGES_MAGIC)
+    labels = read_idx(labels_path, LABELS_MAGIC)
+    if images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataError(f"{images_path}: images are {images.shape[1:]}, expected 28x28")
+    if len(images) != len(labels):
+        raise DataError(f"{labels_path}: {len(labels)} labels for {len(images)} images "
+                        f"in {images_path.name}")
+    if labels.size and labels.max() >= NUM_CLASSES:
+        raise DataError(f"{labels_path}: label {labels.max()} is not a digit 0-9")
+    return Split(images, labels)
+
+
+def _find_file(folder: Path, gz_name: str) -> Path | None:
+    for name in (gz_name, gz_name.removesuffix(".gz")):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _folder_with_mnist(folder: Path) -> Path | None:
+    """``folder`` itself or its ``mnist/`` child, whichever holds all four files."""
+    for candidate in (folder, folder / "mnist"):
+        if all(_find_file(candidate, name) for name, _ in MNIST_FILES.values()):
+            return candidate
+    return None
+
+
+def candidate_folders(explicit: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for MNIST, in order: explicit path, $DIGITPAD_DATA, user data folder."""
+    folders = []
+    if explicit:
+        folders.append(Path(explicit).expanduser())
+    if os.environ.get(DATA_ENV_VAR):
+        folders.append(Path(os.environ[DATA_ENV_VAR]).expanduser())
+    folders.append(paths.user_mnist_dir())
+    return folders
+
+
+def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
+               progress: ProgressFn | None = None) -> Mnist:
+    """Find, validate and load MNIST.
+
+    Looks in ``folder``, then ``$DIGITPAD_DATA``, then the user data folder. When none holds
+    the data and ``download`` is true, downloads it into the user data folder, verifying
+    sha256 checksums. An explicit ``folder`` that lacks the files is an error by itself.
+    """
+    folders = candidate_folders(folder)
+    if folder is not None and _folder_with_mnist(folders[0]) is None:
+        raise DataError(f"{folders[0]}: MNIST files not found there (expected "
+                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+    for candidate in folders:
+        found = _folder_with_mnist(candidate)
+        if found is not None:
+            return _load_folder(found)
+    if download:
+        try:
+            download_mnist(paths.user_mnist_dir(), progress=progress)
+        except DataError as exc:
+            raise DataError(f"{not_found_message(folders)}\nDownload failed: {exc}") from None
+        return _load_folder(paths.user_mnist_dir())
+    raise DataError(not_found_message(folders))
+
+
+def not_found_message(folders: list[Path]) -> str:
+    looked = "\n".join(f"  - {f}" for f in folders)
+    return ("MNIST was not found. Looked in:\n" + looked + "\n"
+            f"Point digitpad at a folder holding the four IDX files with --data DIR or "
+            f"the {DATA_ENV_VAR} environment variable.")
+
+
+def _load_folder(folder: Path) -> Mnist:
+    def file(key: str) -> Path:
+        return _find_file(folder, MNIST_FILES[key][0])
+
+    return Mnist(train=read_split(file("train_images"), file("train_labels")),
+                 test=read_split(file("test_images"), file("test_labels")),
+                 folder=folder)
+
+
+def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
+                   mirrors: tuple[str, ...] = MIRRORS, timeout: float = 30.0) -> None:
+    """Download the four files into ``dest``, each verified by sha256 before it is kept."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, sha256 in MNIST_FILES.values():
+        if (dest / name).is_file() and _sha256(dest / name) == sha256:
+            continue
+        errors = []
+        for mirror in mirrors:
+            try:
+                _download_verified(mirror + name, dest / name, sha256, progress, timeout)
+                break
+            except (OSError, DataError) as exc:
+                errors.append(f"{mirror}: {exc}")
+        else:
+            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
+
+
+def _download_verified(url: str, target: Path, sha256: str, progress: ProgressFn | None,
+                       timeout: float) -> None:
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(target.name, done, total)
+        if digest.hexdigest() != sha256:
+            raise DataError(f"{url}: checksum mismatch (got {digest.hexdigest()})")
+        os.replace(tmp_name, target)
+    finally:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,125 @@
+"""Evaluation on a labelled set: predictions, confusion matrix, ranked errors.
+
+Pure NumPy once the probabilities exist; the prediction itself goes through any object
+with a ``predict(images) -> (n, 10)`` method (``inference.Predictor`` in practice).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from digitpad.core.preprocess import to_model_batch
+
+NUM_CLASSES = 10
+CHUNK = 1000  # images per progress step
+LABEL_ERROR_CONFIDENCE = 0.98  # a confident disagreement with the label is suspicious
+SORT_KEYS = ("confidence", "loss", "index")
+
+
+class EvaluationCancelled(Exception):
+    """Raised by :func:`evaluate` when its stop event was set."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the Errors tab and the CLI report about one model on one labelled set."""
+
+    probabilities: np.ndarray  # (n, 10) float32
+    labels: np.ndarray         # (n,) int
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.probabilities.argmax(axis=1)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Probability of the predicted class."""
+        return self.probabilities.max(axis=1)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """Per-example cross-entropy: how surprised the model is by the true label."""
+        true_probability = self.probabilities[np.arange(len(self.labels)), self.labels]
+        return -np.log(np.clip(true_probability, 1e-12, 1.0))
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean(self.predictions == self.labels)) if len(self.labels) else float("nan")
+
+    @property
+    def error_count(self) -> int:
+        return int(np.count_nonzero(self.predictions != self.labels))
+
+    def confusion_matrix(self) -> np.ndarray:
+        """(10, 10) counts; rows are true digits, columns predicted digits."""
+        matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+        np.add.at(matrix, (self.labels, self.predictions), 1)
+        return matrix
+
+    def precision_recall(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class precision and recall (NaN where a class is never predicted / present)."""
+        matrix = self.confusion_matrix().astype(np.float64)
+        correct = np.diag(matrix)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return correct / matrix.sum(axis=0), correct / matrix.sum(axis=1)
+
+    def possible_label_errors(self, threshold: float = LABEL_ERROR_CONFIDENCE) -> np.ndarray:
+        """Boolean mask: the model disagrees with the label with at least ``threshold``."""
+        return (self.predictions != self.labels) & (self.confidence >= threshold)
+
+    def select(self, *, true: int | None = None, predicted: int | None = None,
+               errors_only: bool = True, label_errors_only: bool = False,
+               sort_by: str = "confidence") -> np.ndarray:
+        """Indices matching the filters, sorted (most confident / highest loss first)."""
+        mask = np.ones(len(self.labels), dtype=bool)
+        if errors_only:
+            mask &= self.predictions != self.labels
+        if label_errors_only:
+            mask &= self.possible_label_errors()
+        if true is not None:
+            mask &= self.labels == true
+        if predicted is not None:
+            mask &= self.predictions == predicted
+        indices = np.flatnonzero(mask)
+        if sort_by == "confidence":
+            return indices[np.argsort(-self.confidence[indices], kind="stable")]
+        if sort_by == "loss":
+            return indices[np.argsort(-self.loss[indices], kind="stable")]
+        if sort_by == "index":
+            return indices
+        raise ValueError(f"unknown sort key {sort_by!r}; choose from {', '.join(SORT_KEYS)}")
+
+    def top_guesses(self, index: int, k: int = 3) -> list[tuple[int, float]]:
+        """The ``k`` most likely digits for one example, with their probabilities."""
+        row = self.probabilities[index]
+        order = np.argsort(-row)[:k]
+        return [(int(d), float(row[d])) for d in order]
+
+
+def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
+             on_progress: Callable[[int, int], None] | None = None,
+             stop: threading.Event | None = None) -> Evaluation:
+    """Predict ``images`` (uint8 MNIST format or float [0, 1]) and pair them with ``labels``.
+
+    ``on_progress(done, total)`` is called after each chunk; setting ``stop`` raises
+    :class:`EvaluationCancelled` at the next chunk.
+    """
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = to_model_batch(images)
+    labels = np.asarray(labels).astype(np.int64)
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    parts = []
+    for start in range(0, len(images), CHUNK):
+        if stop is not None and stop.is_set():
+            raise EvaluationCancelled()
+        parts.append(predictor.predict(images[start:start + CHUNK]))
+        if on_progress:
+            on_progress(min(start + CHUNK, len(images)), len(images))
+    probabilities = np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
+    return Evaluation(probabilities=probabilities, labels=labels)

@@ -1,0 +1,110 @@
+"""What the model sees: MNIST's own normalisation applied to any drawn image.
+
+MNIST digits were cropped to their ink, scaled with anti-aliasing so the longer side is
+20 px (aspect ratio kept), and placed in a 28x28 field with the centre of mass at the
+centre. :func:`to_model_input` does exactly that for the drawing pad, and the same
+definition serves evaluation and training on drawn samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL_SIDE = 28
+DIGIT_BOX = 20
+INK_THRESHOLD = 0.05  # fraction of full ink below which a pixel counts as background
+
+
+def to_model_input(image: np.ndarray) -> np.ndarray | None:
+    """Turn a drawn image into the 28x28 float32 array in [0, 1] the model sees.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        2-D array of any size, ink = high values. Integer images are read on their dtype's
+        full scale (0-255 for uint8); float images in [0, 1].
+
+    Returns
+    -------
+    np.ndarray or None
+        (28, 28) float32, centre of mass at the centre, brightest pixel 1.0; ``None`` when
+        nothing is drawn.
+
+    Raises
+    ------
+    ValueError
+        The image is not 2-D, is empty, or holds NaN or infinite values.
+    """
+    ink = _as_unit_float(image)
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+    scale = DIGIT_BOX / max(crop.shape)  # output pixels per input pixel
+    centre_y, centre_x = _centre_of_mass(crop)
+    half = MODEL_SIDE / 2
+    # Two passes: the first places the crop's centre of mass at the centre; the second
+    # removes the small drift that resampling and clipping at the border introduce.
+    offset_y, offset_x = half - centre_y * scale, half - centre_x * scale
+    for _ in range(2):
+        out = _resample(crop, scale, offset_y, offset_x)
+        got_y, got_x = _centre_of_mass(out)
+        offset_y += half - got_y
+        offset_x += half - got_x
+    peak = out.max()
+    if peak <= 0:
+        return None
+    return (out / peak).astype(np.float32)
+
+
+def to_model_batch(images_uint8: np.ndarray) -> np.ndarray:
+    """MNIST-format uint8 images (n, 28, 28) as the float32 [0, 1] batch the model sees."""
+    return np.asarray(images_uint8, dtype=np.float32) / 255.0
+
+
+def _as_unit_float(image: np.ndarray) -> np.ndarray:
+    array = np.asarray(image)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"expected a non-empty 2-D image, got shape {array.shape}")
+    if np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(array.dtype)
+        return np.clip(array.astype(np.float64) / info.max, 0.0, 1.0)
+    if not np.issubdtype(array.dtype, np.floating) and array.dtype != bool:
+        raise ValueError(f"expected a numeric image, got dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError("image contains NaN or infinite values")
+    return np.clip(array, 0.0, 1.0)
+
+
+def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """Centre of mass in continuous coordinates (pixel i covers [i, i+1))."""
+    total = image.sum()
+    ys = np.arange(image.shape[0]) + 0.5
+    xs = np.arange(image.shape[1]) + 0.5
+    return float(image.sum(axis=1) @ ys / total), float(image.sum(axis=0) @ xs / total)
+
+
+def _resample(crop: np.ndarray, scale: float, offset_y: float, offset_x: float) -> np.ndarray:
+    """Map ``crop`` into the 28x28 field: output = input * scale + offset, anti-aliased."""
+    weights_y = _resampling_weights(crop.shape[0], scale, offset_y)
+    weights_x = _resampling_weights(crop.shape[1], scale, offset_x)
+    return weights_y @ crop @ weights_x.T
+
+
+def _resampling_weights(size_in: int, scale: float, offset: float) -> np.ndarray:
+    """(28, size_in) matrix of a triangle filter widened by 1/scale when shrinking.
+
+    Widening the filter when downscaling is what makes it anti-aliased (every input pixel
+    contributes); when enlarging it is plain bilinear interpolation.
+    """
+    support = max(1.0, 1.0 / scale)  # filter half-width, in input pixels
+    out_centres = (np.arange(MODEL_SIDE) + 0.5 - offset) / scale  # in input coordinates
+    in_centres = np.arange(size_in) + 0.5
+    distance = np.abs(out_centres[:, None] - in_centres[None, :]) / support
+    weights = np.clip(1.0 - distance, 0.0, None)
+    # Normalise by the filter's full area, not per row, so pixels that the filter only
+    # partly covers at the crop's edge fade out instead of being brightened.
+    return weights / support

@@ -1,0 +1,267 @@
+"""Training: one function used by the CLI and the GUI alike, reporting through callbacks.
+
+``train`` knows nothing of terminals or widgets: progress goes out through ``on_batch`` and
+``on_epoch`` (small dataclasses), and a ``threading.Event`` stops it within one batch.
+This module imports Keras (and so TensorFlow): the GUI imports it only in its worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+
+from digitpad.core.architectures import build_model
+from digitpad.core.augment import random_affine
+from digitpad.core.config import TrainConfig
+from digitpad.core.data import Mnist
+from digitpad.core.preprocess import to_model_batch
+
+BATCH_REPORT_INTERVAL = 0.05  # seconds between batch reports: enough for smooth curves
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    epoch: int            # 0-based
+    batch: int            # 0-based, within the epoch
+    batches_per_epoch: int
+    loss: float
+    accuracy: float
+    seen_batches: int     # since the start of training, for plotting against
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int            # 0-based
+    epochs: int
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    learning_rate: float
+    seconds: float        # this epoch, validation included
+    eta_seconds: float    # for the remaining epochs at the average pace so far
+    improved: bool        # best validation accuracy so far
+
+
+@dataclass
+class TrainResult:
+    """The trained model (best validation weights) and what happened."""
+
+    model: object
+    config: TrainConfig
+    history: list[EpochReport] = field(default_factory=list)
+    stopped: bool = False          # stopped by the caller before the last epoch
+    early_stopped: bool = False    # stopped because validation stopped improving
+    best_epoch: int | None = None
+    val_accuracy: float = float("nan")
+    seconds: float = 0.0
+
+    def card(self) -> dict:
+        """Facts for the model card (registry adds test accuracy, data, date)."""
+        return {
+            "architecture": self.config.arch,
+            "config": self.config.to_dict(),
+            "epochs_run": len(self.history),
+            "best_epoch": None if self.best_epoch is None else self.best_epoch + 1,
+            "stopped": self.stopped,
+            "early_stopped": self.early_stopped,
+            "validation_accuracy": self.val_accuracy,
+            "training_seconds": round(self.seconds, 1),
+            "parameters": int(self.model.count_params()),
+        }
+
+
+class TrainingError(Exception):
+    """Training could not run (bad data, out of memory, ...); the message says why."""
+
+
+def split_train_validation(data: Mnist, config: TrainConfig):
+    """Hold out a stratification-free random validation set from the 60k training images.
+
+    The test set is never touched here: nothing is chosen on it.
+    """
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(data.train))
+    n_val = max(1, int(round(len(order) * config.validation_fraction)))
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    if config.train_size:
+        train_idx = train_idx[:config.train_size]
+    images = data.train.images
+    labels = data.train.labels.astype(np.int32)
+    return ((to_model_batch(images[train_idx]), labels[train_idx]),
+            (to_model_batch(images[val_idx]), labels[val_idx]))
+
+
+def train(config: TrainConfig, data: Mnist, *,
+          on_batch: Callable[[BatchReport], None] | None = None,
+          on_epoch: Callable[[EpochReport], None] | None = None,
+          stop: threading.Event | None = None) -> TrainResult:
+    """Train ``config.arch`` on MNIST and return the best model on the validation set.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Architecture and hyper-parameters.
+    data : Mnist
+        The data set; only its training split is used (minus a held-out validation set).
+    on_batch, on_epoch : callable, optional
+        Called from the training thread with a :class:`BatchReport` (throttled to every
+        ``BATCH_REPORT_INTERVAL`` seconds) and an :class:`EpochReport` after each epoch.
+    stop : threading.Event, optional
+        When set, training stops after the current batch; the best weights so far are kept.
+    """
+    config = config.validated()
+    stop = stop or threading.Event()
+    keras.utils.set_random_seed(config.seed)
+    (x_train, y_train), (x_val, y_val) = split_train_validation(data, config)
+    if len(x_train) == 0:
+        raise TrainingError("no training images left after holding out the validation set")
+
+    model = build_model(config)
+    batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    model.compile(optimizer=make_optimizer(config, batches_per_epoch),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    batches = ShuffledBatches(x_train, y_train, config)
+    monitor = Monitor(config, (x_val, y_val), batches_per_epoch, on_batch, on_epoch, stop)
+    started = time.perf_counter()
+    try:
+        model.fit(batches, epochs=config.epochs, callbacks=[monitor], verbose=0)
+    except MemoryError:
+        raise TrainingError("out of memory: try a smaller batch size or model") from None
+    monitor.restore_best()
+    result = TrainResult(
+        model=model, config=config, history=monitor.history,
+        stopped=stop.is_set(), early_stopped=monitor.early_stopped,
+        best_epoch=monitor.best_epoch, seconds=time.perf_counter() - started)
+    result.val_accuracy = (monitor.best_val_accuracy if monitor.best_epoch is not None
+                           else _accuracy(model, x_val, y_val))
+    return result
+
+
+def make_optimizer(config: TrainConfig, batches_per_epoch: int):
+    """Keras optimizer for ``config``, with a cosine decay after a short warm-up if asked."""
+    learning_rate = config.learning_rate
+    if config.lr_schedule == "cosine":
+        total = config.epochs * batches_per_epoch
+        warmup = min(total // 10, batches_per_epoch)
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate / 10, decay_steps=max(1, total - warmup),
+            warmup_target=config.learning_rate, warmup_steps=warmup, alpha=0.002)
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate)
+    if config.optimizer == "nesterov":
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
+    return keras.optimizers.SGD(learning_rate)
+
+
+def _accuracy(model, images, labels) -> float:
+    from digitpad.core.inference import Predictor
+    probabilities = Predictor(model).predict(images)
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
+
+
+class ShuffledBatches(keras.utils.PyDataset):
+    """Reshuffled every epoch; augmented on the fly when the config asks for it."""
+
+    def __init__(self, images, labels, config: TrainConfig):
+        super().__init__()
+        self.images, self.labels = images, labels
+        self.batch_size = config.batch_size
+        self.augment = config.augment
+        self.rng = np.random.default_rng(config.seed + 1)
+        self.order = self.rng.permutation(len(labels))
+
+    def __len__(self):
+        return math.ceil(len(self.labels) / self.batch_size)
+
+    def __getitem__(self, index):
+        picked = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        images = self.images[picked]
+        if self.augment:
+            images = random_affine(images, self.rng)
+        return images, self.labels[picked]
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(len(self.labels))
+
+class Monitor(keras.callbacks.Callback):
+    """Reports progress, validates, keeps the best weights, and obeys ``stop``.
+
+    Validation runs here rather than through ``fit(validation_data=...)`` so that a
+    stop skips it: Keras would otherwise validate the interrupted epoch first.
+    """
+
+    def __init__(self, config, validation, batches_per_epoch, on_batch, on_epoch, stop):
+        super().__init__()
+        self.config = config
+        self.x_val, self.y_val = validation
+        self.batches_per_epoch = batches_per_epoch
+        self.on_batch, self.on_epoch, self.stop = on_batch, on_epoch, stop
+        self.history: list[EpochReport] = []
+        self.best_val_accuracy = -1.0
+        self.best_epoch: int | None = None
+        self.best_weights = None
+        self.early_stopped = False
+        self.seen_batches = 0
+        self.last_report = 0.0
+        self.epoch = 0
+        self.epoch_started = 0.0
+        self.train_started = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.train_started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.epoch_started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen_batches += 1
+        if self.stop.is_set():
+            self.model.stop_training = True  # Keras checks this after every batch
+        now = time.perf_counter()
+        last_batch = batch == self.batches_per_epoch - 1
+        if self.on_batch and (last_batch or now - self.last_report >= BATCH_REPORT_INTERVAL):
+            self.last_report = now
+            self.on_batch(BatchReport(self.epoch, batch, self.batches_per_epoch,
+                                      float(logs["loss"]), float(logs["accuracy"]),
+                                      self.seen_batches))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stop.is_set():
+            return  # an interrupted epoch is neither validated nor reported
+        val_loss, val_accuracy = self.model.evaluate(
+            self.x_val, self.y_val, batch_size=1024, verbose=0)
+        improved = val_accuracy > self.best_val_accuracy
+        if improved:
+            self.best_val_accuracy, self.best_epoch = float(val_accuracy), epoch
+            self.best_weights = self.model.get_weights()
+        elif (self.config.patience and self.best_epoch is not None
+              and epoch - self.best_epoch >= self.config.patience):
+            self.early_stopped = True
+            self.model.stop_training = True
+        now = time.perf_counter()
+        done = epoch + 1
+        report = EpochReport(
+            epoch=epoch, epochs=self.config.epochs,
+            loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
+            val_loss=float(val_loss), val_accuracy=float(val_accuracy),
+            learning_rate=float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+            seconds=now - self.epoch_started,
+            eta_seconds=(now - self.train_started) / done * (self.config.epochs - done),
+            improved=improved)
+        self.history.append(report)
+        if self.on_epoch:
+            self.on_epoch(report)
+
+    def restore_best(self):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)

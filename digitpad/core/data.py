@@ -198,8 +198,9 @@ def _load_folder(folder: Path) -> Mnist:
 
 
 def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
-                   mirrors: tuple[str, ...] = MIRRORS, timeout: float = 30.0) -> None:
+                   mirrors: tuple[str, ...] | None = None, timeout: float = 30.0) -> None:
     """Download the four files into ``dest``, each verified by sha256 before it is kept."""
+    mirrors = mirrors or MIRRORS
     dest.mkdir(parents=True, exist_ok=True)
     for name, sha256 in MNIST_FILES.values():
         if (dest / name).is_file() and _sha256(dest / name) == sha256:

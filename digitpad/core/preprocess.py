@@ -46,7 +46,7 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
     centre_y, centre_x = _centre_of_mass(crop)
     half = MODEL_SIDE / 2
     # Two passes: the first places the crop's centre of mass at the centre; the second
-    # removes the small drift that resampling and clipping at the border introduce.
+    # corrects the drift when part of a lopsided digit falls outside the 28x28 field.
     offset_y, offset_x = half - centre_y * scale, half - centre_x * scale
     for _ in range(2):
         out = _resample(crop, scale, offset_y, offset_x)
@@ -95,16 +95,13 @@ def _resample(crop: np.ndarray, scale: float, offset_y: float, offset_x: float) 
 
 
 def _resampling_weights(size_in: int, scale: float, offset: float) -> np.ndarray:
-    """(28, size_in) matrix of a triangle filter widened by 1/scale when shrinking.
+    """(28, size_in) matrix of area weights: how much of each input pixel each output covers.
 
-    Widening the filter when downscaling is what makes it anti-aliased (every input pixel
-    contributes); when enlarging it is plain bilinear interpolation.
+    Area averaging is anti-aliased when shrinking (every input pixel contributes), keeps
+    ink inside the digit's box when enlarging, and preserves the centre of mass exactly.
     """
-    support = max(1.0, 1.0 / scale)  # filter half-width, in input pixels
-    out_centres = (np.arange(MODEL_SIDE) + 0.5 - offset) / scale  # in input coordinates
-    in_centres = np.arange(size_in) + 0.5
-    distance = np.abs(out_centres[:, None] - in_centres[None, :]) / support
-    weights = np.clip(1.0 - distance, 0.0, None)
-    # Normalise by the filter's full area, not per row, so pixels that the filter only
-    # partly covers at the crop's edge fade out instead of being brightened.
-    return weights / support
+    out_edges = (np.arange(MODEL_SIDE + 1) - offset) / scale  # output edges, input coords
+    low, high = out_edges[:-1, None], out_edges[1:, None]
+    in_low = np.arange(size_in)[None, :]
+    overlap = np.clip(np.minimum(high, in_low + 1) - np.maximum(low, in_low), 0.0, None)
+    return overlap * scale

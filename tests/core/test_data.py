@@ -1,0 +1,123 @@
+import gzip
+import os
+
+import numpy as np
+import pytest
+
+from digitpad.core import data as data_module
+from digitpad.core.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, DataError, download_mnist,
+                                load_mnist, read_idx)
+from tests.helpers import SHARED_MNIST, idx_bytes, synthetic_mnist, write_mnist_folder
+
+
+def test_reads_gzip_and_raw_files_alike(tmp_path):
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    (tmp_path / "a").write_bytes(idx_bytes(images, IMAGES_MAGIC))
+    (tmp_path / "b.gz").write_bytes(gzip.compress(idx_bytes(images, IMAGES_MAGIC)))
+    assert np.array_equal(read_idx(tmp_path / "a", IMAGES_MAGIC), images)
+    assert np.array_equal(read_idx(tmp_path / "b.gz", IMAGES_MAGIC), images)
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "too short"),
+    (LABELS_MAGIC.to_bytes(4, "big") + b"\0\0\0\1\7", "not an MNIST images file"),
+    (IMAGES_MAGIC.to_bytes(4, "big") + b"\0\0\0\1", "truncated header"),
+    (idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC)[:-10], "truncated"),
+    (idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC) + b"xx", "trailing bytes"),
+    (b"\x1f\x8b\x08garbage", "cannot read"),
+])
+def test_malformed_idx_files_name_the_file_and_the_problem(tmp_path, content, expected):
+    path = tmp_path / "bad-images"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=expected) as info:
+        read_idx(path, IMAGES_MAGIC)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        read_idx(tmp_path / "nothing", LABELS_MAGIC)
+
+
+def test_loads_a_folder_and_cross_checks_counts(tmp_path):
+    folder = write_mnist_folder(tmp_path / "m", synthetic_mnist(50, 20))
+    loaded = load_mnist(folder, download=False)
+    assert loaded.train.images.shape == (50, 28, 28) and len(loaded.test) == 20
+
+    labels_file = folder / MNIST_FILES["test_labels"][0]
+    labels_file.write_bytes(gzip.compress(idx_bytes(np.zeros(19, np.uint8), LABELS_MAGIC)))
+    with pytest.raises(DataError, match="19 labels for 20 images"):
+        load_mnist(folder, download=False)
+
+
+def test_labels_must_be_digits(tmp_path):
+    folder = write_mnist_folder(tmp_path / "m", synthetic_mnist(10, 10), gz=False)
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.full(10, 12, np.uint8), LABELS_MAGIC))
+    with pytest.raises(DataError, match="label 12 is not a digit"):
+        load_mnist(folder, download=False)
+
+
+def test_images_must_be_28x28(tmp_path):
+    folder = write_mnist_folder(tmp_path / "m", synthetic_mnist(10, 10), gz=False)
+    (folder / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(np.zeros((10, 32, 32), np.uint8), IMAGES_MAGIC))
+    with pytest.raises(DataError, match="expected 28x28"):
+        load_mnist(folder, download=False)
+
+
+def test_search_order_explicit_then_env_then_user_folder(tmp_path, monkeypatch):
+    env_folder = write_mnist_folder(tmp_path / "env", synthetic_mnist(30, 10))
+    monkeypatch.setenv("DIGITPAD_DATA", str(env_folder))
+    assert len(load_mnist(download=False).train) == 30
+    explicit = write_mnist_folder(tmp_path / "explicit" / "mnist", synthetic_mnist(40, 10))
+    # A parent folder holding mnist/ is accepted too (e.g. a data/ folder).
+    assert len(load_mnist(explicit.parent, download=False).train) == 40
+
+
+def test_explicit_folder_without_data_is_an_error_even_if_env_has_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITPAD_DATA", str(write_mnist_folder(tmp_path / "env", synthetic_mnist(30, 10))))
+    with pytest.raises(DataError, match="MNIST files not found"):
+        load_mnist(tmp_path / "empty", download=False)
+
+
+def test_offline_and_nowhere_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITPAD_DATA", str(tmp_path / "nope"))
+    with pytest.raises(DataError) as info:
+        load_mnist(download=False)
+    message = str(info.value)
+    assert str(tmp_path / "nope") in message and "--data" in message and "DIGITPAD_DATA" in message
+
+
+def test_failed_download_keeps_nothing_and_explains(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITPAD_DATA", str(tmp_path / "nope"))
+    monkeypatch.setattr(data_module, "MIRRORS", (f"file://{tmp_path}/no-mirror/",))
+    with pytest.raises(DataError, match="Download failed"):
+        load_mnist()
+    leftovers = list((tmp_path / "xdg-data").rglob("*.part"))
+    assert leftovers == []
+
+
+def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name, _ in MNIST_FILES.values():
+        (mirror / name).write_bytes(b"not mnist")
+    with pytest.raises(DataError, match="checksum mismatch"):
+        download_mnist(tmp_path / "dest", mirrors=(mirror.as_uri() + "/",))
+    assert os.listdir(tmp_path / "dest") == []
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs ../shared/data/mnist")
+def test_download_verifies_and_stores_the_real_files(tmp_path):
+    reports = []
+    download_mnist(tmp_path / "dest", mirrors=(SHARED_MNIST.as_uri() + "/",),
+                   progress=lambda name, done, total: reports.append(name))
+    assert sorted(os.listdir(tmp_path / "dest")) == sorted(n for n, _ in MNIST_FILES.values())
+    assert reports
+
+
+@pytest.mark.heavy
+def test_real_mnist_loads_with_expected_shapes():
+    mnist = load_mnist(download=False)
+    assert mnist.train.images.shape == (60000, 28, 28)
+    assert mnist.test.images.shape == (10000, 28, 28)
+    assert np.bincount(mnist.test.labels).tolist()[:2] == [980, 1135]

@@ -1,0 +1,76 @@
+import threading
+
+import numpy as np
+import pytest
+
+from digitpad.core.evaluation import EvaluationCancelled, evaluate
+
+
+class FixedPredictor:
+    """Returns prepared probabilities in order, as a real predictor would."""
+
+    def __init__(self, probabilities):
+        self.probabilities, self.position = probabilities, 0
+
+    def predict(self, images):
+        out = self.probabilities[self.position:self.position + len(images)]
+        self.position += len(images)
+        return out
+
+
+def one_hot_probabilities(predicted, confidence):
+    probabilities = np.full((len(predicted), 10), 0.0, np.float32)
+    for row, (digit, p) in enumerate(zip(predicted, confidence)):
+        probabilities[row] = (1 - p) / 9
+        probabilities[row, digit] = p
+    return probabilities
+
+
+@pytest.fixture
+def evaluation():
+    labels = np.array([0, 1, 2, 3, 3, 7, 7, 9])
+    predicted = np.array([0, 1, 2, 8, 3, 1, 1, 4])
+    confidence = np.array([0.9, 0.8, 0.7, 0.99, 0.6, 0.55, 0.95, 0.7])
+    images = np.zeros((8, 28, 28), np.uint8)
+    return evaluate(FixedPredictor(one_hot_probabilities(predicted, confidence)), images, labels)
+
+
+def test_accuracy_and_confusion_matrix(evaluation):
+    assert evaluation.accuracy == pytest.approx(4 / 8)
+    assert evaluation.error_count == 4
+    matrix = evaluation.confusion_matrix()
+    assert matrix.sum() == 8 and matrix[3, 8] == 1 and matrix[7, 1] == 2 and matrix[9, 4] == 1
+    precision, recall = evaluation.precision_recall()
+    assert precision[1] == pytest.approx(1 / 3) and recall[7] == 0.0 and recall[3] == 0.5
+
+
+def test_errors_ranked_by_confidence_loss_and_index(evaluation):
+    assert evaluation.select(sort_by="confidence").tolist() == [3, 6, 7, 5]
+    assert evaluation.select(sort_by="index").tolist() == [3, 5, 6, 7]
+    losses = evaluation.loss[evaluation.select(sort_by="loss")]
+    assert (np.diff(losses) <= 0).all()
+
+
+def test_filters(evaluation):
+    assert evaluation.select(true=7, predicted=1).tolist() == [6, 5]
+    assert evaluation.select(true=3, predicted=3, errors_only=False).tolist() == [4]
+    assert evaluation.select(label_errors_only=True).tolist() == [3]
+    assert evaluation.top_guesses(3)[0] == (8, pytest.approx(0.99))
+
+
+def test_progress_and_cancel():
+    probabilities = one_hot_probabilities(np.zeros(2500, int), np.full(2500, 0.9))
+    seen = []
+    evaluate(FixedPredictor(probabilities), np.zeros((2500, 28, 28), np.uint8), np.zeros(2500, int),
+             on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(EvaluationCancelled):
+        evaluate(FixedPredictor(probabilities), np.zeros((2500, 28, 28), np.uint8),
+                 np.zeros(2500, int), stop=stop)
+
+
+def test_mismatched_lengths():
+    with pytest.raises(ValueError, match="3 images but 2 labels"):
+        evaluate(FixedPredictor(None), np.zeros((3, 28, 28)), np.zeros(2))

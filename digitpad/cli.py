@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from digitpad import paths
 from digitpad.core.architectures import PRESETS, preset_config
+from digitpad.core.backend import import_keras_quietly
 from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
 from digitpad.core.data import DATA_ENV_VAR, DataError, load_mnist
 
@@ -175,7 +175,6 @@ def run_experiments(base: TrainConfig, data) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         config = config_from_args(args)
     except ConfigError as exc:
@@ -187,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"digitpad-train: {exc}", file=sys.stderr)
         return 1
+    import_keras_quietly()
     if args.experiments:
         return run_experiments(config, data)
     out = Path(args.out) if args.out else (

@@ -98,7 +98,7 @@ def split_train_validation(data: Mnist, config: TrainConfig):
             (to_model_batch(images[val_idx]), labels[val_idx]))
 
 
-def train(config: TrainConfig, data: Mnist, *,
+def train(config: TrainConfig, data: Mnist, *, model=None,
           on_batch: Callable[[BatchReport], None] | None = None,
           on_epoch: Callable[[EpochReport], None] | None = None,
           stop: threading.Event | None = None) -> TrainResult:
@@ -110,6 +110,8 @@ def train(config: TrainConfig, data: Mnist, *,
         Architecture and hyper-parameters.
     data : Mnist
         The data set; only its training split is used (minus a held-out validation set).
+    model : keras.Model, optional
+        A model built by the caller (e.g. to watch its weights); default ``build_model(config)``.
     on_batch, on_epoch : callable, optional
         Called from the training thread with a :class:`BatchReport` (throttled to every
         ``BATCH_REPORT_INTERVAL`` seconds) and an :class:`EpochReport` after each epoch.
@@ -123,7 +125,7 @@ def train(config: TrainConfig, data: Mnist, *,
     if len(x_train) == 0:
         raise TrainingError("no training images left after holding out the validation set")
 
-    model = build_model(config)
+    model = model if model is not None else build_model(config)
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(optimizer=make_optimizer(config, batches_per_epoch),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

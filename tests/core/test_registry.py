@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitpad.core.architectures import preset_config, build_model
-from digitpad.core.registry import (ModelError, card_path, default_model_path, list_models,
+from digitpad.core.registry import (ModelError, card_path, list_models,
                                     load_card, load_model, save_model)
 
 

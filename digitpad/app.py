@@ -1,0 +1,39 @@
+"""digitpad's entry point: a QApplication, the main window, the event loop."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the GUI. TensorFlow is imported later, in a worker, after the window shows."""
+    parser = argparse.ArgumentParser(prog="digitpad", description="Draw digits, see what a "
+                                     "neural network thinks, browse its errors, retrain it.")
+    parser.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files")
+    args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad import __version__
+    from digitpad.gui.main_window import MainWindow
+
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("digitpad")
+    app.setOrganizationName("digitpad")
+    app.setApplicationVersion(__version__)
+    window = MainWindow(data_folder=args.data)
+    window.show()
+    code = app.exec()
+    # Leave without running interpreter teardown: PySide6 and TensorFlow both own native
+    # threads and objects, and destroying them in Python's final collection can abort the
+    # process after a clean close. Everything worth keeping was saved in closeEvent.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

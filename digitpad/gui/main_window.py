@@ -1,0 +1,152 @@
+"""The main window: three tabs around one shared model hub, menus, status bar, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from digitpad.core.registry import default_model_path
+from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.tabs.draw_tab import DrawTab
+from digitpad.gui.tabs.errors_tab import ErrorsTab
+from digitpad.gui.tabs.train_tab import TrainTab
+
+
+class MainWindow(QMainWindow):
+    """digitpad's window. Tabs receive the hub and never talk to each other directly."""
+
+    def __init__(self, settings: QSettings | None = None, *, data_folder: str | None = None):
+        super().__init__()
+        self.settings = settings or QSettings("digitpad", "digitpad")
+        self.hub = QtModelManager(self)
+        self.setWindowTitle("digitpad")
+
+        self.draw_tab = DrawTab(self.hub)
+        self.errors_tab = ErrorsTab(self.hub, data_folder=data_folder)
+        self.train_tab = TrainTab(self.hub, data_folder=data_folder)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.draw_tab, "Draw")
+        self.tabs.addTab(self.errors_tab, "Errors")
+        self.tabs.addTab(self.train_tab, "Train")
+        self.setCentralWidget(self.tabs)
+        self.errors_tab.send_to_pad.connect(self._on_send_to_pad)
+
+        self.model_label = QLabel("Loading model…")
+        self.statusBar().addPermanentWidget(self.model_label)
+        self._build_menus()
+        self._restore_settings()
+
+        self._startup_path: Path | None = None
+        self.hub.model_changed.connect(self._on_model_changed)
+        self.hub.load_failed.connect(self._on_load_failed)
+        self.hub.loading_started.connect(
+            lambda path: self.statusBar().showMessage(f"Loading {Path(path).name}…"))
+        # Load after the window is on screen: TensorFlow's import happens in that thread.
+        QTimer.singleShot(0, self._load_startup_model)
+
+    # ----- menus -------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add_action(file_menu, "&Open model…", QKeySequence.Open, self.open_model_dialog)
+        self._add_action(file_menu, "&Reset to shipped model", "Ctrl+Shift+R",
+                         self.reset_to_shipped_model)
+        file_menu.addSeparator()
+        self._add_action(file_menu, "&Quit", QKeySequence.Quit, self.close)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo, self.draw_tab.pad.undo)
+        self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z", self.draw_tab.pad.redo)
+        clear = self._add_action(edit_menu, "&Clear pad", "Esc", self._clear_pad)
+        clear.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index, name in enumerate(("Draw", "Errors", "Train")):
+            self._add_action(view_menu, f"&{name}", f"Ctrl+{index + 1}",
+                             lambda i=index: self.tabs.setCurrentIndex(i))
+
+    def _add_action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _clear_pad(self) -> None:
+        if self.tabs.currentWidget() is self.draw_tab:
+            self.draw_tab.pad.clear()
+
+    # ----- models ------------------------------------------------------------------------
+    def open_model_dialog(self) -> None:
+        start = str(Path(self.settings.value("last_model", "") or default_model_path()).parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras models (*.keras)")
+        if path:
+            self.hub.load(path)
+
+    def reset_to_shipped_model(self) -> None:
+        self.hub.load(default_model_path())
+
+    def _load_startup_model(self) -> None:
+        last = self.settings.value("last_model", "")
+        path = Path(last) if last else default_model_path()
+        self._startup_path = path
+        self.hub.load(path)
+
+    def _on_model_changed(self, active: ActiveModel) -> None:
+        self._startup_path = None
+        self.model_label.setText(f"Model: {active.describe()}")
+        self.statusBar().showMessage(f"Model ready: {active.name}", 5000)
+        if active.path is not None:
+            self.settings.setValue("last_model", str(active.path))
+
+    def _on_load_failed(self, message: str) -> None:
+        shipped = default_model_path()
+        if self._startup_path is not None and self._startup_path != shipped:
+            self._startup_path = shipped
+            self.settings.remove("last_model")
+            self.show_message("Model not available",
+                              f"{message}\n\nUsing the model shipped with digitpad instead.")
+            self.hub.load(shipped)
+            return
+        self._startup_path = None
+        if self.hub.active is None:
+            self.model_label.setText("No model loaded")
+        self.show_message("Could not load the model", message)
+
+    def show_message(self, title: str, text: str) -> QMessageBox:
+        """A non-blocking warning: the window keeps working while it is shown."""
+        self.statusBar().showMessage(text.splitlines()[0], 10000)
+        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def _on_send_to_pad(self, image28) -> None:
+        self.draw_tab.pad.set_background(image28)
+        self.tabs.setCurrentWidget(self.draw_tab)
+
+    # ----- settings and shutdown ---------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1000, 680)
+        pen = self.settings.value("pen_width")
+        if pen is not None:
+            try:
+                self.draw_tab.pen_slider.setValue(round(float(pen) * 100))
+            except (TypeError, ValueError):
+                pass  # a hand-edited settings file: keep the default
+
+    def closeEvent(self, event) -> None:
+        """Stop background work cleanly before the window goes."""
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
+        self.settings.sync()
+        self.train_tab.shutdown()
+        self.errors_tab.shutdown()
+        self.hub.shutdown()
+        super().closeEvent(event)

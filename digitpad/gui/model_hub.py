@@ -1,0 +1,136 @@
+"""The one shared model manager: every tab receives it and reacts to its signals."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from digitpad.gui import workers
+
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    """A loaded model with its fast predictor and card. ``key`` identifies it in caches."""
+
+    model: object
+    predictor: object
+    path: Path | None
+    card: dict
+    key: int = field(default_factory=lambda: next(_serial))
+
+    @property
+    def name(self) -> str:
+        if self.card.get("name"):
+            return str(self.card["name"])
+        return self.path.stem if self.path else "unsaved model"
+
+    @property
+    def test_accuracy(self) -> float | None:
+        value = self.card.get("test_accuracy")
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def describe(self) -> str:
+        """One line for the status bar: name, architecture, test accuracy."""
+        parts = [self.name]
+        if self.card.get("architecture"):
+            parts.append(str(self.card["architecture"]))
+        if self.test_accuracy is not None:
+            parts.append(f"test accuracy {self.test_accuracy:.2%}")
+        return " · ".join(parts)
+
+
+def _load(path: Path) -> ActiveModel:
+    """Runs in a worker thread: load, build the predictor and warm it up."""
+    from digitpad.core.backend import import_keras_quietly
+
+    import_keras_quietly()
+    from digitpad.core.registry import load_card, load_model
+
+    model = load_model(path)
+    return _activate(model, path, load_card(path))
+
+
+def _activate(model, path: Path | None, card: dict) -> ActiveModel:
+    from digitpad.core.inference import Predictor
+
+    predictor = Predictor(model)
+    predictor.predict_one(np.zeros((28, 28), np.float32))  # trace now, not on the first stroke
+    return ActiveModel(model, predictor, path, card)
+
+
+class QtModelManager(QObject):
+    """Owns the active model; loads models off the GUI thread; announces every change.
+
+    Signals
+    -------
+    loading_started(str)
+        A load of this path began; predictions continue with the previous model.
+    model_changed(ActiveModel)
+        A new model is active everywhere.
+    load_failed(str)
+        A load failed; the message names the file and the problem. The previous model
+        stays active.
+    """
+
+    loading_started = Signal(str)
+    model_changed = Signal(object)
+    load_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.active: ActiveModel | None = None
+        self._loader: workers.Worker | None = None
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+    def load(self, path: str | Path) -> None:
+        """Load ``path`` in the background; the result arrives as ``model_changed``."""
+        path = Path(path)
+        if self._loader is not None:
+            self._loader.cancel()  # its result is ignored when it arrives
+        loader = workers.Worker(lambda worker: _load(path))
+        # Bound methods (not lambdas) so the slots run in this object's (the GUI) thread.
+        loader.finished.connect(self._on_loaded)
+        loader.errored.connect(self._on_load_failed)
+        self._loader = loader
+        self.loading_started.emit(str(path))
+        workers.start(loader, self)
+
+    def set_model(self, model, path: Path | None, card: dict) -> None:
+        """Make an in-memory model active (e.g. one just trained). Call on the GUI thread."""
+        self._set_active(_activate(model, path, card))
+
+    def predict(self, image28: np.ndarray) -> np.ndarray | None:
+        """(10,) probabilities for one model-ready image, or None while no model is loaded."""
+        if self.active is None:
+            return None
+        return self.active.predictor.predict_one(image28)
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Wait for a load in progress (called when the window closes)."""
+        workers.stop_and_wait(self._loader, timeout_ms)
+        self._loader = None
+
+    def _on_loaded(self, active: ActiveModel) -> None:
+        if self.sender() is not self._loader:
+            return  # superseded by a later load
+        self._loader = None
+        self._set_active(active)
+
+    def _on_load_failed(self, message: str) -> None:
+        if self.sender() is not self._loader:
+            return
+        self._loader = None
+        self.load_failed.emit(message)
+
+    def _set_active(self, active: ActiveModel) -> None:
+        self.active = active
+        self.model_changed.emit(active)

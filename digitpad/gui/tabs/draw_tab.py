@@ -1,0 +1,154 @@
+"""Draw tab: the pad, live probabilities, the big answer, and what the model sees."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
+
+from digitpad.core.preprocess import to_model_input
+from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.widgets.draw_pad import DrawPad
+from digitpad.gui.widgets.image_view import ImageView
+from digitpad.gui.widgets.probability_chart import ProbabilityChart
+
+FRAME_SECONDS = 1 / 60     # at most one prediction per frame while drawing
+SURE_THRESHOLD = 0.6       # below this the answer is "not sure" with the best guesses
+
+
+class DrawTab(QWidget):
+    """Draw a digit, see what the model thinks after every stroke segment.
+
+    Updates are coalesced: a change predicts at once if the last prediction is a frame
+    old, otherwise a timer runs it at the next frame, so the final state is always shown.
+    """
+
+    prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
+
+    def __init__(self, hub: QtModelManager, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.hub = hub
+        self._last_update = -1.0
+        self._probabilities: np.ndarray | None = None
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.update_prediction)
+
+        self.pad = DrawPad()
+        self.chart = ProbabilityChart()
+        self.preview = ImageView(empty_text="What the model sees")
+        self.preview.setToolTip("The 28x28 image the model sees: cropped, scaled to 20 px "
+                                "and centred by mass, as in MNIST")
+        self.answer = QLabel("")
+        self.answer.setAlignment(Qt.AlignCenter)
+        font = QFont()
+        font.setPointSize(54)
+        font.setBold(True)
+        self.answer.setFont(font)
+        self.answer.setMinimumHeight(90)
+        self.detail = QLabel("Loading model…")
+        self.detail.setAlignment(Qt.AlignCenter)
+        self.detail.setWordWrap(True)
+
+        self.undo_button = QPushButton("Undo")
+        self.redo_button = QPushButton("Redo")
+        self.clear_button = QPushButton("Clear")
+        self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
+        self.clear_button.setToolTip("Clear the pad (Esc)")
+        self.undo_button.clicked.connect(self.pad.undo)
+        self.redo_button.clicked.connect(self.pad.redo)
+        self.clear_button.clicked.connect(self.pad.clear)
+        self.pen_slider = QSlider(Qt.Horizontal)
+        self.pen_slider.setRange(2, 12)
+        self.pen_slider.setValue(round(self.pad.pen_width() * 100))
+        self.pen_slider.setToolTip("Pen width on screen (what the model sees is normalised)")
+        self.pen_slider.valueChanged.connect(lambda v: self.pad.set_pen_width(v / 100))
+
+        buttons = QHBoxLayout()
+        for button in (self.undo_button, self.redo_button, self.clear_button):
+            buttons.addWidget(button)
+        buttons.addSpacing(12)
+        buttons.addWidget(QLabel("Pen"))
+        buttons.addWidget(self.pen_slider, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.pad, 1)
+        left.addLayout(buttons)
+
+        right = QVBoxLayout()
+        right.addWidget(self.answer)
+        right.addWidget(self.detail)
+        right.addWidget(self.chart, 2)
+        preview_title = QLabel("What the model sees (28×28)")
+        preview_title.setAlignment(Qt.AlignCenter)
+        right.addWidget(preview_title)
+        right.addWidget(self.preview, 2, Qt.AlignHCenter)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+        self.pad.changed.connect(self._on_pad_changed)
+        hub.model_changed.connect(self._on_model_changed)
+        hub.loading_started.connect(self._on_loading_started)
+        self._refresh_buttons()
+
+    def probabilities(self) -> np.ndarray | None:
+        """The probabilities currently displayed, or None when nothing is shown."""
+        return None if self._probabilities is None else self._probabilities.copy()
+
+    def update_prediction(self) -> None:
+        """Preprocess the pad once, predict, and update chart, answer and preview."""
+        self._timer.stop()
+        self._last_update = time.perf_counter()
+        ink = self.pad.render_ink()
+        image = to_model_input(ink) if ink is not None else None
+        self.preview.set_image(image)
+        probabilities = self.hub.predict(image) if image is not None else None
+        self._probabilities = probabilities
+        self.chart.set_probabilities(probabilities)
+        self._show_answer(probabilities, drawn=image is not None)
+        self.prediction_updated.emit()
+
+    def _show_answer(self, probabilities: np.ndarray | None, drawn: bool) -> None:
+        if probabilities is None:
+            self.answer.setText("")
+            if self.hub.active is None:
+                self.detail.setText("Loading model…" if drawn or self.hub.is_loading
+                                    else "No model loaded")
+            else:
+                self.detail.setText("Draw a digit" if not drawn else "")
+            return
+        order = np.argsort(-probabilities)
+        best = int(order[0])
+        if probabilities[best] >= SURE_THRESHOLD:
+            self.answer.setText(str(best))
+            self.answer.setStyleSheet("")
+            self.detail.setText(f"{probabilities[best]:.1%} sure")
+        else:
+            self.answer.setText("?")
+            self.answer.setStyleSheet("color: #c08a20;")
+            guesses = ", ".join(f"{d} ({probabilities[d]:.0%})" for d in order[:3])
+            self.detail.setText(f"Not sure. Best guesses: {guesses}")
+
+    def _on_pad_changed(self) -> None:
+        self._refresh_buttons()
+        wait = FRAME_SECONDS - (time.perf_counter() - self._last_update)
+        if wait <= 0:
+            self.update_prediction()
+        elif not self._timer.isActive():
+            self._timer.start(max(1, int(wait * 1000)))
+
+    def _on_model_changed(self, active: ActiveModel) -> None:
+        self.update_prediction()
+
+    def _on_loading_started(self, path: str) -> None:
+        if self.hub.active is None:
+            self.detail.setText("Loading model…")
+
+    def _refresh_buttons(self) -> None:
+        self.undo_button.setEnabled(self.pad.can_undo())
+        self.redo_button.setEnabled(self.pad.can_redo())
+        self.clear_button.setEnabled(not self.pad.is_empty())

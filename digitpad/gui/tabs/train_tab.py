@@ -1,0 +1,522 @@
+"""Train tab: configure, train in the background with live curves, and use the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from digitpad import paths
+from digitpad.core.architectures import PRESETS, preset_config
+from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
+from digitpad.gui import workers
+from digitpad.gui.model_hub import QtModelManager
+from digitpad.gui.widgets.image_view import ImageView
+
+SMOOTHING = 0.9  # exponential smoothing of the per-batch loss curve
+TILE_LIMIT = 64  # first-layer units shown
+OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "rmsprop": "RMSprop"}
+ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh"}
+# Form fields typed as text, with how to parse them.
+TEXT_FIELDS = {"epochs": int, "batch_size": int, "learning_rate": float, "l2": float,
+               "dropout": float, "patience": int, "validation_fraction": float,
+               "train_size": int, "seed": int}
+FIELD_LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "learning_rate": "Learning rate",
+                "l2": "L2 penalty", "dropout": "Dropout", "patience": "Early-stop patience",
+                "validation_fraction": "Validation share", "train_size": "Training images (0 = all)",
+                "seed": "Seed"}
+
+
+def first_layer_tiles(model) -> np.ndarray | None:
+    """The first layer's weights as one grid image in [0, 1]: 28x28 tiles for a dense layer,
+    kxk tiles for a convolution; None for layers with neither."""
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        kernel = weights[0]
+        if kernel.ndim == 2 and kernel.shape[0] == 28 * 28:
+            tiles = kernel.T[:TILE_LIMIT].reshape(-1, 28, 28)
+        elif kernel.ndim == 4:
+            tiles = np.moveaxis(kernel[:, :, 0, :TILE_LIMIT], -1, 0)
+        else:
+            return None
+        return _grid(tiles)
+    return None
+
+
+def _grid(tiles: np.ndarray) -> np.ndarray:
+    count, height, width = tiles.shape
+    columns = int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / columns))
+    grid = np.zeros((rows * (height + 1) - 1, columns * (width + 1) - 1), np.float32)
+    for n, tile in enumerate(tiles):
+        low, high = tile.min(), tile.max()
+        normalised = (tile - low) / (high - low) if high > low else np.zeros_like(tile)
+        r, c = divmod(n, columns)
+        grid[r * (height + 1):r * (height + 1) + height, c * (width + 1):c * (width + 1) + width] = normalised
+    return grid
+
+
+class TrainingWorker(workers.Worker):
+    """Loads MNIST, trains, evaluates on the test set and saves atomically, off the GUI thread."""
+
+    batch_done = Signal(object)    # BatchReport
+    epoch_done = Signal(object)    # (EpochReport, first-layer tiles or None)
+    data_loaded = Signal(int)      # training-set size
+
+    def __init__(self, config: TrainConfig, data_folder: str | None, out: Path):
+        super().__init__()
+        self.config, self.data_folder, self.out = config, data_folder, out
+
+    def work(self):
+        from digitpad.core.backend import import_keras_quietly
+        from digitpad.core.data import load_mnist
+
+        import_keras_quietly()
+        from digitpad.core.architectures import build_model
+        from digitpad.core.evaluation import evaluate
+        from digitpad.core.inference import Predictor
+        from digitpad.core.registry import load_card, save_model
+        from digitpad.core.training import train
+
+        mnist = load_mnist(self.data_folder, download=False)
+        self.data_loaded.emit(len(mnist.train))
+
+        model = build_model(self.config)
+
+        def on_epoch(report):
+            # Runs in this thread, inside fit(): read the weights here, not in the GUI.
+            self.epoch_done.emit((report, first_layer_tiles(model)))
+
+        result = train(self.config, mnist, model=model, on_batch=self.batch_done.emit,
+                       on_epoch=on_epoch, stop=self.stop_event)
+        if not result.history:
+            return result, None, None  # stopped before one full epoch: nothing worth keeping
+        evaluation = evaluate(Predictor(result.model), mnist.test.images, mnist.test.labels)
+        card = {**result.card(), "test_accuracy": evaluation.accuracy,
+                "test_errors": evaluation.error_count, "data_sha256": mnist.checksums()}
+        save_model(result.model, self.out, card)
+        return result, self.out, load_card(self.out)
+
+
+@dataclasses.dataclass
+class Run:
+    """One training run of this session, for the history table and overlays."""
+
+    config: TrainConfig
+    started: float
+    epochs: list = dataclasses.field(default_factory=list)
+    status: str = "running"
+    path: Path | None = None
+    card: dict = dataclasses.field(default_factory=dict)
+    model: object = None
+
+
+class TrainTab(QWidget):
+    """Setup form, Train/Stop, live curves, first-layer weights, and the runs of this session."""
+
+    run_finished = Signal(object)  # the Run, after its model was saved (or it failed/stopped)
+
+    def __init__(self, hub: QtModelManager, parent: QWidget | None = None, *,
+                 data_folder: str | None = None):
+        super().__init__(parent)
+        self.hub = hub
+        self.data_folder = data_folder
+        self.runs: list[Run] = []
+        self._worker: TrainingWorker | None = None
+        self._smoothed: float | None = None
+        self._loss_x: list[float] = []
+        self._loss_raw: list[float] = []
+        self._loss_smooth: list[float] = []
+
+        self.fields: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._build_form()
+        self._build_run_panel()
+        self._build_history()
+
+        splitter = QSplitter()
+        splitter.addWidget(self.form_box)
+        splitter.addWidget(self.run_panel)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 3)
+        layout.addWidget(self.history_box, 1)
+        self.arch_box.currentIndexChanged.connect(self._on_arch_changed)
+        self._on_arch_changed()
+
+    # ----- form --------------------------------------------------------------------------
+    def _build_form(self) -> None:
+        self.form_box = QGroupBox("Setup")
+        form = QFormLayout(self.form_box)
+        self.arch_box = QComboBox()
+        for preset in PRESETS.values():
+            self.arch_box.addItem(f"{preset.name}: {preset.description}", preset.name)
+        self.arch_box.setCurrentIndex(list(PRESETS).index("quick"))
+        form.addRow("Architecture", self.arch_box)
+        self.optimizer_box = self._choice(OPTIMIZERS, OPTIMIZER_NAMES)
+        self.activation_box = self._choice(ACTIVATIONS, ACTIVATION_NAMES)
+        self.schedule_box = self._choice(LR_SCHEDULES, {"constant": "Constant", "cosine": "Cosine"})
+        self.augment_box = QCheckBox("Random shifts, rotations, zooms")
+        for name, widget in (("optimizer", self.optimizer_box), ("activation", self.activation_box),
+                             ("lr_schedule", self.schedule_box), ("augment", self.augment_box)):
+            self.fields[name] = widget
+        for name in TEXT_FIELDS:
+            self.fields[name] = QLineEdit()
+        order = ["epochs", "batch_size", "optimizer", "learning_rate", "lr_schedule",
+                 "activation", "l2", "dropout", "patience", "augment", "validation_fraction",
+                 "train_size", "seed"]
+        labels = {**FIELD_LABELS, "optimizer": "Optimizer", "activation": "Activation",
+                  "lr_schedule": "LR schedule", "augment": "Augmentation"}
+        for name in order:
+            error = QLabel("")
+            error.setStyleSheet("color: #c0392b;")
+            error.setVisible(False)
+            self.errors[name] = error
+            row = QVBoxLayout()
+            row.setSpacing(0)
+            row.addWidget(self.fields[name])
+            row.addWidget(error)
+            form.addRow(labels[name], row)
+        self.errors["arch"] = QLabel()
+
+    @staticmethod
+    def _choice(values, names) -> QComboBox:
+        box = QComboBox()
+        for value in values:
+            box.addItem(names[value], value)
+        return box
+
+    def _on_arch_changed(self) -> None:
+        self.set_form(preset_config(self.arch_box.currentData()))
+
+    def set_form(self, config: TrainConfig) -> None:
+        """Fill the form from ``config`` (e.g. a preset's defaults)."""
+        self.arch_box.blockSignals(True)
+        self.arch_box.setCurrentIndex(list(PRESETS).index(config.arch))
+        self.arch_box.blockSignals(False)
+        for name in TEXT_FIELDS:
+            self.fields[name].setText(f"{getattr(config, name):g}")
+        for name in ("optimizer", "activation", "lr_schedule"):
+            box = self.fields[name]
+            box.setCurrentIndex(box.findData(getattr(config, name)))
+        self.augment_box.setChecked(config.augment)
+        self._clear_errors()
+
+    def form_config(self) -> TrainConfig | None:
+        """The configuration in the form, or None after showing what is wrong next to the field."""
+        self._clear_errors()
+        values = {"arch": self.arch_box.currentData(), "augment": self.augment_box.isChecked()}
+        for name in ("optimizer", "activation", "lr_schedule"):
+            values[name] = self.fields[name].currentData()
+        for name, parse in TEXT_FIELDS.items():
+            text = self.fields[name].text().strip()
+            try:
+                values[name] = parse(text)
+            except ValueError:
+                kind = "a whole number" if parse is int else "a number"
+                return self._field_error(name, f"“{text}” is not {kind}")
+        try:
+            return TrainConfig(**values).validated()
+        except ConfigError as exc:
+            return self._field_error(exc.field_name, exc.message)
+
+    def _field_error(self, name: str, message: str) -> None:
+        self.errors[name].setText(message)
+        self.errors[name].setVisible(True)
+        self.fields.get(name, self.arch_box).setFocus()
+        return None
+
+    def _clear_errors(self) -> None:
+        for label in self.errors.values():
+            label.setVisible(False)
+
+    # ----- run panel ---------------------------------------------------------------------
+    def _build_run_panel(self) -> None:
+        self.run_panel = QWidget()
+        self.train_button = QPushButton("Train")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.use_button = QPushButton("Use this model")
+        self.use_button.setVisible(False)
+        self.train_button.clicked.connect(self.start_training)
+        self.stop_button.clicked.connect(self.stop_training)
+        self.use_button.clicked.connect(self._use_last_run)
+        self.progress = QProgressBar()
+        self.progress.setFormat("Ready")
+        self.progress.setValue(0)
+        self.state_label = QLabel("")
+        self.state_label.setWordWrap(True)
+
+        pg.setConfigOptions(antialias=True)
+        self.loss_plot = pg.PlotWidget(title="Loss")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLogMode(y=True)
+        self.raw_loss_curve = self.loss_plot.plot(pen=pg.mkPen((150, 170, 210), width=1), name="batch")
+        self.smooth_loss_curve = self.loss_plot.plot(pen=pg.mkPen((40, 90, 200), width=2), name="smoothed")
+        self.val_loss_curve = self.loss_plot.plot(pen=pg.mkPen((220, 110, 30), width=2), symbol="o",
+                                                  symbolSize=6, name="validation")
+        self.accuracy_plot = pg.PlotWidget(title="Accuracy")
+        self.accuracy_plot.addLegend(offset=(-10, -10))
+        self.accuracy_plot.setLabel("bottom", "epoch")
+        self.train_acc_curve = self.accuracy_plot.plot(pen=pg.mkPen((40, 90, 200), width=2),
+                                                       symbol="o", symbolSize=6, name="training")
+        self.val_acc_curve = self.accuracy_plot.plot(pen=pg.mkPen((220, 110, 30), width=2),
+                                                     symbol="o", symbolSize=6, name="validation")
+        self.weights_view = ImageView(grid=False, empty_text="First-layer weights appear "
+                                                             "after the first epoch")
+        self.weights_view.setToolTip("The first layer's weights: 28x28 tiles for dense layers, "
+                                     "kernels for convolutions")
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(self.progress, 1)
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot, 2)
+        plots.addWidget(self.accuracy_plot, 2)
+        weights_box = QVBoxLayout()
+        weights_box.addWidget(QLabel("First layer"))
+        weights_box.addWidget(self.weights_view, 1)
+        plots.addLayout(weights_box, 1)
+        layout = QVBoxLayout(self.run_panel)
+        layout.addLayout(buttons)
+        layout.addWidget(self.state_label)
+        layout.addLayout(plots, 3)
+        layout.addWidget(self.log, 1)
+
+    # ----- history -----------------------------------------------------------------------
+    def _build_history(self) -> None:
+        self.history_box = QGroupBox("Runs this session (select two to compare)")
+        self.history = QTableWidget(0, 7)
+        self.history.setHorizontalHeaderLabels(["Started", "Architecture", "Settings", "Epochs",
+                                                "Val acc", "Test acc", "Status"])
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.history.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.history.itemSelectionChanged.connect(self._on_history_selection)
+        self.activate_button = QPushButton("Make active")
+        self.activate_button.setEnabled(False)
+        self.activate_button.clicked.connect(self._activate_selected)
+        self.compare_plot = pg.PlotWidget(title="Validation accuracy")
+        self.compare_plot.addLegend()
+        self.compare_plot.setLabel("bottom", "epoch")
+        self.compare_plot.setMinimumWidth(280)
+        self._compare_curves = [self.compare_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o",
+                                                       symbolSize=5, name=f"run {n + 1}")
+                                for n, colour in enumerate([(40, 90, 200), (220, 110, 30)])]
+        side = QVBoxLayout()
+        side.addWidget(self.activate_button)
+        side.addStretch(1)
+        layout = QHBoxLayout(self.history_box)
+        layout.addWidget(self.history, 3)
+        layout.addLayout(side)
+        layout.addWidget(self.compare_plot, 2)
+
+    def _on_history_selection(self) -> None:
+        rows = sorted({index.row() for index in self.history.selectedIndexes()})
+        finished = [r for r in rows if self.runs[r].path is not None]
+        self.activate_button.setEnabled(len(rows) == 1 and bool(finished))
+        for curve, row in zip(self._compare_curves, rows[:2] + [None, None]):
+            if row is None:
+                curve.setData([], [])
+                continue
+            epochs = self.runs[row].epochs
+            curve.setData([e.epoch + 1 for e in epochs], [e.val_accuracy for e in epochs])
+            curve.opts["name"] = f"run {row + 1}"
+
+    def _activate_selected(self) -> None:
+        rows = {index.row() for index in self.history.selectedIndexes()}
+        if len(rows) == 1:
+            run = self.runs[rows.pop()]
+            if run.path is not None:
+                self.hub.load(run.path)
+
+    def _history_row(self, row: int) -> None:
+        run = self.runs[row]
+        config = run.config
+        settings = (f"{OPTIMIZER_NAMES[config.optimizer]} lr {config.learning_rate:g}, "
+                    f"batch {config.batch_size}, {config.activation}"
+                    + (", augment" if config.augment else "")
+                    + (f", dropout {config.dropout:g}" if config.dropout else "")
+                    + (f", L2 {config.l2:g}" if config.l2 else ""))
+        best = max((e.val_accuracy for e in run.epochs), default=None)
+        test = run.card.get("test_accuracy")
+        values = [datetime.fromtimestamp(run.started).strftime("%H:%M:%S"), config.arch, settings,
+                  f"{len(run.epochs)}/{config.epochs}",
+                  "" if best is None else f"{best:.2%}",
+                  "" if test is None else f"{test:.2%}", run.status]
+        if self.history.rowCount() <= row:
+            self.history.insertRow(row)
+        for column, value in enumerate(values):
+            self.history.setItem(row, column, QTableWidgetItem(value))
+
+    # ----- training ----------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        return self._worker is not None
+
+    def start_training(self) -> bool:
+        """Validate the form and start a run; False (with a message by the field) if invalid."""
+        if self.is_training:
+            return False
+        config = self.form_config()
+        if config is None:
+            return False
+        out = paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras"
+        run = Run(config=config, started=time.time())
+        self.runs.append(run)
+        self._history_row(len(self.runs) - 1)
+        self._reset_curves()
+        worker = TrainingWorker(config, self.data_folder, out)
+        worker.batch_done.connect(self._on_batch_done)
+        worker.epoch_done.connect(self._on_epoch_done)
+        worker.finished.connect(self._on_finished)
+        worker.errored.connect(self._on_errored)
+        self._worker = worker
+        self.train_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.use_button.setVisible(False)
+        self.form_box.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("Starting…")
+        self.state_label.setText(f"Training {config.arch}…")
+        self._log(f"Training {config.arch}: {config.epochs} epochs, batch {config.batch_size}, "
+                  f"{OPTIMIZER_NAMES[config.optimizer]} lr {config.learning_rate:g}")
+        workers.start(worker, self)
+        return True
+
+    def stop_training(self) -> None:
+        """Stop after the current batch; the best weights so far are kept."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self.stop_button.setEnabled(False)
+            self.state_label.setText("Stopping after this batch…")
+
+    def shutdown(self) -> None:
+        """Stop the run (if any) and wait for its thread: no half-written files."""
+        worker, self._worker = self._worker, None
+        workers.stop_and_wait(worker, timeout_ms=120_000)
+
+    def _reset_curves(self) -> None:
+        self._smoothed = None
+        self._loss_x, self._loss_raw, self._loss_smooth = [], [], []
+        for curve in (self.raw_loss_curve, self.smooth_loss_curve, self.val_loss_curve,
+                      self.train_acc_curve, self.val_acc_curve):
+            curve.setData([], [])
+        self.weights_view.set_image(None)
+
+    def _on_batch_done(self, report) -> None:
+        if self._worker is None:
+            return
+        loss = max(report.loss, 1e-6)
+        self._smoothed = loss if self._smoothed is None else (
+            SMOOTHING * self._smoothed + (1 - SMOOTHING) * loss)
+        self._loss_x.append(report.seen_batches / report.batches_per_epoch)
+        self._loss_raw.append(loss)
+        self._loss_smooth.append(self._smoothed)
+        self.raw_loss_curve.setData(self._loss_x, self._loss_raw)
+        self.smooth_loss_curve.setData(self._loss_x, self._loss_smooth)
+        run = self.runs[-1]
+        total = run.config.epochs * report.batches_per_epoch
+        elapsed = time.time() - run.started
+        eta = elapsed / report.seen_batches * (total - report.seen_batches)
+        self.progress.setRange(0, total)
+        self.progress.setValue(report.seen_batches)
+        self.progress.setFormat(f"epoch {report.epoch + 1}/{run.config.epochs} · batch "
+                                f"{report.batch + 1}/{report.batches_per_epoch} · "
+                                f"loss {report.loss:.3f} · ETA {_clock(eta)}")
+
+    def _on_epoch_done(self, payload) -> None:
+        report, tiles = payload
+        if not self.runs:
+            return
+        run = self.runs[-1]
+        run.epochs.append(report)
+        x = [e.epoch + 1 for e in run.epochs]
+        self.val_loss_curve.setData(x, [max(e.val_loss, 1e-6) for e in run.epochs])
+        self.train_acc_curve.setData(x, [e.accuracy for e in run.epochs])
+        self.val_acc_curve.setData(x, [e.val_accuracy for e in run.epochs])
+        if tiles is not None:
+            self.weights_view.set_image(tiles)
+        self._log(f"epoch {report.epoch + 1}/{report.epochs}: loss {report.loss:.4f}, "
+                  f"acc {report.accuracy:.4f}, val loss {report.val_loss:.4f}, "
+                  f"val acc {report.val_accuracy:.4f}, {report.seconds:.1f}s"
+                  + (" (best)" if report.improved else ""))
+        self._history_row(len(self.runs) - 1)
+
+    def _on_finished(self, outcome) -> None:
+        result, path, card = outcome
+        self._worker = None
+        run = self.runs[-1]
+        run.model, run.path, run.card = result.model, path, card or {}
+        self._idle()
+        if path is None:
+            run.status = "stopped (nothing kept)"
+            self.state_label.setText("Stopped before the first epoch ended: nothing to keep.")
+        elif result.stopped:
+            run.status = "stopped"
+            self.state_label.setText(
+                f"Stopped. The best weights (epoch {result.best_epoch + 1}, validation "
+                f"{result.val_accuracy:.2%}, test {run.card.get('test_accuracy', 0):.2%}) "
+                f"were saved to {path.name}.")
+            self.use_button.setVisible(True)
+        else:
+            run.status = "finished"
+            self.state_label.setText(
+                f"Done: validation {result.val_accuracy:.2%}, test "
+                f"{run.card.get('test_accuracy', 0):.2%}. Saved to {path}; now active.")
+            self.hub.set_model(result.model, path, run.card)
+        self._log(self.state_label.text())
+        self._history_row(len(self.runs) - 1)
+        self.run_finished.emit(run)
+
+    def _on_errored(self, message: str) -> None:
+        self._worker = None
+        run = self.runs[-1]
+        run.status = "failed"
+        self._idle()
+        self.state_label.setText(f"<span style='color:#c0392b'>Training failed: {message}</span>"
+                                 f"<br>The previous model stays active.")
+        self._log(f"Training failed: {message}")
+        self._history_row(len(self.runs) - 1)
+        self.run_finished.emit(run)
+
+    def _use_last_run(self) -> None:
+        run = self.runs[-1]
+        if run.model is not None:
+            self.hub.set_model(run.model, run.path, run.card)
+            self.use_button.setVisible(False)
+
+    def _idle(self) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.form_box.setEnabled(True)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat("Ready")
+
+    def _log(self, line: str) -> None:
+        self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

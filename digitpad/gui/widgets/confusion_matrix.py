@@ -1,0 +1,62 @@
+"""A clickable 10x10 confusion matrix heatmap with counts."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+
+def _blend(low: QColor, high: QColor, t: float) -> QColor:
+    return QColor(*(round(a + (b - a) * t) for a, b in zip(low.getRgb()[:3], high.getRgb()[:3])))
+
+
+class ConfusionMatrix(QTableWidget):
+    """Rows: true digit; columns: predicted digit. Errors in warm colours, correct in green.
+
+    Colour intensity follows log(count) so a handful of errors is still visible next to
+    a thousand correct predictions.
+    """
+
+    cell_chosen = Signal(int, int)  # (true, predicted)
+
+    def __init__(self, parent=None):
+        super().__init__(10, 10, parent)
+        labels = [str(d) for d in range(10)]
+        self.setHorizontalHeaderLabels(labels)
+        self.setVerticalHeaderLabels(labels)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setToolTip("Rows: true digit. Columns: predicted digit. Click a cell to see "
+                        "those images.")
+        self.setMinimumSize(300, 260)
+        self.cellClicked.connect(lambda row, column: self.cell_chosen.emit(row, column))
+        self._matrix = np.zeros((10, 10), dtype=np.int64)
+
+    def set_matrix(self, matrix: np.ndarray) -> None:
+        self._matrix = np.asarray(matrix)
+        off_diagonal = self._matrix[~np.eye(10, dtype=bool)]
+        error_scale = np.log1p(off_diagonal.max()) if off_diagonal.size and off_diagonal.max() else 1
+        for true in range(10):
+            for predicted in range(10):
+                count = int(self._matrix[true, predicted])
+                item = QTableWidgetItem(str(count) if count else "")
+                item.setTextAlignment(Qt.AlignCenter)
+                if true == predicted:
+                    colour = QColor(200, 235, 205)
+                elif count:
+                    t = 0.25 + 0.75 * np.log1p(count) / error_scale
+                    colour = _blend(QColor(255, 236, 210), QColor(215, 60, 40), float(t))
+                else:
+                    colour = QColor(250, 250, 250)
+                item.setBackground(QBrush(colour))
+                item.setForeground(QBrush(QColor(255, 255, 255) if colour.lightness() < 140
+                                          else QColor(20, 20, 20)))
+                item.setToolTip(f"true {true}, predicted {predicted}: {count}")
+                self.setItem(true, predicted, item)
+
+    def matrix(self) -> np.ndarray:
+        return self._matrix.copy()

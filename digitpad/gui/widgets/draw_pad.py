@@ -1,0 +1,235 @@
+"""The drawing pad: smooth vector strokes, undo/redo, and the ink image the model gets."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+INK_CANVAS = 96      # side of the image rendered for the model (before preprocessing)
+INK_BOX = 72         # the drawing's longer side inside that canvas
+# Model-side stroke width as a share of the drawing's longer side. MNIST strokes are about
+# 2-3 px in a 20 px box; tuned on real drawn digits (see benchmarks/drawn_digits.py).
+MODEL_PEN_RATIO = 0.13
+DEFAULT_PEN_WIDTH = 0.045  # display stroke width as a share of the pad's side
+
+
+class DrawPad(QWidget):
+    """A square pad for drawing digits with mouse, pen or finger (white ink on black).
+
+    Strokes are kept as vectors in pad-relative coordinates (0..1), so the pad re-renders
+    crisply at any size. ``changed`` fires on every point added and on undo/redo/clear.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._strokes: list[list[QPointF]] = []
+        self._current: list[QPointF] | None = None
+        self._undo: list[tuple] = []   # earlier (strokes, background) states
+        self._redo: list[tuple] = []
+        self._background: np.ndarray | None = None  # an image sent to the pad as a start
+        self._pen_width = DEFAULT_PEN_WIDTH
+        self.setMinimumSize(200, 200)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setCursor(Qt.CrossCursor)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setToolTip("Draw a digit. Ctrl+Z undo, Ctrl+Shift+Z redo, Esc clear.")
+
+    # ----- public API -------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self._strokes and self._current is None and self._background is None
+
+    def pen_width(self) -> float:
+        return self._pen_width
+
+    def set_pen_width(self, share_of_side: float) -> None:
+        """Display stroke width as a share of the pad's side (kept on resize)."""
+        self._pen_width = float(np.clip(share_of_side, 0.01, 0.15))
+        self.update()
+
+    def strokes(self) -> list[list[tuple[float, float]]]:
+        """Finished strokes as lists of (x, y) in 0..1 pad coordinates."""
+        return [[(p.x(), p.y()) for p in stroke] for stroke in self._all_strokes()]
+
+    def set_background(self, image28: np.ndarray) -> None:
+        """Start from an image (28x28, ink high, [0, 1]); strokes are drawn on top of it."""
+        self._push_undo()
+        self._background = np.clip(np.asarray(image28, dtype=np.float32), 0, 1)
+        self._strokes = []
+        self._after_edit()
+
+    def clear(self) -> None:
+        if self.is_empty():
+            return
+        self._push_undo()
+        self._strokes, self._current, self._background = [], None, None
+        self._after_edit()
+
+    def undo(self) -> None:
+        if self._undo:
+            self._redo.append(self._state())
+            self._strokes, self._background = self._undo.pop()
+            self._after_edit()
+
+    def redo(self) -> None:
+        if self._redo:
+            self._undo.append(self._state())
+            self._strokes, self._background = self._redo.pop()
+            self._after_edit()
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def render_ink(self) -> np.ndarray | None:
+        """The drawing as a float image (ink high) for ``core.preprocess``; None when empty.
+
+        The drawing is rendered fitted to a fixed box with a stroke width proportional to
+        its size, so the model sees MNIST-like strokes whether the digit was drawn large or
+        small and whatever the display pen width.
+        """
+        strokes = self._all_strokes()
+        box = self._ink_bounds(strokes)
+        if box is None:
+            return None
+        left, top, right, bottom = box
+        scale = INK_BOX / max(right - left, bottom - top, 1e-3)
+        image = QImage(INK_CANVAS, INK_CANVAS, QImage.Format_Grayscale8)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        # Pad coordinates -> canvas: the drawing's box centred in the canvas.
+        painter.translate(INK_CANVAS / 2, INK_CANVAS / 2)
+        painter.scale(scale, scale)
+        painter.translate(-(left + right) / 2, -(top + bottom) / 2)
+        if self._background is not None:
+            painter.drawImage(QRectF(0, 0, 1, 1), _gray_image(self._background))
+        pen_width = MODEL_PEN_RATIO * INK_BOX / scale
+        _draw_strokes(painter, strokes, pen_width)
+        painter.end()
+        return _to_array(image)
+
+    # ----- Qt events ---------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        return QSize(420, 420)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(28, 28, 32))
+        area = self._square()
+        painter.fillRect(area, Qt.black)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.translate(area.topLeft())
+        painter.scale(area.width(), area.height())
+        if self._background is not None:
+            painter.drawImage(QRectF(0, 0, 1, 1), _gray_image(self._background))
+        _draw_strokes(painter, self._all_strokes(), self._pen_width)
+        painter.end()
+        if self.is_empty():
+            hint = QPainter(self)
+            hint.setPen(QColor(110, 110, 120))
+            hint.drawText(area, Qt.AlignCenter, "Draw a digit here")
+            hint.end()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.LeftButton:
+            return
+        self._current = [self._to_pad(event.position())]
+        self.update()
+        self.changed.emit()
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._current is None:
+            return
+        self._current.append(self._to_pad(event.position()))
+        self.update()
+        self.changed.emit()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._current is None or event.button() != Qt.LeftButton:
+            return
+        stroke = self._current + [self._to_pad(event.position())]
+        self._current = None
+        self._push_undo()
+        self._strokes = self._strokes + [stroke]
+        self._after_edit()
+
+    # ----- internals ---------------------------------------------------------------------
+    def _all_strokes(self) -> list[list[QPointF]]:
+        return self._strokes + ([self._current] if self._current else [])
+
+    def _state(self) -> tuple:
+        return (self._strokes, self._background)
+
+    def _push_undo(self) -> None:
+        self._undo.append(self._state())
+        self._redo.clear()
+
+    def _after_edit(self) -> None:
+        self.update()
+        self.changed.emit()
+
+    def _square(self) -> QRectF:
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_pad(self, position: QPointF) -> QPointF:
+        area = self._square()
+        return QPointF((position.x() - area.left()) / area.width(),
+                       (position.y() - area.top()) / area.height())
+
+    def _ink_bounds(self, strokes) -> tuple[float, float, float, float] | None:
+        xs = [p.x() for stroke in strokes for p in stroke]
+        ys = [p.y() for stroke in strokes for p in stroke]
+        if self._background is not None:
+            rows = np.flatnonzero(self._background.max(axis=1) > 0.05)
+            cols = np.flatnonzero(self._background.max(axis=0) > 0.05)
+            if rows.size:
+                side = self._background.shape[0]
+                ys += [rows[0] / side, (rows[-1] + 1) / side]
+                xs += [cols[0] / side, (cols[-1] + 1) / side]
+        if not xs:
+            return None
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def _draw_strokes(painter: QPainter, strokes, pen_width: float) -> None:
+    pen = QPen(Qt.white, pen_width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.NoBrush)
+    for stroke in strokes:
+        if len(stroke) == 1 or all(p == stroke[0] for p in stroke):
+            painter.drawPoint(stroke[0])  # a tap: a round dot of the pen's width
+            continue
+        path = QPainterPath(stroke[0])
+        for point in stroke[1:]:
+            path.lineTo(point)
+        painter.drawPath(path)
+
+
+def _gray_image(array: np.ndarray) -> QImage:
+    data = np.ascontiguousarray((np.clip(array, 0, 1) * 255).astype(np.uint8))
+    image = QImage(data.data, data.shape[1], data.shape[0], data.strides[0],
+                   QImage.Format_Grayscale8)
+    return image.copy()  # own the pixels: ``data`` is freed when this function returns
+
+
+def _to_array(image: QImage) -> np.ndarray:
+    width, height = image.width(), image.height()
+    buffer = np.frombuffer(image.constBits(), dtype=np.uint8,
+                           count=image.bytesPerLine() * height)
+    return buffer.reshape(height, image.bytesPerLine())[:, :width].astype(np.float32) / 255.0

@@ -1,0 +1,123 @@
+"""A gallery of labelled digit thumbnails that scales to thousands of items (model/view)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
+
+from digitpad.gui.widgets.image_view import to_qimage
+
+THUMB = 56
+CELL = QSize(THUMB + 24, THUMB + 22)
+CACHE_SIZE = 2000  # pixmaps kept; generating one costs ~20 us
+
+
+class GalleryModel(QAbstractListModel):
+    """Items are indices into a set of images, captioned ``true -> predicted (confidence)``."""
+
+    IndexRole = Qt.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._images = np.zeros((0, 28, 28), np.uint8)
+        self._evaluation = None
+        self._indices = np.zeros(0, dtype=np.int64)
+        self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
+
+    def set_source(self, images: np.ndarray, evaluation) -> None:
+        self.beginResetModel()
+        self._images, self._evaluation = images, evaluation
+        self._indices = np.zeros(0, dtype=np.int64)
+        self._pixmaps.clear()
+        self.endResetModel()
+
+    def set_indices(self, indices: np.ndarray) -> None:
+        self.beginResetModel()
+        self._indices = np.asarray(indices, dtype=np.int64)
+        self.endResetModel()
+
+    def indices(self) -> np.ndarray:
+        return self._indices.copy()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._indices)
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid() or self._evaluation is None:
+            return None
+        item = int(self._indices[index.row()])
+        if role == Qt.DisplayRole:
+            return self.caption(item)
+        if role == Qt.DecorationRole:
+            return self.pixmap(item)
+        if role == Qt.ToolTipRole:
+            guesses = ", ".join(f"{d}: {p:.1%}" for d, p in self._evaluation.top_guesses(item))
+            return f"test image #{item}\n{guesses}"
+        if role == self.IndexRole:
+            return item
+        return None
+
+    def caption(self, item: int) -> str:
+        evaluation = self._evaluation
+        return (f"{evaluation.labels[item]} → {evaluation.predictions[item]} "
+                f"({evaluation.confidence[item]:.0%})")
+
+    def pixmap(self, item: int) -> QPixmap:
+        pixmap = self._pixmaps.get(item)
+        if pixmap is None:
+            pixmap = QPixmap.fromImage(to_qimage(self._images[item]))
+            self._pixmaps[item] = pixmap
+            if len(self._pixmaps) > CACHE_SIZE:
+                self._pixmaps.popitem(last=False)
+        else:
+            self._pixmaps.move_to_end(item)
+        return pixmap
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Paints a thumbnail with its caption; fixed size so the view can lay out lazily."""
+
+    def sizeHint(self, option, index) -> QSize:
+        return CELL
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        painter.save()
+        if option.state & QStyle.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        rect = option.rect
+        thumb = QRect(rect.left() + (rect.width() - THUMB) // 2, rect.top() + 2, THUMB, THUMB)
+        pixmap = index.data(Qt.DecorationRole)
+        if pixmap is not None:
+            painter.drawPixmap(thumb, pixmap)
+        painter.setPen(option.palette.highlightedText().color()
+                       if option.state & QStyle.State_Selected else QColor(option.palette.text().color()))
+        text_rect = QRect(rect.left(), thumb.bottom() + 2, rect.width(), rect.bottom() - thumb.bottom() - 2)
+        painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignTop, index.data(Qt.DisplayRole) or "")
+        painter.restore()
+
+
+class ImageGallery(QListView):
+    """Icon-mode list view over a :class:`GalleryModel`; paints only visible items."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.gallery_model = GalleryModel(self)
+        self.setModel(self.gallery_model)
+        self.setItemDelegate(ThumbnailDelegate(self))
+        self.setViewMode(QListView.IconMode)
+        self.setResizeMode(QListView.Adjust)
+        self.setMovement(QListView.Static)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.Batched)
+        self.setBatchSize(200)
+        self.setGridSize(CELL + QSize(4, 4))
+        self.setSpacing(2)
+        self.setSelectionMode(QListView.SingleSelection)
+
+    def current_item(self) -> int | None:
+        index = self.currentIndex()
+        return index.data(GalleryModel.IndexRole) if index.isValid() else None

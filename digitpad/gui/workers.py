@@ -1,0 +1,92 @@
+"""Background work, one pattern: a QObject worker moved to its own QThread.
+
+``start(worker, parent)`` wires the thread the same way for every job:
+``thread.started -> worker.run``; ``finished/errored -> thread.quit``;
+``thread.finished -> deleteLater``. Cancelling goes through a ``threading.Event`` set
+directly from the GUI thread, because a queued signal would never reach a worker whose
+thread is blocked inside ``fit()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from digitpad.core.config import ConfigError
+from digitpad.core.data import DataError
+from digitpad.core.registry import ModelError
+
+# Failures whose message says everything: no traceback, not even for developers.
+EXPECTED_ERRORS = (ConfigError, DataError, ModelError)
+
+
+class Worker(QObject):
+    """Runs ``job(worker)`` in a worker thread and reports its result or its error.
+
+    The job reads ``worker.stop_event`` and may emit ``worker.progress(done, total)``.
+    ``errored`` carries a message meant for the user: the exception's text, never a
+    traceback (that goes to stderr for developers).
+    """
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+    errored = Signal(str)
+
+    def __init__(self, job: Callable[["Worker"], object] | None = None):
+        super().__init__()
+        self._job = job
+        self.stop_event = threading.Event()
+        self.thread: QThread | None = None
+
+    def cancel(self) -> None:
+        """Ask the job to stop; safe to call from any thread."""
+        self.stop_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stop_event.is_set()
+
+    def work(self):
+        """The job itself; subclasses override this instead of passing ``job``."""
+        return self._job(self)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:  # reported to the user, never raised into Qt's event loop
+            if not isinstance(exc, EXPECTED_ERRORS):
+                traceback.print_exc()
+            self.errored.emit(str(exc) or type(exc).__name__)
+        else:
+            self.finished.emit(result)
+
+
+def start(worker: Worker, parent: QObject) -> QThread:
+    """Move ``worker`` to a new QThread owned by ``parent`` and start it."""
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    worker.thread = thread
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    worker.errored.connect(thread.quit)
+    thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
+
+
+def stop_and_wait(worker: Worker | None, timeout_ms: int = 60_000) -> bool:
+    """Cancel ``worker`` and wait for its thread to end; True when it ended in time."""
+    if worker is None or worker.thread is None:
+        return True
+    worker.cancel()
+    try:
+        thread = worker.thread
+        thread.quit()
+        return thread.wait(timeout_ms)
+    except RuntimeError:  # the thread object was already deleted: it had ended
+        return True

@@ -116,17 +116,17 @@ class QtModelManager(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Wait for a load in progress (called when the window closes)."""
-        workers.stop_and_wait(self._loader, timeout_ms)
+        workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
 
     def _on_loaded(self, active: ActiveModel) -> None:
-        if self.sender() is not self._loader:
+        if self._loader is None or self.sender() is not self._loader:
             return  # superseded by a later load
         self._loader = None
         self._set_active(active)
 
     def _on_load_failed(self, message: str) -> None:
-        if self.sender() is not self._loader:
+        if self._loader is None or self.sender() is not self._loader:
             return
         self._loader = None
         self.load_failed.emit(message)

@@ -17,10 +17,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from digitpad.core.config import ConfigError
 from digitpad.core.data import DataError
+from digitpad.core.evaluation import EvaluationCancelled
 from digitpad.core.registry import ModelError
 
 # Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, ModelError)
+EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError)
 
 
 class Worker(QObject):
@@ -79,14 +80,17 @@ def start(worker: Worker, parent: QObject) -> QThread:
     return thread
 
 
-def stop_and_wait(worker: Worker | None, timeout_ms: int = 60_000) -> bool:
-    """Cancel ``worker`` and wait for its thread to end; True when it ended in time."""
-    if worker is None or worker.thread is None:
-        return True
-    worker.cancel()
-    try:
-        thread = worker.thread
-        thread.quit()
-        return thread.wait(timeout_ms)
-    except RuntimeError:  # the thread object was already deleted: it had ended
-        return True
+def stop_and_wait(owner: QObject, worker: Worker | None = None,
+                  timeout_ms: int = 60_000) -> bool:
+    """Cancel ``worker`` (if any), then wait for every worker thread ``owner`` started.
+
+    Waiting for all of them matters: a worker that already reported its result may still
+    be winding its thread down, and a QThread destroyed while running aborts the process.
+    """
+    if worker is not None:
+        worker.cancel()
+    ended = True
+    for thread in owner.findChildren(QThread):
+        thread.quit()  # takes effect once the worker's run() has returned
+        ended = thread.wait(timeout_ms) and ended
+    return ended

@@ -142,17 +142,22 @@ class ErrorsTab(QWidget):
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        filters = QHBoxLayout()
+        choices = QHBoxLayout()
         for text, widget in (("Sort", self.sort_box), ("True", self.true_box),
                              ("Predicted", self.predicted_box)):
-            filters.addWidget(QLabel(text))
-            filters.addWidget(widget)
-        filters.addWidget(self.label_errors_only)
-        filters.addWidget(self.include_correct)
-        filters.addStretch(1)
-        filters.addWidget(self.count_label)
-        filters.addWidget(self.export_png)
-        filters.addWidget(self.export_csv)
+            choices.addWidget(QLabel(text))
+            choices.addWidget(widget)
+        choices.addStretch(1)
+        choices.addWidget(self.count_label)
+        toggles = QHBoxLayout()
+        toggles.addWidget(self.label_errors_only)
+        toggles.addWidget(self.include_correct)
+        toggles.addStretch(1)
+        toggles.addWidget(self.export_png)
+        toggles.addWidget(self.export_csv)
+        filters = QVBoxLayout()
+        filters.addLayout(choices)
+        filters.addLayout(toggles)
 
         left = QVBoxLayout()
         left.addWidget(self.summary)
@@ -209,7 +214,7 @@ class ErrorsTab(QWidget):
         return self.gallery.gallery_model.indices()
 
     def shutdown(self) -> None:
-        workers.stop_and_wait(self._worker)
+        workers.stop_and_wait(self, self._worker)
         self._worker = None
 
     # ----- evaluation --------------------------------------------------------------------
@@ -278,15 +283,21 @@ class ErrorsTab(QWidget):
         workers.start(worker, self)
 
     def _worker_done(self, result) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return  # arrived after shutdown: start nothing new
         self._worker = None
         self.progress.setVisible(False)
         self._on_done(result)
 
     def _on_progress(self, done: int, total: int) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return
         self.progress.setMaximum(total or 0)
         self.progress.setValue(done)
 
     def _on_failed(self, message: str) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return
         self._worker = None
         self.progress.setVisible(False)
         if self._test_images is None:

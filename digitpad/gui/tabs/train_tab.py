@@ -164,6 +164,8 @@ class TrainTab(QWidget):
         for preset in PRESETS.values():
             self.arch_box.addItem(f"{preset.name}: {preset.description}", preset.name)
         self.arch_box.setCurrentIndex(list(PRESETS).index("quick"))
+        self.arch_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.arch_box.setMinimumContentsLength(16)
         form.addRow("Architecture", self.arch_box)
         self.optimizer_box = self._choice(OPTIMIZERS, OPTIMIZER_NAMES)
         self.activation_box = self._choice(ACTIVATIONS, ACTIVATION_NAMES)
@@ -182,6 +184,7 @@ class TrainTab(QWidget):
         for name in order:
             error = QLabel("")
             error.setStyleSheet("color: #c0392b;")
+            error.setWordWrap(True)
             error.setVisible(False)
             self.errors[name] = error
             row = QVBoxLayout()
@@ -413,7 +416,7 @@ class TrainTab(QWidget):
     def shutdown(self) -> None:
         """Stop the run (if any) and wait for its thread: no half-written files."""
         worker, self._worker = self._worker, None
-        workers.stop_and_wait(worker, timeout_ms=120_000)
+        workers.stop_and_wait(self, worker, timeout_ms=120_000)
 
     def _reset_curves(self) -> None:
         self._smoothed = None
@@ -424,8 +427,8 @@ class TrainTab(QWidget):
         self.weights_view.set_image(None)
 
     def _on_batch_done(self, report) -> None:
-        if self._worker is None:
-            return
+        if self._worker is None or self.sender() is not self._worker:
+            return  # a run that was shut down
         loss = max(report.loss, 1e-6)
         self._smoothed = loss if self._smoothed is None else (
             SMOOTHING * self._smoothed + (1 - SMOOTHING) * loss)
@@ -445,9 +448,9 @@ class TrainTab(QWidget):
                                 f"loss {report.loss:.3f} · ETA {_clock(eta)}")
 
     def _on_epoch_done(self, payload) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return  # a run that was shut down
         report, tiles = payload
-        if not self.runs:
-            return
         run = self.runs[-1]
         run.epochs.append(report)
         x = [e.epoch + 1 for e in run.epochs]
@@ -463,6 +466,8 @@ class TrainTab(QWidget):
         self._history_row(len(self.runs) - 1)
 
     def _on_finished(self, outcome) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return  # a run that was shut down
         result, path, card = outcome
         self._worker = None
         run = self.runs[-1]
@@ -489,6 +494,8 @@ class TrainTab(QWidget):
         self.run_finished.emit(run)
 
     def _on_errored(self, message: str) -> None:
+        if self._worker is None or self.sender() is not self._worker:
+            return  # a run that was shut down
         self._worker = None
         run = self.runs[-1]
         run.status = "failed"

@@ -1,0 +1,104 @@
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt
+
+from digitpad.gui.replay import send_mouse
+from tests.gui.conftest import open_window
+
+
+def draw_stroke(pad, points, release=True):
+    """A real press-move-release sequence on the pad, in pad-relative coordinates."""
+    def at(x, y):
+        return QPointF(x * pad.width(), y * pad.height())
+    send_mouse(pad, QEvent.MouseButtonPress, at(*points[0]))
+    for x, y in points[1:]:
+        send_mouse(pad, QEvent.MouseMove, at(x, y))
+    if release:
+        send_mouse(pad, QEvent.MouseButtonRelease, at(*points[-1]))
+
+
+SEVEN = [(0.3, 0.25), (0.5, 0.25), (0.7, 0.25), (0.6, 0.45), (0.5, 0.65), (0.45, 0.8)]
+ONE = [(0.5, 0.2), (0.5, 0.4), (0.5, 0.6), (0.5, 0.8)]
+
+
+def wait_for_prediction(qtbot, tab):
+    qtbot.waitUntil(lambda: not tab._timer.isActive(), timeout=2000)
+
+
+def test_empty_pad_shows_no_prediction(window):
+    tab = window.draw_tab
+    assert tab.pad.is_empty()
+    assert tab.probabilities() is None
+    assert tab.answer.text() == "" and not tab.preview.has_image()
+
+
+def test_drawing_updates_chart_answer_and_preview_while_drawing(qtbot, window):
+    tab = window.draw_tab
+    pad = tab.pad
+    draw_stroke(pad, SEVEN[:3], release=False)  # mid-stroke: predictions already flow
+    wait_for_prediction(qtbot, tab)
+    assert tab.probabilities() is not None
+    send_mouse(pad, QEvent.MouseButtonRelease, QPointF(pad.width() * 0.7, pad.height() * 0.25))
+    draw_stroke(pad, SEVEN[2:])
+    wait_for_prediction(qtbot, tab)
+    probabilities = tab.probabilities()
+    assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-4
+    assert np.allclose(tab.chart.probabilities(), probabilities)
+    assert tab.answer.text() in {str(int(probabilities.argmax())), "?"}
+    assert tab.preview.has_image()
+
+
+def test_undo_redo_clear(qtbot, window):
+    tab = window.draw_tab
+    draw_stroke(tab.pad, ONE)
+    wait_for_prediction(qtbot, tab)
+    drawn = tab.probabilities()
+    assert drawn is not None
+    window.tabs.setCurrentWidget(tab)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    wait_for_prediction(qtbot, tab)
+    assert tab.pad.is_empty() and tab.probabilities() is None
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    wait_for_prediction(qtbot, tab)
+    assert np.allclose(tab.probabilities(), drawn, atol=1e-6)
+    qtbot.keyClick(window, Qt.Key_Escape)
+    wait_for_prediction(qtbot, tab)
+    assert tab.pad.is_empty() and tab.probabilities() is None and tab.answer.text() == ""
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # a clear can be undone too
+    wait_for_prediction(qtbot, tab)
+    assert tab.probabilities() is not None
+
+
+def test_clear_button_and_pen_width(qtbot, window):
+    tab = window.draw_tab
+    draw_stroke(tab.pad, ONE)
+    wait_for_prediction(qtbot, tab)
+    before = tab.probabilities()
+    tab.pen_slider.setValue(10)  # display pen only: what the model sees is normalised
+    tab.update_prediction()
+    assert np.allclose(tab.probabilities(), before, atol=1e-6)
+    qtbot.mouseClick(tab.clear_button, Qt.LeftButton)
+    wait_for_prediction(qtbot, tab)
+    assert tab.probabilities() is None
+
+
+def test_resize_keeps_the_drawing(qtbot, window):
+    tab = window.draw_tab
+    draw_stroke(tab.pad, SEVEN)
+    wait_for_prediction(qtbot, tab)
+    before = tab.probabilities()
+    window.resize(window.width() + 200, window.height() + 150)
+    qtbot.wait(50)
+    tab.update_prediction()
+    assert np.allclose(tab.probabilities(), before, atol=1e-3)
+
+
+def test_pen_width_and_geometry_persist(qtbot, settings, synthetic_data_folder):
+    first = open_window(qtbot, settings, str(synthetic_data_folder))
+    first.draw_tab.pen_slider.setValue(9)
+    first.resize(first.width(), 640)
+    first.close()
+    second = open_window(qtbot, settings, str(synthetic_data_folder))
+    assert second.draw_tab.pen_slider.value() == 9
+    # The offscreen screen is 800 px square, so only the height is free to compare.
+    assert abs(second.height() - 640) <= 10
+    second.close()

@@ -1,0 +1,116 @@
+import csv
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from digitpad.gui.tabs.errors_tab import contact_sheet, write_csv
+from tests.gui.conftest import open_window
+
+EVAL_TIMEOUT_MS = 60_000
+
+
+def wait_for_evaluation(qtbot, tab):
+    if tab.evaluation is None:
+        with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+            pass
+    return tab.evaluation
+
+
+def click_cell(qtbot, matrix, row, column):
+    rect = matrix.visualItemRect(matrix.item(row, column))
+    qtbot.mouseClick(matrix.viewport(), Qt.LeftButton, pos=rect.center())
+
+
+def test_summary_matrix_and_gallery_after_evaluation(qtbot, window):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    assert len(evaluation.labels) == 300
+    assert f"{evaluation.accuracy:.2%}" in tab.summary.text()
+    assert tab.matrix.matrix().sum() == 300
+    shown = tab.shown_indices()
+    assert len(shown) == evaluation.error_count
+    confidences = evaluation.confidence[shown]
+    assert (np.diff(confidences) <= 0).all()  # most confident errors first by default
+
+
+def test_clicking_a_confusion_cell_shows_exactly_that_pair(qtbot, window):
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)
+    evaluation = wait_for_evaluation(qtbot, tab)
+    matrix = evaluation.confusion_matrix()
+    off_diagonal = matrix * (1 - np.eye(10, dtype=int))
+    true, predicted = np.unravel_index(off_diagonal.argmax(), matrix.shape)
+    click_cell(qtbot, tab.matrix, int(true), int(predicted))
+    shown = tab.shown_indices()
+    assert len(shown) == matrix[true, predicted] > 0
+    assert (evaluation.labels[shown] == true).all() and (evaluation.predictions[shown] == predicted).all()
+    click_cell(qtbot, tab.matrix, 3, 3)  # the diagonal shows the correct ones
+    shown = tab.shown_indices()
+    assert len(shown) == matrix[3, 3] and (evaluation.predictions[shown] == 3).all()
+
+
+def test_sorting_and_filtering(qtbot, window):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    tab.include_correct.setChecked(True)
+    tab.sort_box.setCurrentIndex(tab.sort_box.findData("index"))
+    assert tab.shown_indices().tolist() == list(range(300))
+    tab.sort_box.setCurrentIndex(tab.sort_box.findData("loss"))
+    assert (np.diff(evaluation.loss[tab.shown_indices()]) <= 1e-7).all()
+    tab.true_box.setCurrentIndex(tab.true_box.findData(4))
+    assert (evaluation.labels[tab.shown_indices()] == 4).all()
+    tab.predicted_box.setCurrentIndex(tab.predicted_box.findData(4))
+    tab.include_correct.setChecked(False)
+    assert len(tab.shown_indices()) == 0
+
+
+def test_detail_and_send_to_pad(qtbot, window):
+    tab = window.errors_tab
+    wait_for_evaluation(qtbot, tab)
+    tab.include_correct.setChecked(True)
+    first = tab.gallery.current_item()
+    assert first is not None and f"#{first}" in tab.detail_text.text()
+    assert tab.detail_chart.probabilities() is not None
+    qtbot.mouseClick(tab.send_button, Qt.LeftButton)
+    assert window.tabs.currentWidget() is window.draw_tab
+    window.draw_tab.update_prediction()
+    assert window.draw_tab.probabilities() is not None
+
+
+def test_a_model_change_triggers_re_evaluation(qtbot, window):
+    tab = window.errors_tab
+    first = wait_for_evaluation(qtbot, tab)
+    import keras
+    zeros = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros")])
+    with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS) as ready:
+        window.hub.set_model(zeros, None, {"name": "uniform"})
+    assert ready.args[0] is not first
+    assert np.allclose(ready.args[0].probabilities, 0.1)  # evaluated with the new model
+    assert "uniform" in tab.summary.text()
+
+
+def test_missing_data_shows_where_it_looked(qtbot, settings, tmp_path):
+    window = open_window(qtbot, settings, str(tmp_path / "no-such-folder"))
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.pages.currentIndex() == 1, timeout=EVAL_TIMEOUT_MS)
+    assert "no-such-folder" in tab.missing_text.text()
+    assert "Traceback" not in tab.missing_text.text()
+    assert tab.choose_folder.isVisible() and tab.download_button.isVisible()
+    window.close()
+
+
+def test_exports(qtbot, window, tmp_path):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    tab.include_correct.setChecked(True)
+    shown = tab.shown_indices()[:25]
+    write_csv(tmp_path / "e.csv", evaluation, shown)
+    with open(tmp_path / "e.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["index"]) for r in rows] == shown.tolist()
+    assert int(rows[0]["predicted"]) == evaluation.predictions[shown[0]]
+    sheet = contact_sheet(tab._test_images, evaluation, shown)
+    assert sheet.width() == 20 * 84 and sheet.height() == 2 * 104
+    assert sheet.save(str(tmp_path / "sheet.png"))

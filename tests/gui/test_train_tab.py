@@ -1,0 +1,108 @@
+import numpy as np
+from PySide6.QtCore import Qt
+
+from digitpad import paths
+from digitpad.core.registry import load_card
+from tests.gui.conftest import open_window
+
+TRAIN_TIMEOUT_MS = 120_000
+
+
+def test_a_short_real_run_updates_curves_and_swaps_the_model(qtbot, window):
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.arch_box.setCurrentIndex(tab.arch_box.findData("mlp"))
+    tab.fields["epochs"].setText("2")
+    tab.fields["batch_size"].setText("64")
+    before = window.hub.active
+    batches, epochs = [], []
+    with qtbot.waitSignal(window.hub.model_changed, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training()
+        tab._worker.batch_done.connect(batches.append)
+        tab._worker.epoch_done.connect(epochs.append)
+        assert not tab.train_button.isEnabled() and tab.stop_button.isEnabled()
+    run = tab.runs[-1]
+    assert run.status == "finished" and len(run.epochs) == 2
+    assert batches and len(epochs) == 2
+    assert len(tab.smooth_loss_curve.getData()[0]) > 0
+    assert len(tab.val_acc_curve.getData()[1]) == 2
+    assert tab.weights_view.has_image()  # first dense layer as 28x28 tiles
+    active = window.hub.active
+    assert active is not before and active.path == run.path and run.path.is_file()
+    assert load_card(run.path)["architecture"] == "mlp"
+    assert tab.train_button.isEnabled() and tab.history.rowCount() == 1
+    # The Errors tab re-evaluates with the new model by itself.
+    qtbot.waitUntil(lambda: active.key in window.errors_tab._cache, timeout=TRAIN_TIMEOUT_MS)
+
+
+def test_stop_ends_the_run_within_one_batch(qtbot, window):
+    tab = window.train_tab
+    tab.arch_box.setCurrentIndex(tab.arch_box.findData("linear"))
+    tab.fields["epochs"].setText("50")
+    tab.fields["batch_size"].setText("4")
+    seen = []
+    assert tab.start_training()
+    worker = tab._worker
+    worker.batch_done.connect(lambda report: seen.append(report.seen_batches))
+    qtbot.waitUntil(lambda: len(seen) > 0, timeout=TRAIN_TIMEOUT_MS)
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.stop_button, Qt.LeftButton)
+        at_stop = seen[-1]
+    assert tab.runs[-1].status.startswith("stopped")
+    assert seen[-1] - at_stop <= 2  # the batch in flight, plus at most one report in transit
+    assert tab.train_button.isEnabled()
+
+
+def test_closing_the_window_mid_run_exits_cleanly(qtbot, settings, synthetic_data_folder):
+    window = open_window(qtbot, settings, str(synthetic_data_folder))
+    tab = window.train_tab
+    tab.arch_box.setCurrentIndex(tab.arch_box.findData("linear"))
+    tab.fields["epochs"].setText("50")
+    tab.fields["batch_size"].setText("4")
+    assert tab.start_training()
+    worker = tab._worker
+    batches = []
+    worker.batch_done.connect(batches.append)
+    qtbot.waitUntil(lambda: len(batches) > 0, timeout=TRAIN_TIMEOUT_MS)
+    window.close()
+    assert worker.cancelled and not tab.is_training
+    from PySide6.QtCore import QThread
+    assert not any(t.isRunning() for t in window.findChildren(QThread))
+    folder = paths.user_models_dir()
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")] if folder.exists() else []
+    assert leftovers == []  # no half-written model
+
+
+def test_invalid_values_are_refused_next_to_the_field(qtbot, window):
+    tab = window.train_tab
+    tab.fields["epochs"].setText("three")
+    assert not tab.start_training()
+    assert tab.errors["epochs"].isVisibleTo(tab) and "whole number" in tab.errors["epochs"].text()
+    tab.fields["epochs"].setText("3")
+    tab.fields["learning_rate"].setText("-0.1")
+    assert not tab.start_training()
+    assert tab.errors["learning_rate"].isVisibleTo(tab)
+    assert not tab.errors["epochs"].isVisibleTo(tab)
+    assert tab.runs == []
+
+
+def test_presets_fill_the_form(window):
+    tab = window.train_tab
+    tab.arch_box.setCurrentIndex(tab.arch_box.findData("funnel"))
+    assert tab.fields["optimizer"].currentData() == "nesterov"
+    assert tab.fields["activation"].currentData() == "leaky_relu"
+    assert float(tab.fields["l2"].text()) > 0
+    config = tab.form_config()
+    assert config.arch == "funnel" and np.isclose(config.learning_rate, 0.05)
+
+
+def test_a_failed_run_keeps_the_previous_model(qtbot, settings, tmp_path):
+    window = open_window(qtbot, settings, str(tmp_path / "missing-data"))
+    tab = window.train_tab
+    before = window.hub.active
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training()
+    assert tab.runs[-1].status == "failed"
+    assert "missing-data" in tab.state_label.text()
+    assert window.hub.active is before
+    window.close()

@@ -92,12 +92,13 @@ def build_dnn(config: TrainConfig):
     return _dense_stack(config, (25, 256, 300), "dnn")
 
 
-def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig):
+def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig,
+             bn_momentum: float = 0.99):
     """Convolution, batch normalisation, activation: the convolutional presets' unit."""
     keras = _keras()
     x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
                             kernel_regularizer=_regularizer(config))(x)
-    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.BatchNormalization(momentum=bn_momentum)(x)
     return _activation(config)(x)
 
 
@@ -115,8 +116,9 @@ def build_quick(config: TrainConfig):
     keras = _keras()
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
-    x = _conv_bn(x, 32, 5, 2, config)   # 14x14
-    x = _conv_bn(x, 64, 3, 2, config)   # 7x7
+    # A short run has few steps: batch-norm statistics must follow the weights quickly.
+    x = _conv_bn(x, 32, 5, 2, config, bn_momentum=0.9)   # 14x14
+    x = _conv_bn(x, 64, 3, 2, config, bn_momentum=0.9)   # 7x7
     x = keras.layers.Flatten()(x)
     return _conv_head(x, config, "quick", inputs)
 

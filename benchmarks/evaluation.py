@@ -1,0 +1,57 @@
+"""Full test-set evaluation time with the shipped model, and gallery paint time for a weak one.
+
+    python benchmarks/evaluation.py
+"""
+
+import threading
+import time
+
+import _common
+import numpy as np
+from PySide6.QtWidgets import QApplication
+
+from digitpad.core.architectures import preset_config
+from digitpad.core.backend import import_keras_quietly
+from digitpad.core.data import load_mnist
+from digitpad.core.evaluation import evaluate
+from digitpad.core.inference import Predictor
+from digitpad.core.registry import default_model_path, load_model
+from digitpad.core.training import train
+from digitpad.gui.widgets.image_gallery import ImageGallery
+
+
+def main():
+    app = QApplication([])
+    import_keras_quietly()
+    mnist = load_mnist(download=False)
+    predictor = Predictor(load_model(default_model_path()))
+    predictor.predict(mnist.test.images[:64] / 255.0)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        evaluation = evaluate(predictor, mnist.test.images, mnist.test.labels)
+        times.append(time.perf_counter() - start)
+    print(f"shipped model on 10,000 test images: median {np.median(times):.2f} s, "
+          f"best {min(times):.2f} s (accuracy {evaluation.accuracy:.4f})")
+
+    weak = train(preset_config("linear", epochs=1), mnist, stop=threading.Event())
+    weak_eval = evaluate(Predictor(weak.model), mnist.test.images, mnist.test.labels)
+    gallery = ImageGallery()
+    gallery.resize(900, 700)
+    gallery.show()
+    gallery.gallery_model.set_source(mnist.test.images, weak_eval)
+    gallery.gallery_model.set_indices(weak_eval.select())
+    app.processEvents()
+    scrollbar = gallery.verticalScrollBar()
+    paints = []
+    for value in np.linspace(0, scrollbar.maximum(), 120).astype(int):
+        scrollbar.setValue(int(value))
+        start = time.perf_counter()
+        gallery.viewport().repaint()
+        paints.append(time.perf_counter() - start)
+    print(f"linear model: {weak_eval.error_count} errors in the gallery")
+    print(_common.summary("gallery repaint while scrolling", paints))
+
+
+if __name__ == "__main__":
+    main()

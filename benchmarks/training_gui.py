@@ -1,0 +1,88 @@
+"""Training inside the app: longest GUI stall, and throughput vs a plain model.fit.
+
+Trains ``quick`` on the full training set in the Train tab while a 5 ms timer measures
+the event loop's longest gap; then runs a plain ``model.fit`` of the same model on the
+same data in the same process and compares epoch times (the second epoch, warm).
+
+    python benchmarks/training_gui.py [--epochs 2]
+"""
+
+import argparse
+import time
+
+import _common
+import numpy as np
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from digitpad.core.architectures import build_model, preset_config
+from digitpad.core.data import load_mnist
+from digitpad.core.training import make_optimizer, split_train_validation
+from digitpad.gui.main_window import MainWindow
+
+
+def plain_fit_epoch_seconds(config, mnist) -> list[float]:
+    import keras
+    (x_train, y_train), (x_val, y_val) = split_train_validation(mnist, config)
+    model = build_model(config)
+    model.compile(optimizer=make_optimizer(config, int(np.ceil(len(x_train) / config.batch_size))),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    marks = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            marks.append(time.perf_counter())
+
+        def on_epoch_end(self, epoch, logs=None):
+            marks[-1] = time.perf_counter() - marks[-1]
+
+    model.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
+              validation_data=(x_val, y_val), callbacks=[Timer()], verbose=0)
+    return marks
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    app = QApplication([])
+    settings = QSettings("/tmp/digitpad-bench-train.ini", QSettings.IniFormat)
+    settings.clear()
+    window = MainWindow(settings=settings)
+    window.show()
+    while window.hub.active is None:
+        app.processEvents()
+    tab = window.train_tab
+    tab.arch_box.setCurrentIndex(tab.arch_box.findData("quick"))
+    tab.fields["epochs"].setText(str(args.epochs))
+
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(5)
+    done = []
+    tab.run_finished.connect(done.append)
+    tab.start_training()
+    while not done:
+        app.processEvents()
+    timer.stop()
+    app_epochs = [e.seconds for e in done[0].epochs]
+    config = done[0].config
+    window.close()
+    stall = max(gaps) * 1000
+    print(f"event-loop ticks {len(gaps)}, longest stall {stall:.1f} ms, "
+          f"p99 gap {np.percentile(gaps, 99) * 1000:.1f} ms (timer interval 5 ms)")
+    plain = plain_fit_epoch_seconds(config, load_mnist(download=False))
+    print(f"epoch seconds in the app: {[round(s, 1) for s in app_epochs]}; "
+          f"plain model.fit: {[round(s, 1) for s in plain]}")
+    print(f"throughput ratio app/plain (last epoch): {plain[-1] / app_epochs[-1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Real drawn digits, replayed through the pad as mouse strokes, must be recognised."""
+
+import json
+
+import pytest
+
+from digitpad.gui import replay
+from tests.helpers import SHARED_MNIST
+
+TOUCH_STROKES = SHARED_MNIST.parent / "drawn-dev" / "touch_strokes.json"
+
+
+@pytest.mark.heavy
+def test_finger_drawn_digits_are_recognised(qtbot, window):
+    digits = json.loads(TOUCH_STROKES.read_text())
+    tab = window.draw_tab
+    wrong = []
+    for n, digit in enumerate(digits):
+        tab.pad.clear()
+        replay.replay(tab.pad, digit["strokes"])
+        qtbot.waitUntil(lambda: not tab._timer.isActive(), timeout=2000)
+        predicted = int(tab.probabilities().argmax())
+        if predicted != digit["label"]:
+            wrong.append((n, digit["label"], predicted))
+    accuracy = 1 - len(wrong) / len(digits)
+    assert accuracy >= 0.99, f"{accuracy:.2%}; wrong (index, label, predicted): {wrong}"

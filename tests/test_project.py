@@ -1,0 +1,28 @@
+"""Repository promises: CI runs README's test command, and no third-party data is committed."""
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_opens_with_install_and_test_commands():
+    install, tests = readme_commands()[:2]
+    assert install.startswith("pip install") and "digitpad" in install
+    assert "[test]" in tests and "pytest" in tests
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert readme_commands()[1] in ci_lines
+
+
+def test_no_mnist_or_drawn_data_in_the_repository():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert not re.search(r"idx[13]-ubyte|touch_strokes|hwd1000", tracked)

@@ -77,10 +77,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 class ProgressPrinter:
     """A one-line progress bar per epoch with loss, accuracy and ETA."""
 
-    def __init__(self, config: TrainConfig, stream=sys.stdout):
-        self.config, self.stream = config, stream
+    def __init__(self, config: TrainConfig, stream=None):
+        self.config, self.stream = config, stream or sys.stdout
         self.epoch_started = time.perf_counter()
-        self.interactive = stream.isatty()
+        self.interactive = self.stream.isatty()
 
     def on_batch(self, report) -> None:
         if report.batch == 0:

@@ -120,6 +120,9 @@ def build_quick(config: TrainConfig):
     x = _conv_bn(x, 32, 5, 2, config, bn_momentum=0.9)   # 14x14
     x = _conv_bn(x, 64, 3, 2, config, bn_momentum=0.9)   # 7x7
     x = keras.layers.Flatten()(x)
+    if config.dropout > 0:
+        x = keras.layers.Dropout(config.dropout)(x)
+    x = _activation(config)(keras.layers.Dense(128, kernel_regularizer=_regularizer(config))(x))
     return _conv_head(x, config, "quick", inputs)
 
 

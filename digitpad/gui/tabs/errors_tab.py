@@ -89,11 +89,16 @@ class ErrorsTab(QWidget):
         self.progress.setVisible(False)
         self.matrix = ConfusionMatrix()
         self.class_table = QTableWidget(2, 10)
-        self.class_table.setVerticalHeaderLabels(["precision", "recall"])
+        self.class_table.setVerticalHeaderLabels(["precision %", "recall %"])
         self.class_table.setHorizontalHeaderLabels([str(d) for d in range(10)])
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.class_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.class_table.setMaximumHeight(90)
+        self.class_table.setMaximumHeight(78)
+        self.class_table.setFont(self.matrix.font())
+        self.class_table.setTextElideMode(Qt.ElideNone)
+        self.class_table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.class_table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.class_table.setToolTip("Per-digit precision and recall, in percent")
 
         self.sort_box = QComboBox()
         for text, key in SORTS:
@@ -186,6 +191,7 @@ class ErrorsTab(QWidget):
         browser.setStretchFactor(0, 3)
         browser.setStretchFactor(1, 5)
         browser.setStretchFactor(2, 2)
+        browser.setSizes([380, 560, 260])
 
         missing = QWidget()
         missing_layout = QGridLayout(missing)
@@ -327,7 +333,8 @@ class ErrorsTab(QWidget):
         precision, recall = evaluation.precision_recall()
         for row, values in enumerate((precision, recall)):
             for digit, value in enumerate(values):
-                item = QTableWidgetItem("–" if np.isnan(value) else f"{value:.1%}")
+                item = QTableWidgetItem("–" if np.isnan(value) else f"{value * 100:.0f}")
+                item.setToolTip("" if np.isnan(value) else f"{value:.2%}")
                 item.setTextAlignment(Qt.AlignCenter)
                 self.class_table.setItem(row, digit, item)
         self.gallery.gallery_model.set_source(self._test_images, evaluation)

@@ -33,6 +33,12 @@ class ConfusionMatrix(QTableWidget):
         self.setToolTip("Rows: true digit. Columns: predicted digit. Click a cell to see "
                         "those images.")
         self.setMinimumSize(300, 260)
+        self.setTextElideMode(Qt.ElideNone)  # counts up to 4 digits must stay whole
+        small = self.font()
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+        self.setFont(small)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.cellClicked.connect(lambda row, column: self.cell_chosen.emit(row, column))
         self._matrix = np.zeros((10, 10), dtype=np.int64)
 

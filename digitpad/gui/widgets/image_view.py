@@ -42,7 +42,7 @@ class ImageView(QWidget):
         return self._image is not None
 
     def sizeHint(self) -> QSize:
-        return QSize(168, 168)
+        return QSize(196, 196)
 
     def hasHeightForWidth(self) -> bool:
         return True

@@ -17,13 +17,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtGui import QIcon
+
     from digitpad import __version__
+    from digitpad.paths import resources_dir
     from digitpad.gui.main_window import MainWindow
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("digitpad")
     app.setOrganizationName("digitpad")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resources_dir() / "digitpad.png")))
     window = MainWindow(data_folder=args.data)
     window.show()
     code = app.exec()

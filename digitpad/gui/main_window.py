@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1000, 680)
+            self.resize(1180, 720)
         pen = self.settings.value("pen_width")
         if pen is not None:
             try:

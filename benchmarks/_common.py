@@ -19,3 +19,21 @@ def summary(name: str, seconds: list[float]) -> str:
     ms = np.asarray(seconds) * 1000
     return (f"{name:<34} median {np.median(ms):8.3f} ms   p99 {np.percentile(ms, 99):8.3f} ms"
             f"   (n={len(ms)})")
+
+
+def open_main_window(settings_name: str):
+    """A QApplication and a shown MainWindow with fresh settings, once its model is loaded."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = QSettings(f"/tmp/{settings_name}.ini", QSettings.IniFormat)
+    settings.clear()
+    window = MainWindow(settings=settings)
+    window.resize(1180, 720)
+    window.show()
+    while window.hub.active is None:
+        app.processEvents()
+    return app, window

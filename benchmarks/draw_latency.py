@@ -12,11 +12,7 @@ import json
 import time
 
 import _common
-import numpy as np
-from PySide6.QtCore import QEvent, QSettings
-from PySide6.QtWidgets import QApplication
-
-from digitpad.gui.main_window import MainWindow
+from PySide6.QtCore import QEvent
 from digitpad.gui.replay import fit_to_pad, send_mouse
 
 STROKES = _common.ROOT.parent / "shared" / "data" / "drawn-dev" / "touch_strokes.json"
@@ -27,14 +23,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--digits", type=int, default=60)
     args = parser.parse_args()
-    app = QApplication([])
-    settings = QSettings("/tmp/digitpad-bench.ini", QSettings.IniFormat)
-    settings.clear()
-    window = MainWindow(settings=settings)
-    window.resize(1000, 700)
-    window.show()
-    while window.hub.active is None:
-        app.processEvents()
+    app, window = _common.open_main_window("digitpad-bench-draw")
     tab = window.draw_tab
     pad = tab.pad
     updates = []

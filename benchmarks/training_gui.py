@@ -12,13 +12,11 @@ import time
 
 import _common
 import numpy as np
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
 
-from digitpad.core.architectures import build_model, preset_config
+from digitpad.core.architectures import build_model
 from digitpad.core.data import load_mnist
 from digitpad.core.training import make_optimizer, split_train_validation
-from digitpad.gui.main_window import MainWindow
 
 
 def plain_fit_epoch_seconds(config, mnist) -> list[float]:
@@ -45,13 +43,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
-    app = QApplication([])
-    settings = QSettings("/tmp/digitpad-bench-train.ini", QSettings.IniFormat)
-    settings.clear()
-    window = MainWindow(settings=settings)
-    window.show()
-    while window.hub.active is None:
-        app.processEvents()
+    app, window = _common.open_main_window("digitpad-bench-train")
     tab = window.train_tab
     tab.arch_box.setCurrentIndex(tab.arch_box.findData("quick"))
     tab.fields["epochs"].setText(str(args.epochs))

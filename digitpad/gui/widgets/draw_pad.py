@@ -7,6 +7,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.gui.widgets.image_view import SquareWidget, centred_square, to_qimage
+
 INK_CANVAS = 96      # side of the image rendered for the model (before preprocessing)
 INK_BOX = 72         # the drawing's longer side inside that canvas
 # Model-side stroke width as a share of the drawing's longer side. MNIST strokes are about
@@ -15,7 +17,7 @@ MODEL_PEN_RATIO = 0.13
 DEFAULT_PEN_WIDTH = 0.045  # display stroke width as a share of the pad's side
 
 
-class DrawPad(QWidget):
+class DrawPad(SquareWidget):
     """A square pad for drawing digits with mouse, pen or finger (white ink on black).
 
     Strokes are kept as vectors in pad-relative coordinates (0..1), so the pad re-renders
@@ -110,7 +112,7 @@ class DrawPad(QWidget):
         painter.scale(scale, scale)
         painter.translate(-(left + right) / 2, -(top + bottom) / 2)
         if self._background is not None:
-            painter.drawImage(QRectF(0, 0, 1, 1), _gray_image(self._background))
+            painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))
         pen_width = MODEL_PEN_RATIO * INK_BOX / scale
         _draw_strokes(painter, strokes, pen_width)
         painter.end()
@@ -120,23 +122,17 @@ class DrawPad(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 420)
 
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
-
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(28, 28, 32))
-        area = self._square()
+        area = centred_square(self)
         painter.fillRect(area, Qt.black)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setRenderHint(QPainter.SmoothPixmapTransform)
         painter.translate(area.topLeft())
         painter.scale(area.width(), area.height())
         if self._background is not None:
-            painter.drawImage(QRectF(0, 0, 1, 1), _gray_image(self._background))
+            painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))
         _draw_strokes(painter, self._all_strokes(), self._pen_width)
         painter.end()
         if self.is_empty():
@@ -183,12 +179,8 @@ class DrawPad(QWidget):
         self.update()
         self.changed.emit()
 
-    def _square(self) -> QRectF:
-        side = min(self.width(), self.height())
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
-
     def _to_pad(self, position: QPointF) -> QPointF:
-        area = self._square()
+        area = centred_square(self)
         return QPointF((position.x() - area.left()) / area.width(),
                        (position.y() - area.top()) / area.height())
 
@@ -219,13 +211,6 @@ def _draw_strokes(painter: QPainter, strokes, pen_width: float) -> None:
         for point in stroke[1:]:
             path.lineTo(point)
         painter.drawPath(path)
-
-
-def _gray_image(array: np.ndarray) -> QImage:
-    data = np.ascontiguousarray((np.clip(array, 0, 1) * 255).astype(np.uint8))
-    image = QImage(data.data, data.shape[1], data.shape[0], data.strides[0],
-                   QImage.Format_Grayscale8)
-    return image.copy()  # own the pixels: ``data`` is freed when this function returns
 
 
 def _to_array(image: QImage) -> np.ndarray:

@@ -18,7 +18,23 @@ def to_qimage(array: np.ndarray) -> QImage:
                   QImage.Format_Grayscale8).copy()
 
 
-class ImageView(QWidget):
+def centred_square(widget: QWidget) -> QRectF:
+    """The largest square centred in ``widget``: where square content is painted."""
+    side = min(widget.width(), widget.height())
+    return QRectF((widget.width() - side) / 2, (widget.height() - side) / 2, side, side)
+
+
+class SquareWidget(QWidget):
+    """A widget whose content is square: layouts give it as much height as width."""
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+
+class ImageView(SquareWidget):
     """Paints a small image scaled up without smoothing, with a faint pixel grid."""
 
     def __init__(self, parent: QWidget | None = None, *, grid: bool = True, empty_text: str = ""):
@@ -44,16 +60,10 @@ class ImageView(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(196, 196)
 
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
-
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        side = min(self.width(), self.height())
-        area = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        area = centred_square(self)
+        side = area.width()
         painter.fillRect(area, Qt.black)
         if self._image is None:
             painter.setPen(QColor(120, 120, 130))

@@ -56,11 +56,12 @@ def _load(path: Path) -> ActiveModel:
     return _activate(model, path, load_card(path))
 
 
-def _activate(model, path: Path | None, card: dict) -> ActiveModel:
-    from digitpad.core.inference import Predictor
+def _activate(model, path: Path | None, card: dict, predictor=None) -> ActiveModel:
+    if predictor is None:
+        from digitpad.core.inference import Predictor
 
-    predictor = Predictor(model)
-    predictor.predict_one(np.zeros((28, 28), np.float32))  # trace now, not on the first stroke
+        predictor = Predictor(model)
+        predictor.predict_one(np.zeros((28, 28), np.float32))  # trace now, not on a stroke
     return ActiveModel(model, predictor, path, card)
 
 
@@ -104,9 +105,13 @@ class QtModelManager(QObject):
         self.loading_started.emit(str(path))
         workers.start(loader, self)
 
-    def set_model(self, model, path: Path | None, card: dict) -> None:
-        """Make an in-memory model active (e.g. one just trained). Call on the GUI thread."""
-        self._set_active(_activate(model, path, card))
+    def set_model(self, model, path: Path | None, card: dict, predictor=None) -> None:
+        """Make an in-memory model active (e.g. one just trained). Call on the GUI thread.
+
+        Pass the ``predictor`` already used in a worker (e.g. for evaluation) so that its
+        tracing, ~0.2 s, does not happen here on the GUI thread.
+        """
+        self._set_active(_activate(model, path, card, predictor))
 
     def predict(self, image28: np.ndarray) -> np.ndarray | None:
         """(10,) probabilities for one model-ready image, or None while no model is loaded."""

@@ -101,12 +101,14 @@ class TrainingWorker(workers.Worker):
         result = train(self.config, mnist, model=model, on_batch=self.batch_done.emit,
                        on_epoch=on_epoch, stop=self.stop_event)
         if not result.history:
-            return result, None, None  # stopped before one full epoch: nothing worth keeping
-        evaluation = evaluate(Predictor(result.model), mnist.test.images, mnist.test.labels)
+            return result, None, None, None  # stopped before one full epoch: nothing to keep
+        # The predictor is traced here, in the worker, and handed to the hub with the model.
+        predictor = Predictor(result.model)
+        evaluation = evaluate(predictor, mnist.test.images, mnist.test.labels)
         card = {**result.card(), "test_accuracy": evaluation.accuracy,
                 "test_errors": evaluation.error_count, "data_sha256": mnist.checksums()}
         save_model(result.model, self.out, card)
-        return result, self.out, load_card(self.out)
+        return result, self.out, load_card(self.out), predictor
 
 
 @dataclasses.dataclass
@@ -120,6 +122,7 @@ class Run:
     path: Path | None = None
     card: dict = dataclasses.field(default_factory=dict)
     model: object = None
+    predictor: object = None
 
 
 class TrainTab(QWidget):
@@ -468,10 +471,10 @@ class TrainTab(QWidget):
     def _on_finished(self, outcome) -> None:
         if self._worker is None or self.sender() is not self._worker:
             return  # a run that was shut down
-        result, path, card = outcome
+        result, path, card, predictor = outcome
         self._worker = None
         run = self.runs[-1]
-        run.model, run.path, run.card = result.model, path, card or {}
+        run.model, run.path, run.card, run.predictor = result.model, path, card or {}, predictor
         self._idle()
         if path is None:
             run.status = "stopped (nothing kept)"
@@ -488,7 +491,7 @@ class TrainTab(QWidget):
             self.state_label.setText(
                 f"Done: validation {result.val_accuracy:.2%}, test "
                 f"{run.card.get('test_accuracy', 0):.2%}. Saved to {path}; now active.")
-            self.hub.set_model(result.model, path, run.card)
+            self.hub.set_model(result.model, path, run.card, predictor)
         self._log(self.state_label.text())
         self._history_row(len(self.runs) - 1)
         self.run_finished.emit(run)
@@ -509,7 +512,7 @@ class TrainTab(QWidget):
     def _use_last_run(self) -> None:
         run = self.runs[-1]
         if run.model is not None:
-            self.hub.set_model(run.model, run.path, run.card)
+            self.hub.set_model(run.model, run.path, run.card, run.predictor)
             self.use_button.setVisible(False)
 
     def _idle(self) -> None:

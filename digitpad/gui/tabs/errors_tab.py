@@ -238,7 +238,8 @@ class ErrorsTab(QWidget):
     def _load_data(self, download: bool) -> None:
         if self._worker is not None:
             return  # data loading or evaluation in progress; it continues from there
-        folder = self._data_folder
+        # A download goes to the user data folder, whatever folder was named before.
+        folder = None if download else self._data_folder
 
         def job(worker):
             mnist = load_mnist(folder, download=download,

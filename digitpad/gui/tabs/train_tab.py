@@ -265,7 +265,6 @@ class TrainTab(QWidget):
         self.state_label = QLabel("")
         self.state_label.setWordWrap(True)
 
-        pg.setConfigOptions(antialias=True)
         self.loss_plot = pg.PlotWidget(title="Loss")
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.setLabel("bottom", "epoch")
@@ -491,9 +490,11 @@ class TrainTab(QWidget):
             self.state_label.setText(
                 f"Done: validation {result.val_accuracy:.2%}, test "
                 f"{run.card.get('test_accuracy', 0):.2%}. Saved to {path}; now active.")
-            self.hub.set_model(result.model, path, run.card, predictor)
         self._log(self.state_label.text())
-        self._history_row(len(self.runs) - 1)
+        self._history_row(self.runs.index(run))
+        # Last: listeners of the hub and of run_finished may start another run right away.
+        if run.status == "finished":
+            self.hub.set_model(result.model, path, run.card, predictor)
         self.run_finished.emit(run)
 
     def _on_errored(self, message: str) -> None:

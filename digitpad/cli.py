@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="FILE",
                         help=f"where to save the .keras model (default: "
                              f"{paths.user_models_dir()}/ARCH-DATE.keras)")
+    parser.add_argument("--init", metavar="FILE",
+                        help="start from this saved model's weights instead of a fresh model "
+                             "(fine-tuning; --arch must name its architecture)")
     parser.add_argument("--experiments", action="store_true",
                         help="run the hyper-parameter study (batch size, activation, optimizer) "
                              "on --arch and print a markdown table; saves no model")
@@ -123,22 +126,35 @@ def _stop_on_ctrl_c(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_training(config: TrainConfig, data, out: Path) -> int:
+def run_training(config: TrainConfig, data, out: Path, init: str | None = None) -> int:
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
     from digitpad.core.registry import save_model
     from digitpad.core.training import train
 
+    model = None
+    if init:
+        from digitpad.core.registry import ModelError, load_card, load_model
+        try:
+            model = load_model(init)
+        except ModelError as exc:
+            print(f"digitpad-train: {exc}", file=sys.stderr)
+            return 1
+        if load_card(init).get("architecture") not in (None, config.arch):
+            print(f"digitpad-train: {init} is a {load_card(init)['architecture']} model, "
+                  f"not {config.arch}", file=sys.stderr)
+            return 2
     stop = threading.Event()
     _stop_on_ctrl_c(stop)
     printer = ProgressPrinter(config)
     print(f"Training {config.arch} for up to {config.epochs} epochs on "
           f"{len(data.train)} images from {data.folder}", flush=True)
-    result = train(config, data, on_batch=printer.on_batch, on_epoch=printer.on_epoch, stop=stop)
+    result = train(config, data, model=model, on_batch=printer.on_batch,
+                   on_epoch=printer.on_epoch, stop=stop)
     if result.stopped:
         print("Stopped by user; keeping the best model so far.")
     evaluation = evaluate(Predictor(result.model), data.test.images, data.test.labels)
-    card = {**result.card(), "test_accuracy": evaluation.accuracy,
+    card = {**result.card(), "initialised_from": init, "test_accuracy": evaluation.accuracy,
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
     save_model(result.model, out, card)
     print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
@@ -194,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if out.suffix != ".keras":
         print(f"digitpad-train: --out must end in .keras, got {out}", file=sys.stderr)
         return 2
-    return run_training(config, data, out)
+    return run_training(config, data, out, args.init)
 
 
 def _print_download(name: str, done: int, total: int) -> None:

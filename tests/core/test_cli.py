@@ -44,3 +44,17 @@ def test_argparse_rejects_bad_flags(argv):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_fine_tuning_starts_from_a_saved_model(tmp_path, capsys):
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    first = tmp_path / "first.keras"
+    assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--out", str(first)]) == 0
+    tuned = tmp_path / "tuned.keras"
+    assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--out", str(tuned),
+                 "--init", str(first)]) == 0
+    card = json.loads(tuned.with_suffix(".json").read_text())
+    assert card["initialised_from"] == str(first)
+    assert main(["--arch", "mlp", "--epochs", "1", "--data", str(data), "--out", str(tuned),
+                 "--init", str(first)]) == 2
+    assert "is a linear model" in capsys.readouterr().err

@@ -136,6 +136,9 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         model.fit(batches, epochs=config.epochs, callbacks=[monitor], verbose=0)
     except MemoryError:
         raise TrainingError("out of memory: try a smaller batch size or model") from None
+    if monitor.diverged_at is not None:
+        raise TrainingError(f"training diverged: the loss became {monitor.diverged_at[1]} at "
+                            f"epoch {monitor.diverged_at[0] + 1}; try a lower learning rate")
     monitor.restore_best()
     result = TrainResult(
         model=model, config=config, history=monitor.history,
@@ -212,6 +215,7 @@ class Monitor(keras.callbacks.Callback):
         self.best_epoch: int | None = None
         self.best_weights = None
         self.early_stopped = False
+        self.diverged_at: tuple[int, float] | None = None  # (epoch, loss) when loss went NaN/inf
         self.seen_batches = 0
         self.last_report = 0.0
         self.epoch = 0
@@ -229,6 +233,10 @@ class Monitor(keras.callbacks.Callback):
         self.seen_batches += 1
         if self.stop.is_set():
             self.model.stop_training = True  # Keras checks this after every batch
+        if not math.isfinite(float(logs["loss"])):
+            self.diverged_at = (self.epoch, float(logs["loss"]))
+            self.model.stop_training = True
+            return
         now = time.perf_counter()
         last_batch = batch == self.batches_per_epoch - 1
         if self.on_batch and (last_batch or now - self.last_report >= BATCH_REPORT_INTERVAL):
@@ -238,7 +246,7 @@ class Monitor(keras.callbacks.Callback):
                                       self.seen_batches))
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.stop.is_set():
+        if self.stop.is_set() or self.diverged_at is not None:
             return  # an interrupted epoch is neither validated nor reported
         val_loss, val_accuracy = self.model.evaluate(
             self.x_val, self.y_val, batch_size=1024, verbose=0)

@@ -20,7 +20,8 @@ from digitpad.core.data import DataError
 from digitpad.core.evaluation import EvaluationCancelled
 from digitpad.core.registry import ModelError
 
-# Failures whose message says everything: no traceback, not even for developers.
+# Failures whose message says everything: no traceback, not even for developers. (So is
+# core.training.TrainingError, matched by name: importing it would import TensorFlow.)
 EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError)
 
 
@@ -59,7 +60,7 @@ class Worker(QObject):
         try:
             result = self.work()
         except Exception as exc:  # reported to the user, never raised into Qt's event loop
-            if not isinstance(exc, EXPECTED_ERRORS):
+            if not isinstance(exc, EXPECTED_ERRORS) and type(exc).__name__ != "TrainingError":
                 traceback.print_exc()
             self.errored.emit(str(exc) or type(exc).__name__)
         else:

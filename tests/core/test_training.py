@@ -101,3 +101,11 @@ def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy():
     result = train(preset_config("quick", epochs=1, train_size=20000), mnist)
     accuracy = evaluate(Predictor(result.model), mnist.test.images, mnist.test.labels).accuracy
     assert accuracy > 0.97
+
+
+def test_divergence_is_a_clear_error(data):
+    from digitpad.core.training import TrainingError
+    config = preset_config("mlp", epochs=2, optimizer="sgd", learning_rate=10.0,
+                           lr_schedule="constant", dropout=0.0)
+    with pytest.raises(TrainingError, match="diverged.*lower learning rate"):
+        train(config, data)

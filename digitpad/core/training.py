@@ -20,6 +20,7 @@ from digitpad.core.architectures import build_model
 from digitpad.core.augment import random_affine
 from digitpad.core.config import TrainConfig
 from digitpad.core.data import Mnist
+from digitpad.core.errors import TrainingError
 from digitpad.core.preprocess import to_model_batch
 
 BATCH_REPORT_INTERVAL = 0.05  # seconds between batch reports: enough for smooth curves
@@ -75,10 +76,6 @@ class TrainResult:
             "training_seconds": round(self.seconds, 1),
             "parameters": int(self.model.count_params()),
         }
-
-
-class TrainingError(Exception):
-    """Training could not run (bad data, out of memory, ...); the message says why."""
 
 
 def split_train_validation(data: Mnist, config: TrainConfig):

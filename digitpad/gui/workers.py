@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from digitpad.core.config import ConfigError
 from digitpad.core.data import DataError
+from digitpad.core.errors import TrainingError
 from digitpad.core.evaluation import EvaluationCancelled
 from digitpad.core.registry import ModelError
 
-# Failures whose message says everything: no traceback, not even for developers. (So is
-# core.training.TrainingError, matched by name: importing it would import TensorFlow.)
-EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError)
+# Failures whose message says everything: no traceback, not even for developers.
+EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
 
 
 class Worker(QObject):
@@ -60,7 +60,7 @@ class Worker(QObject):
         try:
             result = self.work()
         except Exception as exc:  # reported to the user, never raised into Qt's event loop
-            if not isinstance(exc, EXPECTED_ERRORS) and type(exc).__name__ != "TrainingError":
+            if not isinstance(exc, EXPECTED_ERRORS):
                 traceback.print_exc()
             self.errored.emit(str(exc) or type(exc).__name__)
         else:

@@ -129,20 +129,20 @@ def _stop_on_ctrl_c(stop: threading.Event) -> None:
 def run_training(config: TrainConfig, data, out: Path, init: str | None = None) -> int:
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
-    from digitpad.core.registry import save_model
+    from digitpad.core.registry import ModelError, load_card, load_model, save_model
     from digitpad.core.training import train
 
-    model = None
+    model, initialised_from = None, None
     if init:
-        from digitpad.core.registry import ModelError, load_card, load_model
         try:
             model = load_model(init)
         except ModelError as exc:
             print(f"digitpad-train: {exc}", file=sys.stderr)
             return 1
-        if load_card(init).get("architecture") not in (None, config.arch):
-            print(f"digitpad-train: {init} is a {load_card(init)['architecture']} model, "
-                  f"not {config.arch}", file=sys.stderr)
+        initialised_from = {"file": str(init), "card": load_card(init)}
+        if initialised_from["card"].get("architecture") not in (None, config.arch):
+            print(f"digitpad-train: {init} is a {initialised_from['card']['architecture']} "
+                  f"model, not {config.arch}", file=sys.stderr)
             return 2
     stop = threading.Event()
     _stop_on_ctrl_c(stop)
@@ -154,8 +154,9 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None) 
     if result.stopped:
         print("Stopped by user; keeping the best model so far.")
     evaluation = evaluate(Predictor(result.model), data.test.images, data.test.labels)
-    card = {**result.card(), "initialised_from": init, "test_accuracy": evaluation.accuracy,
-            "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
+    card = {**result.card(), "initialised_from": initialised_from,
+            "test_accuracy": evaluation.accuracy, "test_errors": evaluation.error_count,
+            "data_sha256": data.checksums()}
     save_model(result.model, out, card)
     print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
           f"{evaluation.accuracy:.4f} ({evaluation.error_count} errors), "

@@ -54,7 +54,8 @@ def test_fine_tuning_starts_from_a_saved_model(tmp_path, capsys):
     assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--out", str(tuned),
                  "--init", str(first)]) == 0
     card = json.loads(tuned.with_suffix(".json").read_text())
-    assert card["initialised_from"] == str(first)
+    assert card["initialised_from"]["file"] == str(first)
+    assert card["initialised_from"]["card"]["architecture"] == "linear"
     assert main(["--arch", "mlp", "--epochs", "1", "--data", str(data), "--out", str(tuned),
                  "--init", str(first)]) == 2
     assert "is a linear model" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -31,16 +32,17 @@ class Evaluation:
     probabilities: np.ndarray  # (n, 10) float32
     labels: np.ndarray         # (n,) int
 
-    @property
+    # Cached: the gallery reads these for every thumbnail it paints.
+    @cached_property
     def predictions(self) -> np.ndarray:
         return self.probabilities.argmax(axis=1)
 
-    @property
+    @cached_property
     def confidence(self) -> np.ndarray:
         """Probability of the predicted class."""
         return self.probabilities.max(axis=1)
 
-    @property
+    @cached_property
     def loss(self) -> np.ndarray:
         """Per-example cross-entropy: how surprised the model is by the true label."""
         true_probability = self.probabilities[np.arange(len(self.labels)), self.labels]
@@ -67,9 +69,10 @@ class Evaluation:
         with np.errstate(invalid="ignore", divide="ignore"):
             return correct / matrix.sum(axis=0), correct / matrix.sum(axis=1)
 
-    def possible_label_errors(self, threshold: float = LABEL_ERROR_CONFIDENCE) -> np.ndarray:
-        """Boolean mask: the model disagrees with the label with at least ``threshold``."""
-        return (self.predictions != self.labels) & (self.confidence >= threshold)
+    @cached_property
+    def label_error_mask(self) -> np.ndarray:
+        """The model disagrees with the label with at least ``LABEL_ERROR_CONFIDENCE``."""
+        return (self.predictions != self.labels) & (self.confidence >= LABEL_ERROR_CONFIDENCE)
 
     def select(self, *, true: int | None = None, predicted: int | None = None,
                errors_only: bool = True, label_errors_only: bool = False,
@@ -79,7 +82,7 @@ class Evaluation:
         if errors_only:
             mask &= self.predictions != self.labels
         if label_errors_only:
-            mask &= self.possible_label_errors()
+            mask &= self.label_error_mask
         if true is not None:
             mask &= self.labels == true
         if predicted is not None:

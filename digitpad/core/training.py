@@ -126,11 +126,16 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(optimizer=make_optimizer(config, batches_per_epoch),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    batches = ShuffledBatches(x_train, y_train, config)
+    if config.augment:
+        inputs = dict(x=ShuffledBatches(x_train, y_train, config))
+    else:
+        # Plain arrays go through Keras' native pipeline, much cheaper per batch than a
+        # PyDataset; the PyDataset is only worth its cost when it augments.
+        inputs = dict(x=x_train, y=y_train, batch_size=config.batch_size, shuffle=True)
     monitor = Monitor(config, (x_val, y_val), batches_per_epoch, on_batch, on_epoch, stop)
     started = time.perf_counter()
     try:
-        model.fit(batches, epochs=config.epochs, callbacks=[monitor], verbose=0)
+        model.fit(**inputs, epochs=config.epochs, callbacks=[monitor], verbose=0)
     except MemoryError:
         raise TrainingError("out of memory: try a smaller batch size or model") from None
     if monitor.diverged_at is not None:
@@ -171,13 +176,12 @@ def _accuracy(model, images, labels) -> float:
 
 
 class ShuffledBatches(keras.utils.PyDataset):
-    """Reshuffled every epoch; augmented on the fly when the config asks for it."""
+    """Reshuffled and augmented on the fly, every epoch."""
 
     def __init__(self, images, labels, config: TrainConfig):
         super().__init__()
         self.images, self.labels = images, labels
         self.batch_size = config.batch_size
-        self.augment = config.augment
         self.rng = np.random.default_rng(config.seed + 1)
         self.order = self.rng.permutation(len(labels))
 
@@ -186,13 +190,11 @@ class ShuffledBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         picked = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images = self.images[picked]
-        if self.augment:
-            images = random_affine(images, self.rng)
-        return images, self.labels[picked]
+        return random_affine(self.images[picked], self.rng), self.labels[picked]
 
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.labels))
+
 
 class Monitor(keras.callbacks.Callback):
     """Reports progress, validates, keeps the best weights, and obeys ``stop``.

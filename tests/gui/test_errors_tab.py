@@ -10,6 +10,7 @@ EVAL_TIMEOUT_MS = 60_000
 
 
 def wait_for_evaluation(qtbot, tab):
+    tab.window().tabs.setCurrentWidget(tab)  # the tab evaluates when it is opened
     if tab.evaluation is None:
         with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
             pass
@@ -79,7 +80,7 @@ def test_detail_and_send_to_pad(qtbot, window):
 
 def test_a_model_change_triggers_re_evaluation(qtbot, window):
     tab = window.errors_tab
-    first = wait_for_evaluation(qtbot, tab)
+    first = wait_for_evaluation(qtbot, tab)  # the tab stays open: a new model re-evaluates now
     import keras
     zeros = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
                               keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros")])
@@ -114,3 +115,10 @@ def test_exports(qtbot, window, tmp_path):
     sheet = contact_sheet(tab._test_images, evaluation, shown)
     assert sheet.width() == 20 * 84 and sheet.height() == 2 * 104
     assert sheet.save(str(tmp_path / "sheet.png"))
+
+
+def test_evaluation_waits_until_the_tab_is_opened(qtbot, window):
+    tab = window.errors_tab
+    qtbot.wait(300)
+    assert tab.evaluation is None and tab._worker is None
+    assert wait_for_evaluation(qtbot, tab) is not None

@@ -33,7 +33,8 @@ def test_a_short_real_run_updates_curves_and_swaps_the_model(qtbot, window):
     assert active is not before and active.path == run.path and run.path.is_file()
     assert load_card(run.path)["architecture"] == "mlp"
     assert tab.train_button.isEnabled() and tab.history.rowCount() == 1
-    # The Errors tab re-evaluates with the new model by itself.
+    # The Errors tab re-evaluates with the new model by itself when opened.
+    window.tabs.setCurrentWidget(window.errors_tab)
     qtbot.waitUntil(lambda: active.key in window.errors_tab._cache, timeout=TRAIN_TIMEOUT_MS)
 
 

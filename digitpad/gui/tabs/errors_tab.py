@@ -226,11 +226,25 @@ class ErrorsTab(QWidget):
 
     # ----- evaluation --------------------------------------------------------------------
     def _on_model_changed(self, active: ActiveModel) -> None:
-        if active.key in self._cache:
-            self._show(self._cache[active.key])
-            return
         self._pending = active
-        if self._test_images is None:
+        if self.isVisible():
+            self._refresh()
+        # Otherwise the evaluation waits until the tab is opened, so that it never competes
+        # with drawing for the CPU at start-up or right after training.
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Show the pending model's evaluation: from the cache, or computed in the background."""
+        active = self._pending
+        if active is None:
+            return
+        if active.key in self._cache:
+            self._pending = None
+            self._show(self._cache[active.key])
+        elif self._test_images is None:
             self._load_data(download=False)
         else:
             self._start_evaluation()
@@ -326,7 +340,7 @@ class ErrorsTab(QWidget):
         self.evaluation = evaluation
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
-        label_errors = int(evaluation.possible_label_errors().sum())
+        label_errors = int(evaluation.label_error_mask.sum())
         self.summary.setText(
             f"<b>{name}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
@@ -373,7 +387,7 @@ class ErrorsTab(QWidget):
         self.detail_chart.set_probabilities(evaluation.probabilities[item])
         guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
-                if evaluation.possible_label_errors()[item] else "")
+                if evaluation.label_error_mask[item] else "")
         self.detail_text.setText(
             f"Test image <b>#{item}</b><br>label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")

@@ -12,7 +12,7 @@ import time
 
 import _common
 import numpy as np
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 
 from digitpad.core.architectures import build_model
 from digitpad.core.data import load_mnist
@@ -59,10 +59,10 @@ def main():
     timer.timeout.connect(tick)
     timer.start(5)
     done = []
-    tab.run_finished.connect(done.append)
+    loop = QEventLoop()  # a real event loop: a processEvents() spin would steal a core
+    tab.run_finished.connect(lambda run: (done.append(run), loop.quit()))
     tab.start_training()
-    while not done:
-        app.processEvents()
+    loop.exec()
     timer.stop()
     app_epochs = [e.seconds for e in done[0].epochs]
     config = done[0].config

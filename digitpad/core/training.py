@@ -23,7 +23,9 @@ from digitpad.core.data import Mnist
 from digitpad.core.errors import TrainingError
 from digitpad.core.preprocess import to_model_batch
 
-BATCH_REPORT_INTERVAL = 0.05  # seconds between batch reports: enough for smooth curves
+# Seconds between batch reports: live enough for curves and progress, rare enough that
+# drawing them takes little CPU away from training (two cores are shared with the GUI).
+BATCH_REPORT_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)

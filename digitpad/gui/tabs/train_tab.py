@@ -269,8 +269,13 @@ class TrainTab(QWidget):
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLogMode(y=True)
-        self.raw_loss_curve = self.loss_plot.plot(pen=pg.mkPen((150, 170, 210), width=1), name="batch")
-        self.smooth_loss_curve = self.loss_plot.plot(pen=pg.mkPen((40, 90, 200), width=2), name="smoothed")
+        self.raw_loss_curve = self.loss_plot.plot(pen=pg.mkPen((150, 170, 210), width=1), name="batch",
+                                                  antialias=False)
+        self.smooth_loss_curve = self.loss_plot.plot(pen=pg.mkPen((40, 90, 200), width=2), name="smoothed",
+                                                     antialias=False)
+        for curve in (self.raw_loss_curve, self.smooth_loss_curve):
+            curve.setDownsampling(auto=True)
+            curve.setClipToView(True)
         self.val_loss_curve = self.loss_plot.plot(pen=pg.mkPen((220, 110, 30), width=2), symbol="o",
                                                   symbolSize=6, name="validation")
         self.accuracy_plot = pg.PlotWidget(title="Accuracy")

@@ -38,13 +38,18 @@ def test_a_short_real_run_updates_curves_and_swaps_the_model(qtbot, window):
     qtbot.waitUntil(lambda: active.key in window.errors_tab._cache, timeout=TRAIN_TIMEOUT_MS)
 
 
-def test_stop_ends_the_run_within_one_batch(qtbot, window):
-    tab = window.train_tab
+def start_long_run(tab):
+    """Start a run of many tiny batches (linear, batch 4, 50 epochs) and return its worker."""
     tab.arch_box.setCurrentIndex(tab.arch_box.findData("linear"))
     tab.fields["epochs"].setText("50")
     tab.fields["batch_size"].setText("4")
     assert tab.start_training()
-    worker = tab._worker
+    return tab._worker
+
+
+def test_stop_ends_the_run_within_one_batch(qtbot, window):
+    tab = window.train_tab
+    worker = start_long_run(tab)
     reported, clicked = [], threading.Event()
 
     def hold_until_clicked(report):
@@ -69,11 +74,7 @@ def test_stop_ends_the_run_within_one_batch(qtbot, window):
 def test_closing_the_window_mid_run_exits_cleanly(qtbot, settings, synthetic_data_folder):
     window = open_window(qtbot, settings, str(synthetic_data_folder))
     tab = window.train_tab
-    tab.arch_box.setCurrentIndex(tab.arch_box.findData("linear"))
-    tab.fields["epochs"].setText("50")
-    tab.fields["batch_size"].setText("4")
-    assert tab.start_training()
-    worker = tab._worker
+    worker = start_long_run(tab)
     batches = []
     worker.batch_done.connect(batches.append)
     qtbot.waitUntil(lambda: len(batches) > 0, timeout=TRAIN_TIMEOUT_MS)

@@ -15,13 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from PySide6.QtGui import QIcon
-
     from digitpad import __version__
-    from digitpad.paths import resources_dir
     from digitpad.gui.main_window import MainWindow
+    from digitpad.paths import resources_dir
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("digitpad")

@@ -127,10 +127,8 @@ def _stop_on_ctrl_c(stop: threading.Event) -> None:
 
 
 def run_training(config: TrainConfig, data, out: Path, init: str | None = None) -> int:
-    from digitpad.core.evaluation import evaluate
-    from digitpad.core.inference import Predictor
-    from digitpad.core.registry import ModelError, load_card, load_model, save_model
-    from digitpad.core.training import train
+    from digitpad.core.registry import ModelError, load_card, load_model
+    from digitpad.core.training import save_result, train
 
     model, initialised_from = None, None
     if init:
@@ -153,13 +151,9 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None) 
                    on_epoch=printer.on_epoch, stop=stop)
     if result.stopped:
         print("Stopped by user; keeping the best model so far.")
-    evaluation = evaluate(Predictor(result.model), data.test.images, data.test.labels)
-    card = {**result.card(), "initialised_from": initialised_from,
-            "test_accuracy": evaluation.accuracy, "test_errors": evaluation.error_count,
-            "data_sha256": data.checksums()}
-    save_model(result.model, out, card)
+    card, _ = save_result(result, data, out, initialised_from=initialised_from)
     print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
-          f"{evaluation.accuracy:.4f} ({evaluation.error_count} errors), "
+          f"{card['test_accuracy']:.4f} ({card['test_errors']} errors), "
           f"{result.seconds:.0f}s of training")
     print(f"saved {out} and {out.with_suffix('.json').name}")
     return 0

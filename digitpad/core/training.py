@@ -153,6 +153,22 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     return result
 
 
+def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[dict, object]:
+    """Score ``result.model`` on the test set (reported, never used to choose), then save it
+    atomically with its card. Returns the saved card and the traced ``Predictor``, which
+    callers can reuse instead of tracing the model again."""
+    from digitpad.core.evaluation import evaluate
+    from digitpad.core.inference import Predictor
+    from digitpad.core.registry import load_card, save_model
+
+    predictor = Predictor(result.model)
+    evaluation = evaluate(predictor, data.test.images, data.test.labels)
+    card = {**result.card(), **card_extra, "test_accuracy": evaluation.accuracy,
+            "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
+    save_model(result.model, out, card)
+    return load_card(out), predictor
+
+
 def make_optimizer(config: TrainConfig, batches_per_epoch: int):
     """Keras optimizer for ``config``, with a cosine decay after a short warm-up if asked."""
     learning_rate = config.learning_rate

@@ -72,7 +72,6 @@ class TrainingWorker(workers.Worker):
 
     batch_done = Signal(object)    # BatchReport
     epoch_done = Signal(object)    # (EpochReport, first-layer tiles or None)
-    data_loaded = Signal(int)      # training-set size
 
     def __init__(self, config: TrainConfig, data_folder: str | None, out: Path):
         super().__init__()
@@ -84,14 +83,9 @@ class TrainingWorker(workers.Worker):
 
         import_keras_quietly()
         from digitpad.core.architectures import build_model
-        from digitpad.core.evaluation import evaluate
-        from digitpad.core.inference import Predictor
-        from digitpad.core.registry import load_card, save_model
-        from digitpad.core.training import train
+        from digitpad.core.training import save_result, train
 
         mnist = load_mnist(self.data_folder, download=False)
-        self.data_loaded.emit(len(mnist.train))
-
         model = build_model(self.config)
 
         def on_epoch(report):
@@ -103,12 +97,8 @@ class TrainingWorker(workers.Worker):
         if not result.history:
             return result, None, None, None  # stopped before one full epoch: nothing to keep
         # The predictor is traced here, in the worker, and handed to the hub with the model.
-        predictor = Predictor(result.model)
-        evaluation = evaluate(predictor, mnist.test.images, mnist.test.labels)
-        card = {**result.card(), "test_accuracy": evaluation.accuracy,
-                "test_errors": evaluation.error_count, "data_sha256": mnist.checksums()}
-        save_model(result.model, self.out, card)
-        return result, self.out, load_card(self.out), predictor
+        card, predictor = save_result(result, mnist, self.out)
+        return result, self.out, card, predictor
 
 
 @dataclasses.dataclass

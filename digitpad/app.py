@@ -8,7 +8,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start the GUI. TensorFlow is imported later, in a worker, after the window shows."""
+    """Start the GUI. TensorFlow is imported only when a training run starts."""
     parser = argparse.ArgumentParser(prog="digitpad", description="Draw digits, see what a "
                                      "neural network thinks, browse its errors, retrain it.")
     parser.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files")

@@ -44,10 +44,7 @@ def load_model(path: str | os.PathLike):
         output shapes are not those of a 28x28 -> 10 classifier.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    if path.suffix != MODEL_SUFFIX or not zipfile.is_zipfile(path):
-        raise ModelError(f"{path}: not a Keras model file (expected a {MODEL_SUFFIX} archive)")
+    check_model_archive(path)
     import keras  # deferred: TensorFlow's import is slow and the GUI does it off-thread
 
     try:
@@ -57,6 +54,14 @@ def load_model(path: str | os.PathLike):
         raise ModelError(f"{path}: cannot load the model ({first_line})") from None
     _check_is_digit_classifier(model, path)
     return model
+
+
+def check_model_archive(path: Path) -> None:
+    """Raise ModelError unless ``path`` is an existing ``.keras`` archive."""
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    if path.suffix != MODEL_SUFFIX or not zipfile.is_zipfile(path):
+        raise ModelError(f"{path}: not a Keras model file (expected a {MODEL_SUFFIX} archive)")
 
 
 def _check_is_digit_classifier(model, path: Path) -> None:

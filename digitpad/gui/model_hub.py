@@ -16,9 +16,8 @@ _serial = itertools.count(1)
 
 @dataclass(frozen=True)
 class ActiveModel:
-    """A loaded model with its fast predictor and card. ``key`` identifies it in caches."""
+    """A loaded model's predictor and card. ``key`` identifies it in caches."""
 
-    model: object
     predictor: object
     path: Path | None
     card: dict
@@ -46,23 +45,11 @@ class ActiveModel:
 
 
 def _load(path: Path) -> ActiveModel:
-    """Runs in a worker thread: load, build the predictor and warm it up."""
-    from digitpad.core.backend import import_keras_quietly
+    """Runs in a worker thread: read the model file (NumPy only, no TensorFlow) and card."""
+    from digitpad.core.inference import Predictor
+    from digitpad.core.registry import load_card
 
-    import_keras_quietly()
-    from digitpad.core.registry import load_card, load_model
-
-    model = load_model(path)
-    return _activate(model, path, load_card(path))
-
-
-def _activate(model, path: Path | None, card: dict, predictor=None) -> ActiveModel:
-    if predictor is None:
-        from digitpad.core.inference import Predictor
-
-        predictor = Predictor(model)
-        predictor.predict_one(np.zeros((28, 28), np.float32))  # trace now, not on a stroke
-    return ActiveModel(model, predictor, path, card)
+    return ActiveModel(Predictor.load(path), path, load_card(path))
 
 
 class QtModelManager(QObject):
@@ -105,13 +92,9 @@ class QtModelManager(QObject):
         self.loading_started.emit(str(path))
         workers.start(loader, self)
 
-    def set_model(self, model, path: Path | None, card: dict, predictor=None) -> None:
-        """Make an in-memory model active (e.g. one just trained). Call on the GUI thread.
-
-        Pass the ``predictor`` already used in a worker (e.g. for evaluation) so that its
-        tracing, ~0.2 s, does not happen here on the GUI thread.
-        """
-        self._set_active(_activate(model, path, card, predictor))
+    def set_model(self, predictor, path: Path | None, card: dict) -> None:
+        """Make a model active from its predictor (e.g. one just trained). GUI thread only."""
+        self._set_active(ActiveModel(predictor, path, card))
 
     def predict(self, image28: np.ndarray) -> np.ndarray | None:
         """(10,) probabilities for one model-ready image, or None while no model is loaded."""

@@ -46,3 +46,114 @@ def test_bad_single_image(quick_model):
 
 def test_empty_batch(quick_model):
     assert Predictor(quick_model).predict(np.zeros((0, 28, 28))).shape == (0, 10)
+
+
+def _randomise_batch_norm(model, rng):
+    """Non-trivial moving statistics, so that folding them into convolutions is tested."""
+    import keras
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            *affine, mean, variance = layer.get_weights()  # gamma and beta may be absent
+            layer.set_weights([rng.normal(0.5, 0.2, w.shape) for w in affine]
+                              + [rng.normal(0, 0.2, mean.shape), rng.uniform(0.5, 2, variance.shape)])
+    return model
+
+
+@pytest.mark.parametrize("arch", ["linear", "mlp", "funnel", "dnn", "quick", "strong"])
+def test_numpy_forward_pass_matches_keras_for_every_preset(arch, tmp_path):
+    rng = np.random.default_rng(1)
+    model = _randomise_batch_norm(build_model(preset_config(arch)), rng)
+    images = rng.random((70, 28, 28), dtype=np.float32)
+    expected = np.asarray(model(images, training=False))
+    model.save(tmp_path / "m.keras")
+    for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        assert np.allclose(predictor.predict(images), expected, atol=1e-5)
+
+
+def test_common_keras_layers_beyond_the_presets(tmp_path):
+    import keras
+    rng = np.random.default_rng(2)
+    inputs = keras.Input((784,))
+    x = keras.layers.Rescaling(2.0, offset=-1.0)(inputs)
+    x = keras.layers.Reshape((28, 28, 1))(x)
+    x = keras.layers.BatchNormalization()(x)  # not after a convolution: its own step
+    x = keras.layers.Conv2D(6, 3, strides=2, padding="valid", activation="tanh")(x)
+    x = keras.layers.MaxPooling2D(padding="same")(x)
+    x = keras.layers.Conv2D(8, 2, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization(scale=False)(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.05)(x)
+    x = keras.layers.AveragePooling2D(pool_size=2, strides=1)(x)
+    x = keras.layers.Dense(12, activation="sigmoid")(x)  # on the last axis of a 4-D map
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    x = keras.layers.Dense(10)(x)
+    outputs = keras.layers.Softmax()(x)
+    model = _randomise_batch_norm(keras.Model(inputs, outputs), rng)
+    images = rng.random((20, 28, 28), dtype=np.float32)
+    expected = np.asarray(model(images.reshape(20, 784), training=False))
+    model.save(tmp_path / "m.keras")
+    for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        assert np.allclose(predictor.predict(images), expected, atol=1e-5)
+
+
+def test_unsupported_layers_are_refused_by_name(tmp_path):
+    import keras
+    from digitpad.core.registry import ModelError
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(8, name="memory"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ModelError, match="'memory' of type LSTM"):
+        Predictor.load(tmp_path / "m.keras")
+    with pytest.raises(ModelError, match="LSTM"):
+        Predictor(model)
+
+
+def test_branching_models_are_refused(tmp_path):
+    import keras
+    from digitpad.core.registry import ModelError
+    inputs = keras.Input((28, 28))
+    flat = keras.layers.Flatten()(inputs)
+    both = keras.layers.Add(name="merge")([keras.layers.Dense(16)(flat), keras.layers.Dense(16)(flat)])
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(both))
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ModelError, match="chains of layers only"):
+        Predictor.load(tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("input_shape, outputs", [((28, 28), 3), ((32, 32), 10)])
+def test_models_that_are_not_digit_classifiers_are_refused(tmp_path, input_shape, outputs):
+    import keras
+    from digitpad.core.registry import ModelError
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                              keras.layers.Dense(outputs, activation="softmax")])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ModelError, match="not a digit model"):
+        Predictor.load(tmp_path / "m.keras")
+
+
+def test_corrupt_archives_are_refused(tmp_path):
+    import zipfile
+    from digitpad.core.registry import ModelError
+    path = tmp_path / "m.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "{not json")
+    with pytest.raises(ModelError, match="not a readable Keras model"):
+        Predictor.load(path)
+    path.write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="not a Keras model file"):
+        Predictor.load(path)
+    with pytest.raises(ModelError, match="not found"):
+        Predictor.load(tmp_path / "missing.keras")
+
+
+def test_reading_a_model_file_needs_no_tensorflow():
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np\n"
+            "from digitpad.core.inference import Predictor\n"
+            "from digitpad.core.registry import default_model_path\n"
+            "p = Predictor.load(default_model_path()).predict_one(np.zeros((28, 28)))\n"
+            "assert p.shape == (10,), p.shape\n"
+            "loaded = {'tensorflow', 'keras'} & set(sys.modules)\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

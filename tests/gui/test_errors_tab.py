@@ -3,6 +3,7 @@ import csv
 import numpy as np
 from PySide6.QtCore import Qt
 
+from digitpad.core.inference import Predictor
 from digitpad.gui.tabs.errors_tab import contact_sheet, write_csv
 from tests.gui.conftest import open_window
 
@@ -85,7 +86,7 @@ def test_a_model_change_triggers_re_evaluation(qtbot, window):
     zeros = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
                               keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros")])
     with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS) as ready:
-        window.hub.set_model(zeros, None, {"name": "uniform"})
+        window.hub.set_model(Predictor(zeros), None, {"name": "uniform"})
     assert ready.args[0] is not first
     assert np.allclose(ready.args[0].probabilities, 0.1)  # evaluated with the new model
     assert "uniform" in tab.summary.text()

@@ -60,13 +60,20 @@ def test_stop_ends_the_run_within_one_batch(qtbot, window):
             clicked.wait(30)
 
     worker.batch_done.connect(hold_until_clicked, Qt.DirectConnection)
+    outcomes = []  # (TrainResult, path, card, predictor), as the worker finishes
+
+    def keep(outcome):
+        outcomes.append(outcome)
+
+    worker.finished.connect(keep, Qt.DirectConnection)
     qtbot.waitUntil(lambda: bool(reported), timeout=TRAIN_TIMEOUT_MS)
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
         qtbot.mouseClick(tab.stop_button, Qt.LeftButton)
         clicked.set()
     run = tab.runs[-1]
     assert run.status.startswith("stopped")
-    trained = int(run.model.optimizer.iterations.numpy())
+    qtbot.waitUntil(lambda: bool(outcomes))  # appended in the worker thread, maybe just now
+    trained = int(outcomes[0][0].model.optimizer.iterations.numpy())
     assert reported[0] <= trained <= reported[0] + 1  # at most the batch already under way
     assert tab.train_button.isEnabled()
 

@@ -111,8 +111,7 @@ class Run:
     status: str = "running"
     path: Path | None = None
     card: dict = dataclasses.field(default_factory=dict)
-    model: object = None
-    predictor: object = None
+    predictor: object = None  # the trained model's, once saved
 
 
 class TrainTab(QWidget):
@@ -468,7 +467,7 @@ class TrainTab(QWidget):
         result, path, card, predictor = outcome
         self._worker = None
         run = self.runs[-1]
-        run.model, run.path, run.card, run.predictor = result.model, path, card or {}, predictor
+        run.path, run.card, run.predictor = path, card or {}, predictor
         self._idle()
         if path is None:
             run.status = "stopped (nothing kept)"
@@ -489,7 +488,7 @@ class TrainTab(QWidget):
         self._history_row(self.runs.index(run))
         # Last: listeners of the hub and of run_finished may start another run right away.
         if run.status == "finished":
-            self.hub.set_model(result.model, path, run.card, predictor)
+            self.hub.set_model(predictor, path, run.card)
         self.run_finished.emit(run)
 
     def _on_errored(self, message: str) -> None:
@@ -507,8 +506,8 @@ class TrainTab(QWidget):
 
     def _use_last_run(self) -> None:
         run = self.runs[-1]
-        if run.model is not None:
-            self.hub.set_model(run.model, run.path, run.card, run.predictor)
+        if run.predictor is not None:
+            self.hub.set_model(run.predictor, run.path, run.card)
             self.use_button.setVisible(False)
 
     def _idle(self) -> None:

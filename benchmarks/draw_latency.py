@@ -2,7 +2,7 @@
 
 Strokes of real drawn digits are replayed as mouse events at a realistic pace (one move every
 8 ms, a 125 Hz mouse). For each move we measure the time until the chart shows a prediction
-that includes it: immediately when the last prediction is a frame old, else at the next frame.
+that includes it (predictions run as soon as the event loop is free).
 
     python benchmarks/draw_latency.py [--digits 60]
 """

@@ -1,6 +1,7 @@
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt
 
+from digitpad.core.preprocess import to_model_input
 from digitpad.gui.replay import send_mouse
 from tests.gui.conftest import open_window
 
@@ -45,6 +46,18 @@ def test_drawing_updates_chart_answer_and_preview_while_drawing(qtbot, window):
     assert np.allclose(tab.chart.probabilities(), probabilities)
     assert tab.answer.text() in {str(int(probabilities.argmax())), "?"}
     assert tab.preview.has_image()
+
+
+def test_a_burst_of_moves_costs_one_prediction_of_the_final_pad(qtbot, window):
+    tab = window.draw_tab
+    updates = []
+    tab.prediction_updated.connect(lambda: updates.append(tab.probabilities()))
+    draw_stroke(tab.pad, SEVEN)  # all events delivered before the event loop runs again
+    assert updates == []
+    wait_for_prediction(qtbot, tab)
+    assert len(updates) == 1
+    image = tab.pad.render_ink()
+    assert np.allclose(updates[0], window.hub.predict(to_model_input(image)))
 
 
 def test_undo_redo_clear(qtbot, window):

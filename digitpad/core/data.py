@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import os
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -218,6 +217,8 @@ def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
 
 def _download_verified(url: str, target: Path, sha256: str, progress: ProgressFn | None,
                        timeout: float) -> None:
+    import urllib.request  # here: only downloads need it, and the app starts faster without
+
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:

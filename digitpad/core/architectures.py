@@ -155,9 +155,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                 l2=1e-4, batch_size=64, patience=4)),
     Preset("dnn", "784-25-256-300-10 ReLU", build_dnn,
            dict(epochs=15, optimizer="adam", learning_rate=1e-3, patience=4)),
+    # Two epochs, no dropout: dropout slows a run this short more than it regularises it.
     Preset("quick", "Small strided CNN: 99% in under a minute", build_quick,
-           dict(epochs=3, optimizer="adam", learning_rate=3e-3, batch_size=128,
-                dropout=0.25)),
+           dict(epochs=2, optimizer="adam", learning_rate=3e-3, batch_size=128,
+                dropout=0.0)),
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
            dict(epochs=22, optimizer="adam", learning_rate=3e-3, batch_size=128,
                 dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05)),

@@ -126,6 +126,7 @@ class TrainTab(QWidget):
         self.data_folder = data_folder
         self.runs: list[Run] = []
         self._worker: TrainingWorker | None = None
+        self._tensorflow_requested = False
         self._smoothed: float | None = None
         self._loss_x: list[float] = []
         self._loss_raw: list[float] = []
@@ -368,6 +369,17 @@ class TrainTab(QWidget):
             self.history.setItem(row, column, QTableWidgetItem(value))
 
     # ----- training ----------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        """The first time the tab opens, start TensorFlow in the background.
+
+        Its import takes seconds, and while its native libraries load it holds Python's
+        lock for ~0.3 s: once here, as the tab opens, rather than when Train is pressed.
+        """
+        super().showEvent(event)
+        if not self._tensorflow_requested:
+            self._tensorflow_requested = True
+            workers.start(workers.Worker(_import_tensorflow), self)
+
     @property
     def is_training(self) -> bool:
         return self._worker is not None
@@ -520,6 +532,11 @@ class TrainTab(QWidget):
 
     def _log(self, line: str) -> None:
         self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")
+
+
+def _import_tensorflow(worker) -> None:
+    from digitpad.core.backend import import_keras_quietly
+    import_keras_quietly()
 
 
 def _clock(seconds: float) -> str:

@@ -1,4 +1,8 @@
-"""The main window: three tabs around one shared model hub, menus, status bar, settings."""
+"""The main window: three tabs around one shared model hub, menus, status bar, settings.
+
+Start-up is progressive: the first frame shows the drawing pad; the plots and the Errors and
+Train tabs are built right after it, while the model loads in the background.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
+                               QWidget)
 
 from digitpad.core.registry import default_model_path
 from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.tabs.draw_tab import DrawTab
-from digitpad.gui.tabs.errors_tab import ErrorsTab
-from digitpad.gui.tabs.train_tab import TrainTab
+
+TAB_NAMES = ("Draw", "Errors", "Train")
 
 
 class MainWindow(QMainWindow):
@@ -24,15 +29,14 @@ class MainWindow(QMainWindow):
         self.hub = QtModelManager(self)
         self.setWindowTitle("digitpad")
 
+        self.data_folder = data_folder
         self.draw_tab = DrawTab(self.hub)
-        self.errors_tab = ErrorsTab(self.hub, data_folder=data_folder)
-        self.train_tab = TrainTab(self.hub, data_folder=data_folder)
+        self._errors_tab = self._train_tab = None  # built by _complete()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.draw_tab, "Draw")
-        self.tabs.addTab(self.errors_tab, "Errors")
-        self.tabs.addTab(self.train_tab, "Train")
+        self.tabs.addTab(self.draw_tab, TAB_NAMES[0])
+        for name in TAB_NAMES[1:]:
+            self.tabs.addTab(QWidget(), name)  # placeholders until _complete()
         self.setCentralWidget(self.tabs)
-        self.errors_tab.send_to_pad.connect(self._on_send_to_pad)
 
         self.model_label = QLabel("Loading model…")
         self.statusBar().addPermanentWidget(self.model_label)
@@ -44,8 +48,41 @@ class MainWindow(QMainWindow):
         self.hub.load_failed.connect(self._on_load_failed)
         self.hub.loading_started.connect(
             lambda path: self.statusBar().showMessage(f"Loading {Path(path).name}…"))
-        # Load after the window is on screen: TensorFlow's import happens in that thread.
-        QTimer.singleShot(0, self._load_startup_model)
+        QTimer.singleShot(0, self._load_startup_model)  # in a worker thread
+
+    @property
+    def errors_tab(self):
+        self._complete()
+        return self._errors_tab
+
+    @property
+    def train_tab(self):
+        self._complete()
+        return self._train_tab
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._errors_tab is None:  # the first frame is on its way to the screen
+            QTimer.singleShot(0, self._complete)
+
+    def _complete(self) -> None:
+        """Build what the first frame did without: the chart and the Errors and Train tabs."""
+        if self._errors_tab is not None:
+            return
+        from digitpad.gui.tabs.errors_tab import ErrorsTab
+        from digitpad.gui.tabs.train_tab import TrainTab
+
+        self.draw_tab.add_chart()
+        self._errors_tab = ErrorsTab(self.hub, data_folder=self.data_folder)
+        self._train_tab = TrainTab(self.hub, data_folder=self.data_folder)
+        current = self.tabs.currentIndex()
+        for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
+            placeholder = self.tabs.widget(index)
+            self.tabs.insertTab(index, tab, TAB_NAMES[index])
+            self.tabs.removeTab(index + 1)
+            placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -63,7 +100,7 @@ class MainWindow(QMainWindow):
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
 
         view_menu = self.menuBar().addMenu("&View")
-        for index, name in enumerate(("Draw", "Errors", "Train")):
+        for index, name in enumerate(TAB_NAMES):
             self._add_action(view_menu, f"&{name}", f"Ctrl+{index + 1}",
                              lambda i=index: self.tabs.setCurrentIndex(i))
 
@@ -146,7 +183,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
-        self.train_tab.shutdown()
-        self.errors_tab.shutdown()
+        for tab in (self._train_tab, self._errors_tab):
+            if tab is not None:
+                tab.shutdown()
         self.hub.shutdown()
         super().closeEvent(event)

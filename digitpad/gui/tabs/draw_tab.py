@@ -11,7 +11,6 @@ from digitpad.core.preprocess import to_model_input
 from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
-from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SURE_THRESHOLD = 0.6       # below this the answer is "not sure" with the best guesses
 
@@ -34,7 +33,9 @@ class DrawTab(QWidget):
         self._timer.timeout.connect(self.update_prediction)
 
         self.pad = DrawPad()
-        self.chart = ProbabilityChart()
+        self.chart = None  # a ProbabilityChart once add_chart() has run
+        self._chart_placeholder = QWidget()
+        self._chart_placeholder.setMinimumHeight(140)
         self.preview = ImageView(empty_text="What the model sees")
         self.preview.setToolTip("The 28x28 image the model sees: cropped, scaled to 20 px "
                                 "and centred by mass, as in MNIST")
@@ -74,10 +75,10 @@ class DrawTab(QWidget):
         left.addWidget(self.pad, 1)
         left.addLayout(buttons)
 
-        right = QVBoxLayout()
+        right = self._right_column = QVBoxLayout()
         right.addWidget(self.answer)
         right.addWidget(self.detail)
-        right.addWidget(self.chart, 3)
+        right.addWidget(self._chart_placeholder, 3)
         preview_title = QLabel("What the model sees (28×28)")
         preview_title.setAlignment(Qt.AlignCenter)
         right.addSpacing(8)
@@ -94,6 +95,16 @@ class DrawTab(QWidget):
         hub.loading_started.connect(self._on_loading_started)
         self._refresh_buttons()
 
+    def add_chart(self) -> None:
+        """Put the probability chart in its place (after the window's first frame: its
+        plotting library takes half a second to import)."""
+        from digitpad.gui.widgets.probability_chart import ProbabilityChart
+
+        self.chart = ProbabilityChart()
+        self._right_column.replaceWidget(self._chart_placeholder, self.chart)
+        self._chart_placeholder.deleteLater()
+        self.chart.set_probabilities(self._probabilities)
+
     def probabilities(self) -> np.ndarray | None:
         """The probabilities currently displayed, or None when nothing is shown."""
         return None if self._probabilities is None else self._probabilities.copy()
@@ -106,7 +117,8 @@ class DrawTab(QWidget):
         self.preview.set_image(image)
         probabilities = self.hub.predict(image) if image is not None else None
         self._probabilities = probabilities
-        self.chart.set_probabilities(probabilities)
+        if self.chart is not None:
+            self.chart.set_probabilities(probabilities)
         self._show_answer(probabilities, drawn=image is not None)
         self.prediction_updated.emit()
 

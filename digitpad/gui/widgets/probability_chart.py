@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+from digitpad.gui.widgets.plotting import pg
 from PySide6.QtWidgets import QWidget
 
 BAR_COLOUR = (90, 140, 200)

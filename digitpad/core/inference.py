@@ -43,11 +43,15 @@ class Predictor:
     """
 
     def __init__(self, model):
-        config = model.get_config()
-        by_name = {layer.name: [np.asarray(w) for w in layer.get_weights()]
-                   for layer in model.layers}
-        weights = [by_name.get(layer["config"]["name"], []) for layer in config["layers"]]
-        self._init(config, weights, source=getattr(model, "name", "model"))
+        source = getattr(model, "name", "model")
+        try:
+            config = model.get_config()
+            by_name = {layer.name: [np.asarray(w) for w in layer.get_weights()]
+                       for layer in model.layers}
+            weights = [by_name.get(layer["config"]["name"], []) for layer in config["layers"]]
+        except (AttributeError, KeyError, TypeError, NotImplementedError):
+            raise ModelError(f"{source}: not a Keras Sequential or functional model") from None
+        self._init(config, weights, source=source)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Predictor":
@@ -294,13 +298,13 @@ ACTIVATIONS: dict[str, Op] = {
     "linear": lambda x: x,
     "relu": lambda x: np.maximum(x, 0),
     "relu6": lambda x: np.clip(x, 0, 6),
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "sigmoid": lambda x: 0.5 + 0.5 * np.tanh(0.5 * x),  # = 1 / (1 + e^-x), never overflows
     "tanh": np.tanh,
     "softmax": _softmax,
     "leaky_relu": _leaky_relu(0.2),  # Keras's default slope for the named activation
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
-    "silu": lambda x: x / (1 + np.exp(-x)),
-    "swish": lambda x: x / (1 + np.exp(-x)),
+    "silu": lambda x: x * (0.5 + 0.5 * np.tanh(0.5 * x)),
+    "swish": lambda x: x * (0.5 + 0.5 * np.tanh(0.5 * x)),
 }
 
 IDENTITY_AT_INFERENCE = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",

@@ -157,3 +157,9 @@ def test_reading_a_model_file_needs_no_tensorflow():
             "loaded = {'tensorflow', 'keras'} & set(sys.modules)\n"
             "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_objects_that_are_not_keras_models_are_refused():
+    from digitpad.core.registry import ModelError
+    with pytest.raises(ModelError, match="not a Keras Sequential or functional model"):
+        Predictor(object())

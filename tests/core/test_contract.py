@@ -1,4 +1,5 @@
-"""digitpad.core must never import Qt, and its pure-NumPy parts must not import TensorFlow."""
+"""Import boundaries: digitpad.core never imports Qt, its NumPy parts (prediction included)
+never import TensorFlow, and the window's first frame waits for neither."""
 
 import subprocess
 import sys
@@ -21,5 +22,12 @@ def test_core_never_imports_qt():
 def test_pure_core_modules_do_not_pay_for_tensorflow():
     modules = _imported_after("import digitpad.core.data, digitpad.core.preprocess, "
                               "digitpad.core.evaluation, digitpad.core.registry, "
-                              "digitpad.core.architectures, digitpad.paths")
+                              "digitpad.core.architectures, digitpad.core.inference, "
+                              "digitpad.paths")
     assert "tensorflow" not in modules and "keras" not in modules
+
+
+def test_the_first_frame_needs_neither_tensorflow_nor_pyqtgraph():
+    # Start-up budget: the window's first frame (the pad) must not wait for either import.
+    modules = _imported_after("import digitpad.app, digitpad.gui.main_window")
+    assert not {"tensorflow", "keras", "pyqtgraph"} & modules

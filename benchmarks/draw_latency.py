@@ -1,8 +1,10 @@
 """Latency from a mouse-move event on the pad to the updated chart, through the real window.
 
-Strokes of real drawn digits are replayed as mouse events at a realistic pace (one move every
-8 ms, a 125 Hz mouse). For each move we measure the time until the chart shows a prediction
-that includes it (predictions run as soon as the event loop is free).
+Strokes of real drawn digits are replayed as mouse events on a real-time schedule: one move
+every 8 ms (a 125 Hz mouse), whatever the app is doing, as a hand would. For each move we
+measure the time from when it was due to the end of the first chart update that includes
+it. The Draw tab predicts at most once per 60 Hz frame, so a move that comes right after a
+prediction waits for the next frame.
 
     python benchmarks/draw_latency.py [--digits 60]
 """
@@ -12,6 +14,7 @@ import json
 import time
 
 import _common
+import numpy as np
 from PySide6.QtCore import QEvent
 from digitpad.gui.replay import fit_to_pad, send_mouse
 
@@ -28,30 +31,35 @@ def main():
     pad = tab.pad
     updates = []
     tab.prediction_updated.connect(lambda: updates.append(time.perf_counter()))
-    latencies, predict_costs = [], []
+    due_times = []
     digits = json.loads(STROKES.read_text())[:args.digits]
+
+    def wait_until(moment):
+        while time.perf_counter() < moment:
+            app.processEvents()
+
     for digit in digits:
         pad.clear()
-        app.processEvents()
+        wait_until(time.perf_counter() + 0.05)
+        due = time.perf_counter()
         for stroke in fit_to_pad(digit["strokes"], pad):
             send_mouse(pad, QEvent.MouseButtonPress, stroke[0])
             for point in stroke[1:]:
-                sent = time.perf_counter()
-                before = len(updates)
+                due += MOVE_INTERVAL
+                wait_until(due)
                 send_mouse(pad, QEvent.MouseMove, point)
-                # Wait (processing events) until a prediction covering this move is shown.
-                while len(updates) == before:
-                    app.processEvents()
-                latencies.append(updates[-1] - sent)
-                idle_until = sent + MOVE_INTERVAL
-                while time.perf_counter() < idle_until:
-                    app.processEvents()
+                due_times.append(due)
             send_mouse(pad, QEvent.MouseButtonRelease, stroke[-1])
+        wait_until(time.perf_counter() + 0.05)  # the last frame's prediction lands
+    done = np.asarray(updates)
+    latencies = [done[np.searchsorted(done, t)] - t for t in due_times]
+    predict_costs = []
     for _ in range(200):  # cost of one full update on its own
         start = time.perf_counter()
         tab.update_prediction()
         predict_costs.append(time.perf_counter() - start)
     print(f"model: {window.hub.active.describe()}")
+    print(f"{len(due_times)} moves, {len(updates)} predictions")
     print(_common.summary("mouse move -> chart updated", latencies))
     print(_common.summary("one update (render+prep+predict+draw)", predict_costs))
     window.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -12,15 +14,15 @@ from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
 
+FRAME_SECONDS = 1 / 60     # at most one prediction per frame while drawing
 SURE_THRESHOLD = 0.6       # below this the answer is "not sure" with the best guesses
 
 
 class DrawTab(QWidget):
     """Draw a digit, see what the model thinks after every stroke segment.
 
-    Updates are coalesced: a change asks for one prediction as soon as the event loop is
-    free, so mouse moves that arrive while a prediction runs share the next one, and the
-    latest state of the pad is always what ends up shown.
+    Updates are coalesced: a change predicts at once if the last prediction is a frame
+    old, otherwise a timer runs it at the next frame, so the final state is always shown.
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
@@ -28,8 +30,9 @@ class DrawTab(QWidget):
     def __init__(self, hub: QtModelManager, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
+        self._last_update = -1.0
         self._probabilities: np.ndarray | None = None
-        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.update_prediction)
 
         self.pad = DrawPad()
@@ -112,6 +115,7 @@ class DrawTab(QWidget):
     def update_prediction(self) -> None:
         """Preprocess the pad once, predict, and update chart, answer and preview."""
         self._timer.stop()
+        self._last_update = time.perf_counter()
         ink = self.pad.render_ink()
         image = to_model_input(ink) if ink is not None else None
         self.preview.set_image(image)
@@ -145,8 +149,11 @@ class DrawTab(QWidget):
 
     def _on_pad_changed(self) -> None:
         self._refresh_buttons()
-        if not self._timer.isActive():
-            self._timer.start()
+        wait = FRAME_SECONDS - (time.perf_counter() - self._last_update)
+        if wait <= 0:
+            self.update_prediction()
+        elif not self._timer.isActive():
+            self._timer.start(max(1, int(wait * 1000)))
 
     def _on_model_changed(self, active: ActiveModel) -> None:
         self.update_prediction()

@@ -15,7 +15,7 @@ from digitpad.core.backend import import_keras_quietly
 from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import evaluate
 from digitpad.core.inference import Predictor
-from digitpad.core.registry import default_model_path, load_model
+from digitpad.core.registry import default_model_path
 from digitpad.core.training import train
 from digitpad.gui.widgets.image_gallery import ImageGallery
 
@@ -24,7 +24,7 @@ def main():
     app = QApplication([])
     import_keras_quietly()
     mnist = load_mnist(download=False)
-    predictor = Predictor(load_model(default_model_path()))
+    predictor = Predictor.load(default_model_path())  # as the app's Errors tab does
     predictor.predict(mnist.test.images[:64] / 255.0)
     times = []
     for _ in range(5):

@@ -315,10 +315,12 @@ class TrainTab(QWidget):
         self.activate_button = QPushButton("Make active")
         self.activate_button.setEnabled(False)
         self.activate_button.clicked.connect(self._activate_selected)
-        self.compare_plot = pg.PlotWidget(title="Validation accuracy")
+        # Little height down here: a small title and no axis label keep the curves readable.
+        self.compare_plot = pg.PlotWidget()
+        self.compare_plot.setTitle("Validation accuracy by epoch", size="9pt")
         self.compare_plot.addLegend()
-        self.compare_plot.setLabel("bottom", "epoch")
         self.compare_plot.setMinimumWidth(280)
+        self.compare_plot.setMinimumHeight(150)
         self._compare_curves = [self.compare_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o",
                                                        symbolSize=5, name=f"run {n + 1}")
                                 for n, colour in enumerate([(40, 90, 200), (220, 110, 30)])]

@@ -109,6 +109,13 @@ def test_resize_keeps_the_drawing(qtbot, window):
     assert np.allclose(tab.probabilities(), before, atol=1e-3)
 
 
+def test_every_tab_fits_a_small_laptop_screen(window):
+    # 1024x600 minus a title bar and a task bar: the Train form scrolls rather than grow.
+    window.errors_tab, window.train_tab  # built on demand if the first frame has not run yet
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.minimumSizeHint().height() <= 600
+
+
 def test_pen_width_and_geometry_persist(qtbot, settings, synthetic_data_folder):
     first = open_window(qtbot, settings, str(synthetic_data_folder))
     first.draw_tab.pen_slider.setValue(9)

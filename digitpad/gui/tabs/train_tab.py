@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 from digitpad.gui.widgets.plotting import pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QProgressBar, QPushButton, QSplitter, QTableWidget,
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from digitpad import paths
@@ -138,8 +138,15 @@ class TrainTab(QWidget):
         self._build_run_panel()
         self._build_history()
 
+        # The form scrolls rather than setting the window's minimum height.
+        form_scroll = QScrollArea()
+        form_scroll.setWidget(self.form_box)
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QFrame.NoFrame)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        form_scroll.setMinimumWidth(self.form_box.minimumSizeHint().width())
         splitter = QSplitter()
-        splitter.addWidget(self.form_box)
+        splitter.addWidget(form_scroll)
         splitter.addWidget(self.run_panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)

@@ -33,6 +33,11 @@ def test_a_short_real_run_updates_curves_and_swaps_the_model(qtbot, window):
     assert active is not before and active.path == run.path and run.path.is_file()
     assert load_card(run.path)["architecture"] == "mlp"
     assert tab.train_button.isEnabled() and tab.history.rowCount() == 1
+    # Selecting the run overlays its validation curve, named in the legend.
+    assert not tab._compare_legend.items
+    tab.history.selectRow(0)
+    assert len(tab._compare_curves[0].getData()[0]) == 2
+    assert [label.text for _, label in tab._compare_legend.items] == ["run 1"]
     # The Errors tab re-evaluates with the new model by itself when opened.
     window.tabs.setCurrentWidget(window.errors_tab)
     qtbot.waitUntil(lambda: active.key in window.errors_tab._cache, timeout=TRAIN_TIMEOUT_MS)

@@ -145,14 +145,20 @@ class TrainTab(QWidget):
         form_scroll.setFrameShape(QFrame.NoFrame)
         form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         form_scroll.setMinimumWidth(self.form_box.minimumSizeHint().width())
-        splitter = QSplitter()
-        splitter.addWidget(form_scroll)
-        splitter.addWidget(self.run_panel)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
+        top = QSplitter()
+        top.addWidget(form_scroll)
+        top.addWidget(self.run_panel)
+        top.setStretchFactor(0, 2)
+        top.setStretchFactor(1, 5)
+        # The live curves get the height; the history can be dragged taller.
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.history_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 3)
-        layout.addWidget(self.history_box, 1)
+        layout.addWidget(splitter)
         self.arch_box.currentIndexChanged.connect(self._on_arch_changed)
         self._on_arch_changed()
 
@@ -325,12 +331,13 @@ class TrainTab(QWidget):
         # Little height down here: a small title and no axis label keep the curves readable.
         self.compare_plot = pg.PlotWidget()
         self.compare_plot.setTitle("Validation accuracy by epoch", size="9pt")
-        self.compare_plot.addLegend()
+        self._compare_legend = self.compare_plot.addLegend()
         self.compare_plot.setMinimumWidth(280)
-        self.compare_plot.setMinimumHeight(150)
+        self.compare_plot.setMinimumHeight(120)
+        # Unnamed, so the legend lists only the runs actually shown.
         self._compare_curves = [self.compare_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o",
-                                                       symbolSize=5, name=f"run {n + 1}")
-                                for n, colour in enumerate([(40, 90, 200), (220, 110, 30)])]
+                                                       symbolSize=5)
+                                for colour in [(40, 90, 200), (220, 110, 30)]]
         side = QVBoxLayout()
         side.addWidget(self.activate_button)
         side.addStretch(1)
@@ -343,13 +350,14 @@ class TrainTab(QWidget):
         rows = sorted({index.row() for index in self.history.selectedIndexes()})
         finished = [r for r in rows if self.runs[r].path is not None]
         self.activate_button.setEnabled(len(rows) == 1 and bool(finished))
+        self._compare_legend.clear()
         for curve, row in zip(self._compare_curves, rows[:2] + [None, None]):
             if row is None:
                 curve.setData([], [])
                 continue
             epochs = self.runs[row].epochs
             curve.setData([e.epoch + 1 for e in epochs], [e.val_accuracy for e in epochs])
-            curve.opts["name"] = f"run {row + 1}"
+            self._compare_legend.addItem(curve, f"run {row + 1}")
 
     def _activate_selected(self) -> None:
         rows = {index.row() for index in self.history.selectedIndexes()}

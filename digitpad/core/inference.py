@@ -7,6 +7,10 @@ BLAS: well under a millisecond per drawing, and the app can predict before Tenso
 even been imported. It reads either a Keras model in memory or a ``.keras`` file directly
 (its JSON config and HDF5 weights; nothing in the file is ever executed).
 
+Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
+latency-bound: from ``GRAPH_MIN_IMAGES`` images on, the same weights run through Keras's
+compiled graph, whose convolutions are about 1.5x faster than NumPy's on 2 cores.
+
 Supported: chains of the layers digitpad's presets use and the common Keras ones around
 them. Any other layer is refused with a :class:`~digitpad.core.registry.ModelError` that
 names it.
@@ -14,10 +18,13 @@ names it.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import logging
 import os
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -30,6 +37,10 @@ from digitpad.core.registry import ModelError, check_model_archive
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
 BATCH_SIZE = 32  # keeps each layer's patch matrix inside the CPU caches
+GRAPH_MIN_IMAGES = 512  # from here on Keras's compiled graph is faster than NumPy
+GRAPH_BATCH_SIZE = 1000  # bounds the graph's activation memory for large sets
+
+log = logging.getLogger(__name__)
 
 Op = Callable[[np.ndarray], np.ndarray]
 
@@ -51,7 +62,7 @@ class Predictor:
             weights = [by_name.get(layer["config"]["name"], []) for layer in config["layers"]]
         except (AttributeError, KeyError, TypeError, NotImplementedError):
             raise ModelError(f"{source}: not a Keras Sequential or functional model") from None
-        self._init(config, weights, source=source)
+        self._init(config, weights, source=source, build_graph=lambda: model)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Predictor":
@@ -60,18 +71,25 @@ class Predictor:
         check_model_archive(path)
         try:
             with zipfile.ZipFile(path) as archive:
-                config = json.loads(archive.read("config.json"))["config"]
+                serialized = json.loads(archive.read("config.json"))
+                config = serialized["config"]
                 weights = _read_weights(archive.read("model.weights.h5"), config["layers"])
         except ModelError:
             raise
         except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as exc:
             raise ModelError(f"{path}: not a readable Keras model ({_first_line(exc)})") from None
         predictor = cls.__new__(cls)
-        predictor._init(config, weights, source=str(path))
+        predictor._init(config, weights, source=str(path),
+                        build_graph=lambda: _keras_model(serialized, weights))
         return predictor
 
-    def _init(self, config: dict, weights: list[list[np.ndarray]], source: str) -> None:
+    def _init(self, config: dict, weights: list[list[np.ndarray]], source: str,
+              build_graph: Callable[[], object]) -> None:
         """Build the operations from the model's config and each layer's weights."""
+        self._source = source
+        self._build_graph = build_graph
+        self._graph_model = None
+        self._graph_lock = threading.Lock()
         try:
             self._input_shape, layers = _chain(config, weights)
             self._ops = _compile_layers(layers)
@@ -92,6 +110,11 @@ class Predictor:
             raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}")
         if not np.isfinite(images).all():
             raise ValueError("images contain NaN or infinite values")
+        if len(images) >= GRAPH_MIN_IMAGES and (graph := self._graph()) is not None:
+            with self._graph_lock:  # one graph call at a time: Keras builds it on first use
+                chunks = [graph.predict_on_batch(self._model_shaped(images[i:i + GRAPH_BATCH_SIZE]))
+                          for i in range(0, len(images), GRAPH_BATCH_SIZE)]
+            return _as_probabilities(np.concatenate(chunks).astype(np.float32, copy=False))
         chunks = [self._forward(images[i:i + BATCH_SIZE])
                   for i in range(0, len(images), BATCH_SIZE)]
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
@@ -103,8 +126,23 @@ class Predictor:
             raise ValueError(f"expected an image of shape (28, 28), got {image.shape}")
         return self.predict(image[None])[0]
 
+    def _graph(self):
+        """The Keras model for large batches, built on first use; None if Keras can't run it."""
+        with self._graph_lock:
+            if self._build_graph is not None:
+                build, self._build_graph = self._build_graph, None
+                try:
+                    self._graph_model = build()
+                except Exception as exc:  # NumPy still runs the model: slower, same answers
+                    log.warning("%s: predicting large batches with NumPy, Keras cannot run "
+                                "the model (%s)", self._source, _first_line(exc))
+            return self._graph_model
+
+    def _model_shaped(self, images: np.ndarray) -> np.ndarray:
+        return images.reshape((len(images),) + self._input_shape)
+
     def _forward(self, batch: np.ndarray) -> np.ndarray:
-        x = batch.reshape((len(batch),) + self._input_shape)
+        x = self._model_shaped(batch)
         for op in self._ops:
             x = op(x)
         return _as_probabilities(np.asarray(x, np.float32))
@@ -133,6 +171,22 @@ def _read_weights(h5_bytes: bytes, layers: list[dict]) -> list[list[np.ndarray]]
             variables = h5[key]["vars"] if key in h5 else {}
             weights.append([np.asarray(variables[k]) for k in sorted(variables, key=int)])
     return weights
+
+
+def _keras_model(serialized: dict, weights: list[list[np.ndarray]]):
+    """A Keras model from a ``.keras`` archive's config and the weights already read from it.
+
+    Safe mode refuses anything that would run code from the file (lambdas, custom classes).
+    """
+    from digitpad.core.backend import import_keras_quietly
+
+    keras = import_keras_quietly()
+    names = [layer["config"]["name"] for layer in serialized["config"]["layers"]]
+    model = keras.saving.deserialize_keras_object(copy.deepcopy(serialized), safe_mode=True)
+    for name, layer_weights in zip(names, weights, strict=True):
+        if layer_weights:
+            model.get_layer(name).set_weights(layer_weights)
+    return model
 
 
 def _snake_case(class_name: str) -> str:

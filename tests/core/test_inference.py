@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from digitpad.core.architectures import build_model, preset_config
+from digitpad.core import inference
 from digitpad.core.inference import Predictor
 
 
@@ -68,6 +69,36 @@ def test_numpy_forward_pass_matches_keras_for_every_preset(arch, tmp_path):
     model.save(tmp_path / "m.keras")
     for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
+
+
+def test_large_batches_run_through_the_keras_graph_with_the_same_answers(tmp_path):
+    rng = np.random.default_rng(3)
+    model = _randomise_batch_norm(build_model(preset_config("strong")), rng)
+    model.save(tmp_path / "m.keras")
+    images = rng.random((inference.GRAPH_MIN_IMAGES + 30, 28, 28), dtype=np.float32)
+    for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        numpy_path = np.concatenate([predictor.predict(images[i:i + 100])
+                                     for i in range(0, len(images), 100)])
+        graph_path = predictor.predict(images)
+        assert predictor._graph_model is not None  # the large batch took the graph
+        assert graph_path.dtype == np.float32
+        assert np.allclose(graph_path, numpy_path, atol=1e-5)
+
+
+def test_large_batches_fall_back_to_numpy_when_keras_cannot_build_the_model(
+        tmp_path, monkeypatch, caplog):
+    model = build_model(preset_config("mlp"))
+    model.save(tmp_path / "m.keras")
+    images = np.random.default_rng(4).random((inference.GRAPH_MIN_IMAGES, 28, 28), np.float32)
+    expected = np.asarray(model(images, training=False))
+
+    def refuse(serialized, weights):
+        raise ValueError("Could not deserialize class 'Exotic'")
+    monkeypatch.setattr(inference, "_keras_model", refuse)
+    predictor = Predictor.load(tmp_path / "m.keras")
+    with caplog.at_level("WARNING", logger=inference.__name__):
+        assert np.allclose(predictor.predict(images), expected, atol=1e-5)
+    assert "Keras cannot run the model (Could not deserialize class 'Exotic')" in caplog.text
 
 
 def test_common_keras_layers_beyond_the_presets(tmp_path):

@@ -1,4 +1,5 @@
-"""Full test-set evaluation time with the shipped model, and gallery paint time for a weak one.
+"""Full test-set evaluation time with the shipped model (TensorFlow loaded, as once the Train
+tab has opened; and the NumPy path used before that), and gallery paint time for a weak one.
 
     python benchmarks/evaluation.py
 """

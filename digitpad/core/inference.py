@@ -8,8 +8,10 @@ even been imported. It reads either a Keras model in memory or a ``.keras`` file
 (its JSON config and HDF5 weights; nothing in the file is ever executed).
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
-latency-bound: from ``GRAPH_MIN_IMAGES`` images on, the same weights run through Keras's
-compiled graph, whose convolutions are about 1.5x faster than NumPy's on 2 cores.
+latency-bound: once TensorFlow is loaded (the Train tab loads it), batches of
+``GRAPH_MIN_IMAGES`` or more run the same weights through Keras's compiled graph, whose
+convolutions are about 1.5x faster than NumPy's on 2 cores. Importing TensorFlow only for
+that would cost more than it saves.
 
 Supported: chains of the layers digitpad's presets use and the common Keras ones around
 them. Any other layer is refused with a :class:`~digitpad.core.registry.ModelError` that
@@ -24,6 +26,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -110,7 +113,8 @@ class Predictor:
             raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}")
         if not np.isfinite(images).all():
             raise ValueError("images contain NaN or infinite values")
-        if len(images) >= GRAPH_MIN_IMAGES and (graph := self._graph()) is not None:
+        if (len(images) >= GRAPH_MIN_IMAGES and "keras" in sys.modules
+                and (graph := self._graph()) is not None):
             with self._graph_lock:  # one graph call at a time: Keras builds it on first use
                 chunks = [graph.predict_on_batch(self._model_shaped(images[i:i + GRAPH_BATCH_SIZE]))
                           for i in range(0, len(images), GRAPH_BATCH_SIZE)]

@@ -177,14 +177,16 @@ def test_corrupt_archives_are_refused(tmp_path):
         Predictor.load(tmp_path / "missing.keras")
 
 
-def test_reading_a_model_file_needs_no_tensorflow():
+def test_reading_a_model_file_and_predicting_needs_no_tensorflow():
     import subprocess
     import sys
     code = ("import sys, numpy as np\n"
-            "from digitpad.core.inference import Predictor\n"
+            "from digitpad.core.inference import Predictor, GRAPH_MIN_IMAGES\n"
             "from digitpad.core.registry import default_model_path\n"
-            "p = Predictor.load(default_model_path()).predict_one(np.zeros((28, 28)))\n"
+            "predictor = Predictor.load(default_model_path())\n"
+            "p = predictor.predict_one(np.zeros((28, 28)))\n"
             "assert p.shape == (10,), p.shape\n"
+            "assert predictor.predict(np.zeros((GRAPH_MIN_IMAGES, 28, 28))).shape[0] == GRAPH_MIN_IMAGES\n"
             "loaded = {'tensorflow', 'keras'} & set(sys.modules)\n"
             "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -67,11 +67,18 @@ class Worker(QObject):
             self.finished.emit(result)
 
 
+# A worker moved to a thread can have no Qt parent, so nothing in Qt keeps its Python object
+# alive: a worker its caller does not keep would be collected and its job would never run.
+_started: set[Worker] = set()
+
+
 def start(worker: Worker, parent: QObject) -> QThread:
     """Move ``worker`` to a new QThread owned by ``parent`` and start it."""
     thread = QThread(parent)
     worker.moveToThread(thread)
     worker.thread = thread
+    _started.add(worker)
+    thread.finished.connect(lambda: _started.discard(worker))
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)
     worker.errored.connect(thread.quit)

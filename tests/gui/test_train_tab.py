@@ -132,3 +132,14 @@ def test_a_failed_run_keeps_the_previous_model(qtbot, settings, tmp_path):
     assert "missing-data" in tab.state_label.text()
     assert window.hub.active is before
     window.close()
+
+
+def test_opening_the_tab_starts_tensorflow_in_the_background(qtbot, window, monkeypatch):
+    import gc
+
+    import digitpad.gui.tabs.train_tab as train_tab_module
+    started = threading.Event()
+    monkeypatch.setattr(train_tab_module, "_import_tensorflow", lambda worker: started.set())
+    window.tabs.setCurrentWidget(window.train_tab)
+    gc.collect()  # nothing but the thread's start keeps the import's worker alive
+    qtbot.waitUntil(started.is_set, timeout=10_000)

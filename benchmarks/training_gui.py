@@ -16,13 +16,16 @@ import _common
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 
-from digitpad.core.architectures import build_model
+from digitpad.core import backend
 from digitpad.core.data import load_mnist
-from digitpad.core.training import make_optimizer, split_train_validation
 
 
 def plain_fit_epoch_seconds(config, mnist) -> list[float]:
+    # Imported here, not at the top: the Train tab must be the one that starts TensorFlow.
     import keras
+
+    from digitpad.core.architectures import build_model
+    from digitpad.core.training import make_optimizer, split_train_validation
     (x_train, y_train), (x_val, y_val) = split_train_validation(mnist, config)
     model = build_model(config)
     model.compile(optimizer=make_optimizer(config, int(np.ceil(len(x_train) / config.batch_size))),
@@ -68,7 +71,10 @@ def main():
     # Phase 1: the tab opens and TensorFlow starts in the background.
     loop = QEventLoop()  # a real event loop: a processEvents() spin would steal a core
     poll = QTimer()
-    poll.timeout.connect(lambda: "keras" in sys.modules and loop.quit())
+    assert "keras" not in sys.modules
+    # Done when the import has finished: it holds the backend's lock throughout.
+    poll.timeout.connect(lambda: "keras" in sys.modules and not backend._lock.locked()
+                         and loop.quit())
     poll.start(50)
     window.tabs.setCurrentWidget(tab)
     loop.exec()

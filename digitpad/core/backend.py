@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
 import os
 import sys
 import threading
@@ -25,8 +27,35 @@ def import_keras_quietly():
         try:
             with open(os.devnull, "wb") as devnull:
                 os.dup2(devnull.fileno(), 2)
+            _preload_tensorflow_libraries()
             import keras
         finally:
             os.dup2(saved, 2)
             os.close(saved)
         return keras
+
+
+def _preload_tensorflow_libraries() -> None:
+    """Load TensorFlow's two big native libraries (1.2 GB) without holding Python's lock.
+
+    Python's import loads them while holding the lock, freezing every other thread (the
+    GUI) for about 0.4 s. Loaded first through libc's ``dlopen``, a plain C call that
+    releases the lock, they are already in memory when the import asks for them. Linux
+    only; anything unexpected leaves the ordinary import to do the work.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    spec = importlib.util.find_spec("tensorflow")
+    if spec is None or spec.origin is None:
+        return
+    folder = os.path.dirname(spec.origin)
+    try:
+        libc = ctypes.CDLL(None)
+        dlopen = libc.dlopen
+    except (OSError, AttributeError):
+        return
+    dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+    for name in ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2"):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            dlopen(os.fsencode(path), sys.getdlopenflags())

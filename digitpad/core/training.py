@@ -135,7 +135,9 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         # PyDataset; the PyDataset is only worth its cost when it augments.
         inputs = dict(x=_tensor_in_pieces(x_train), y=y_train, batch_size=config.batch_size,
                       shuffle=True)
-    monitor = Monitor(config, (x_val, y_val), batches_per_epoch, on_batch, on_epoch, stop)
+    # Validation runs every epoch: converted once, in pieces, like the training set.
+    monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), batches_per_epoch,
+                      on_batch, on_epoch, stop)
     started = time.perf_counter()
     try:
         model.fit(**inputs, epochs=config.epochs, callbacks=[monitor], verbose=0)
@@ -157,7 +159,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):
     """``array`` as a backend tensor, copied a piece at a time.
 
-    Converting the whole training set at once holds Python's lock for its entire copy
+    Converting the whole training set (or, every epoch, the validation set) at once holds Python's lock for its entire copy
     (0.1-0.3 s), freezing a GUI thread that trains in the background; pieces of 1000
     images hold it for about a millisecond each.
     """

@@ -116,12 +116,13 @@ class Predictor:
         if (len(images) >= GRAPH_MIN_IMAGES and "keras" in sys.modules
                 and (graph := self._graph()) is not None):
             with self._graph_lock:  # one graph call at a time: Keras builds it on first use
-                chunks = [graph.predict_on_batch(self._model_shaped(images[i:i + GRAPH_BATCH_SIZE]))
-                          for i in range(0, len(images), GRAPH_BATCH_SIZE)]
-            return _as_probabilities(np.concatenate(chunks).astype(np.float32, copy=False))
-        chunks = [self._forward(images[i:i + BATCH_SIZE])
-                  for i in range(0, len(images), BATCH_SIZE)]
-        return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
+                outputs = _in_chunks(
+                    lambda chunk: graph.predict_on_batch(self._model_shaped(chunk)),
+                    images, GRAPH_BATCH_SIZE)
+            return _as_probabilities(outputs.astype(np.float32, copy=False))
+        if not len(images):
+            return np.zeros((0, NUM_CLASSES), np.float32)
+        return _in_chunks(self._forward, images, BATCH_SIZE)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -150,6 +151,11 @@ class Predictor:
         for op in self._ops:
             x = op(x)
         return _as_probabilities(np.asarray(x, np.float32))
+
+
+def _in_chunks(function: Op, images: np.ndarray, size: int) -> np.ndarray:
+    """``function`` applied to ``size`` images at a time, the results joined."""
+    return np.concatenate([function(images[i:i + size]) for i in range(0, len(images), size)])
 
 
 def _first_line(exc: Exception) -> str:

@@ -135,7 +135,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         # PyDataset; the PyDataset is only worth its cost when it augments.
         inputs = dict(x=_tensor_in_pieces(x_train), y=y_train, batch_size=config.batch_size,
                       shuffle=True)
-    # Validation runs every epoch: converted once, in pieces, like the training set.
+    # Validation runs every epoch: converted once, in pieces, rather than at every epoch.
     monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), batches_per_epoch,
                       on_batch, on_epoch, stop)
     started = time.perf_counter()
@@ -159,12 +159,12 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):
     """``array`` as a backend tensor, copied a piece at a time.
 
-    Converting the whole training set (or, every epoch, the validation set) at once holds Python's lock for its entire copy
-    (0.1-0.3 s), freezing a GUI thread that trains in the background; pieces of 1000
-    images hold it for about a millisecond each.
+    Keras would convert a NumPy training or validation set in one copy that holds Python's
+    lock throughout (0.1-0.3 s), freezing a GUI thread that trains in the background;
+    pieces of 1000 images hold it for about a millisecond each.
     """
     pieces = [keras.ops.convert_to_tensor(array[i:i + rows]) for i in range(0, len(array), rows)]
-    return keras.ops.concatenate(pieces, axis=0) if len(pieces) > 1 else pieces[0]
+    return keras.ops.concatenate(pieces, axis=0)
 
 
 def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[dict, object]:

@@ -25,6 +25,10 @@ def test_reads_gzip_and_raw_files_alike(tmp_path):
     (idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC)[:-10], "truncated"),
     (idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC) + b"xx", "trailing bytes"),
     (b"\x1f\x8b\x08garbage", "cannot read"),
+    # A valid gzip header followed by a corrupt deflate stream.
+    (gzip.compress(b"\0" * 100)[:10] + b"\xff" * 40, "cannot read"),
+    # Intact deflate data with a wrong checksum.
+    (gzip.compress(b"\0" * 100)[:-8] + b"\0" * 8, "cannot read"),
 ])
 def test_malformed_idx_files_name_the_file_and_the_problem(tmp_path, content, expected):
     path = tmp_path / "bad-images"

@@ -1,7 +1,9 @@
+import itertools
 import threading
 
 import numpy as np
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QObject, Qt, Slot
 
 from digitpad import paths
 from digitpad.core.registry import load_card
@@ -132,6 +134,50 @@ def test_a_failed_run_keeps_the_previous_model(qtbot, settings, tmp_path):
     assert "missing-data" in tab.state_label.text()
     assert window.hub.active is before
     window.close()
+
+
+def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(qtbot, window,
+                                                                      monkeypatch):
+    """Redrawing the axes is the costliest part of a live update, so the loss plot's range
+    moves only when the loss leaves it: here once per decade as it falls from 2.3 to 0.005."""
+    import digitpad.gui.tabs.train_tab as train_tab_module
+    from digitpad.core.training import BatchReport
+
+    losses = np.geomspace(2.3, 0.005, 40)
+    go = threading.Event()
+
+    def fake_training(worker):
+        go.wait(10)
+        for n, loss in enumerate(losses):
+            worker.batch_done.emit(BatchReport(epoch=n // 20, batch=n % 20, batches_per_epoch=20,
+                                               loss=float(loss), accuracy=0.9,
+                                               seen_batches=n + 1))
+        return None, None, None, None  # as if stopped before an epoch ended
+
+    class RangeRecorder(QObject):  # lives in the GUI thread: called after the tab's own slot
+        ranges = []
+
+        @Slot(object)
+        def record(self, report):
+            self.ranges.append(tuple(map(tuple, tab.loss_plot.viewRange())))
+
+    monkeypatch.setattr(train_tab_module.TrainingWorker, "work", fake_training)
+    tab = window.train_tab
+    tab.fields["epochs"].setText("2")
+    recorder = RangeRecorder()
+    with qtbot.waitSignal(tab.run_finished, timeout=10_000):
+        assert tab.start_training()
+        tab._worker.batch_done.connect(recorder.record)
+        go.set()
+    ranges = recorder.ranges
+    assert len(ranges) == len(losses)
+    assert len({x for x, _ in ranges}) == 1  # the x axis spans the whole run from the start
+    assert [y for y, _ in itertools.groupby(y for _, y in ranges)] == [
+        pytest.approx(y, abs=0.1) for y in [(0, 1), (-1, 1), (-2, 1), (-3, 1)]]
+    (x_low, x_high), (y_low, y_high) = ranges[-1]
+    x, y = tab.raw_loss_curve.getData()  # y in log10 units: the plot is logarithmic
+    assert len(x) == len(losses)
+    assert x_low <= x.min() and x.max() <= x_high and y_low <= y.min() and y.max() <= y_high
 
 
 def test_opening_the_tab_starts_tensorflow_in_the_background(qtbot, window, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from digitpad.gui.widgets.image_view import ImageView
 
 SMOOTHING = 0.9  # exponential smoothing of the per-batch loss curve
 TILE_LIMIT = 64  # first-layer units shown
+LEFT_AXIS_WIDTH = 44  # pixels; fits "0.001" and "0.995"
 OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "rmsprop": "RMSprop"}
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh"}
 # Form fields typed as text, with how to parse them.
@@ -288,6 +290,10 @@ class TrainTab(QWidget):
                                                        symbol="o", symbolSize=6, name="training")
         self.val_acc_curve = self.accuracy_plot.plot(pen=pg.mkPen((220, 110, 30), width=2),
                                                      symbol="o", symbolSize=6, name="validation")
+        for plot in (self.loss_plot, self.accuracy_plot):
+            # Wide enough for any tick label: an axis that grew with its labels would
+            # re-lay out and redraw the whole plot in the middle of training.
+            plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.weights_view = ImageView(grid=False, empty_text="First-layer weights appear "
                                                              "after the first epoch")
         self.weights_view.setToolTip("The first layer's weights: 28x28 tiles for dense layers, "
@@ -412,7 +418,7 @@ class TrainTab(QWidget):
         run = Run(config=config, started=time.time())
         self.runs.append(run)
         self._history_row(len(self.runs) - 1)
-        self._reset_curves()
+        self._reset_curves(config.epochs)
         worker = TrainingWorker(config, self.data_folder, out)
         worker.batch_done.connect(self._on_batch_done)
         worker.epoch_done.connect(self._on_epoch_done)
@@ -443,13 +449,42 @@ class TrainTab(QWidget):
         worker, self._worker = self._worker, None
         workers.stop_and_wait(self, worker, timeout_ms=120_000)
 
-    def _reset_curves(self) -> None:
+    def _reset_curves(self, epochs: int) -> None:
         self._smoothed = None
         self._loss_x, self._loss_raw, self._loss_smooth = [], [], []
         for curve in (self.raw_loss_curve, self.smooth_loss_curve, self.val_loss_curve,
                       self.train_acc_curve, self.val_acc_curve):
             curve.setData([], [])
         self.weights_view.set_image(None)
+        # The curves' ranges are set here and changed only when the data leaves them.
+        # pyqtgraph's auto-range would move them on every update, and redrawing both axes
+        # (ticks and labels) is most of what a live update costs the GUI thread, which
+        # competes with training for the CPU.
+        self._loss_span: tuple[float, float] | None = None
+        self._loss_decades: tuple[int, int] | None = None
+        self._accuracy_floor: float | None = None
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.disableAutoRange()
+        self.loss_plot.setXRange(0, epochs, padding=0.02)
+        self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
+        self._fit_accuracy_axis([1.0])
+
+    def _fit_loss_axis(self, *losses: float) -> None:
+        """Widen the loss plot (log scale) to whole decades around every loss so far."""
+        low, high = self._loss_span or (losses[0], losses[0])
+        self._loss_span = low, high = min(low, *losses), max(high, *losses)
+        decades = (math.floor(math.log10(low)), max(math.ceil(math.log10(high)),
+                                                    math.floor(math.log10(low)) + 1))
+        if decades != self._loss_decades:
+            self._loss_decades = decades
+            self.loss_plot.setYRange(*decades, padding=0.02)  # log10 units in log mode
+
+    def _fit_accuracy_axis(self, accuracies) -> None:
+        """Show accuracy from the lowest value so far (down to a multiple of 5%) to 100%."""
+        floor = min(0.95, math.floor(min(accuracies) * 20) / 20)
+        if floor != self._accuracy_floor:
+            self._accuracy_floor = floor
+            self.accuracy_plot.setYRange(floor, 1.0, padding=0.02)
 
     def _on_batch_done(self, report) -> None:
         if self._worker is None or self.sender() is not self._worker:
@@ -460,6 +495,7 @@ class TrainTab(QWidget):
         self._loss_x.append(report.seen_batches / report.batches_per_epoch)
         self._loss_raw.append(loss)
         self._loss_smooth.append(self._smoothed)
+        self._fit_loss_axis(loss)
         self.raw_loss_curve.setData(self._loss_x, self._loss_raw)
         self.smooth_loss_curve.setData(self._loss_x, self._loss_smooth)
         run = self.runs[-1]
@@ -479,9 +515,13 @@ class TrainTab(QWidget):
         run = self.runs[-1]
         run.epochs.append(report)
         x = [e.epoch + 1 for e in run.epochs]
-        self.val_loss_curve.setData(x, [max(e.val_loss, 1e-6) for e in run.epochs])
-        self.train_acc_curve.setData(x, [e.accuracy for e in run.epochs])
-        self.val_acc_curve.setData(x, [e.val_accuracy for e in run.epochs])
+        val_losses = [max(e.val_loss, 1e-6) for e in run.epochs]
+        accuracies = [e.accuracy for e in run.epochs], [e.val_accuracy for e in run.epochs]
+        self._fit_loss_axis(val_losses[-1])
+        self._fit_accuracy_axis(accuracies[0] + accuracies[1])
+        self.val_loss_curve.setData(x, val_losses)
+        self.train_acc_curve.setData(x, accuracies[0])
+        self.val_acc_curve.setData(x, accuracies[1])
         if tiles is not None:
             self.weights_view.set_image(tiles)
         self._log(f"epoch {report.epoch + 1}/{report.epochs}: loss {report.loss:.4f}, "

@@ -6,6 +6,7 @@ Train tabs are built right after it, while the model loads in the background.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -83,6 +84,9 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
+        # Qt, pyqtgraph and the widgets live as long as the window: keep the garbage
+        # collector from visiting them again and again (each full pass stalls the GUI).
+        gc.freeze()
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:

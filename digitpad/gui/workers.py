@@ -9,6 +9,8 @@ thread is blocked inside ``fit()``.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import traceback
 from typing import Callable
@@ -20,6 +22,11 @@ from digitpad.core.data import DataError
 from digitpad.core.errors import TrainingError
 from digitpad.core.evaluation import EvaluationCancelled
 from digitpad.core.registry import ModelError
+
+# Niceness of worker threads (Linux): at 10 the scheduler gives a busy GUI thread about
+# ten times the CPU share of each worker thread, so the window keeps its frame rate on two
+# cores while training keeps both of them busy.
+WORKER_NICENESS = 10
 
 # Failures whose message says everything: no traceback, not even for developers.
 EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
@@ -57,6 +64,7 @@ class Worker(QObject):
 
     @Slot()
     def run(self) -> None:
+        _yield_cpu_to_gui()
         try:
             result = self.work()
         except Exception as exc:  # reported to the user, never raised into Qt's event loop
@@ -65,6 +73,20 @@ class Worker(QObject):
             self.errored.emit(str(exc) or type(exc).__name__)
         else:
             self.finished.emit(result)
+
+
+def _yield_cpu_to_gui() -> None:
+    """Lower this worker thread's CPU priority, and that of the threads it starts.
+
+    Linux schedules threads separately and new threads inherit their creator's niceness,
+    so TensorFlow's compute threads, created by the worker that first runs it, yield too.
+    Elsewhere the priority is left alone (on macOS it would apply to the whole app).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        except OSError:
+            pass  # not allowed here: the worker runs at normal priority
 
 
 # A worker moved to a thread can have no Qt parent, so nothing in Qt keeps its Python object

@@ -473,8 +473,8 @@ class TrainTab(QWidget):
         """Widen the loss plot (log scale) to whole decades around every loss so far."""
         low, high = self._loss_span or (losses[0], losses[0])
         self._loss_span = low, high = min(low, *losses), max(high, *losses)
-        decades = (math.floor(math.log10(low)), max(math.ceil(math.log10(high)),
-                                                    math.floor(math.log10(low)) + 1))
+        bottom = math.floor(math.log10(low))
+        decades = (bottom, max(math.ceil(math.log10(high)), bottom + 1))
         if decades != self._loss_decades:
             self._loss_decades = decades
             self.loss_plot.setYRange(*decades, padding=0.02)  # log10 units in log mode
@@ -516,12 +516,13 @@ class TrainTab(QWidget):
         run.epochs.append(report)
         x = [e.epoch + 1 for e in run.epochs]
         val_losses = [max(e.val_loss, 1e-6) for e in run.epochs]
-        accuracies = [e.accuracy for e in run.epochs], [e.val_accuracy for e in run.epochs]
+        train_accuracies = [e.accuracy for e in run.epochs]
+        val_accuracies = [e.val_accuracy for e in run.epochs]
         self._fit_loss_axis(val_losses[-1])
-        self._fit_accuracy_axis(accuracies[0] + accuracies[1])
+        self._fit_accuracy_axis(train_accuracies + val_accuracies)
         self.val_loss_curve.setData(x, val_losses)
-        self.train_acc_curve.setData(x, accuracies[0])
-        self.val_acc_curve.setData(x, accuracies[1])
+        self.train_acc_curve.setData(x, train_accuracies)
+        self.val_acc_curve.setData(x, val_accuracies)
         if tiles is not None:
             self.weights_view.set_image(tiles)
         self._log(f"epoch {report.epoch + 1}/{report.epochs}: loss {report.loss:.4f}, "

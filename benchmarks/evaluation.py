@@ -36,8 +36,8 @@ def main():
           f"graph), then median {np.median(times[1:]):.2f} s, best {min(times[1:]):.2f} s "
           f"(accuracy {evaluation.accuracy:.4f})")
     start = time.perf_counter()
-    for i in range(0, len(mnist.test.images), inference.BATCH_SIZE):  # the pad's NumPy path
-        predictor._forward(mnist.test.images[i:i + inference.BATCH_SIZE] / np.float32(255))
+    inference._in_chunks(predictor._forward, mnist.test.images / np.float32(255),  # NumPy path
+                         inference.BATCH_SIZE)
     print(f"the same with the NumPy forward pass: {time.perf_counter() - start:.2f} s")
 
     weak = train(preset_config("linear", epochs=1), mnist, stop=threading.Event())

@@ -129,10 +129,11 @@ def build_quick(config: TrainConfig):
 def build_strong(config: TrainConfig):
     """The shipped model: strided convolutions with batch norm, trained with augmentation.
 
-    Resolution is halved early (28 -> 14 -> 7) and the layers stay narrow (24 to 96
-    channels, ~100k weights, ~6 M multiply-adds per image), which keeps an epoch near a
+    Resolution is halved early (28 -> 14 -> 7 -> 4) and the layers stay narrow (24 to 96
+    channels, ~100k weights, ~4.4 M multiply-adds per image), which keeps an epoch near a
     minute and a half on two CPU cores, a drawing's prediction under a millisecond and the
-    whole test set under three seconds.
+    whole test set under three seconds. The widest layer works on the 4x4 map: at 7x7 it
+    would cost 40% more arithmetic for the same accuracy.
     """
     keras = _keras()
     inputs = keras.Input(shape=INPUT_SHAPE)
@@ -141,7 +142,7 @@ def build_strong(config: TrainConfig):
     x = _conv_bn(x, 32, 3, 1, config)
     x = _conv_bn(x, 48, 3, 2, config)   # 7x7
     x = _conv_bn(x, 64, 3, 1, config)
-    x = _conv_bn(x, 96, 3, 1, config)
+    x = _conv_bn(x, 96, 3, 2, config)   # 4x4
     x = keras.layers.GlobalAveragePooling2D()(x)
     return _conv_head(x, config, "strong", inputs)
 

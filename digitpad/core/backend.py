@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import importlib.util
+import logging
 import os
 import sys
 import threading
@@ -39,6 +40,9 @@ def import_keras_quietly():
             _preload_tensorflow_libraries()
             import keras
 
+            # TensorFlow's Python warnings advise model developers (e.g. on retracing, once
+            # a process has trained several models): noise on a digitpad user's terminal.
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
             # TensorFlow's runtime starts with its first operation, holding Python's lock
             # for ~40 ms: here, with the import, rather than in the middle of training.
             keras.ops.zeros(1)

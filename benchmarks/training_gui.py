@@ -16,7 +16,6 @@ import _common
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 
-from digitpad.core import backend
 from digitpad.core.data import load_mnist
 
 
@@ -72,14 +71,15 @@ def main():
     loop = QEventLoop()  # a real event loop: a processEvents() spin would steal a core
     poll = QTimer()
     assert "keras" not in sys.modules
-    # Done when the import has finished: it holds the backend's lock throughout.
-    poll.timeout.connect(lambda: "keras" in sys.modules and not backend._lock.locked()
+    # Done when TensorFlow is imported and warmed up, as it is once the user has read the form.
+    poll.timeout.connect(lambda: "digitpad.core.training" in sys.modules
+                         and getattr(sys.modules["digitpad.core.training"], "_warmed_up", False)
                          and loop.quit())
     poll.start(50)
     window.tabs.setCurrentWidget(tab)
     loop.exec()
     poll.stop()
-    report_gaps("Train tab opened, TensorFlow starting", gaps)
+    report_gaps("Train tab opened, TensorFlow starting and warming up", gaps)
     # Phase 2: training.
     gaps.clear()
     done = []

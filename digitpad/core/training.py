@@ -156,6 +156,39 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     return result
 
 
+_warm_up_lock = threading.Lock()
+_warmed_up = False
+
+
+def warm_up(stop: threading.Event | None = None) -> None:
+    """Train a tiny model on a few random images, once per process, and discard it.
+
+    A process's first training run pays one-time costs on top of its own work: lazy
+    imports, and the first use of tf.data and of function tracing. Most of them hold
+    Python's lock for 20-50 ms at a time, which a GUI thread feels as stalls at the start
+    of the run and at its first validation. The GUI calls this in the background before
+    the user's first run; a call made while one is running waits for it.
+    """
+    global _warmed_up
+    with _warm_up_lock:
+        if _warmed_up:
+            return
+        from pathlib import Path
+
+        from digitpad.core.architectures import preset_config
+        from digitpad.core.data import Mnist, Split
+
+        rng = np.random.default_rng(0)
+        digits = Split(rng.integers(0, 256, (64, 28, 28), dtype=np.uint8),
+                       np.arange(64, dtype=np.uint8) % 10)
+        data = Mnist(train=digits, test=digits, folder=Path())
+        for augment in (False, True):  # the two input pipelines train() uses
+            # The smallest preset: the costs paid here are TensorFlow's, not the model's.
+            train(preset_config("linear", epochs=1, batch_size=16, validation_fraction=0.25,
+                                augment=augment), data, stop=stop)
+        _warmed_up = not (stop and stop.is_set())
+
+
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):
     """``array`` as a backend tensor, copied a piece at a time.
 

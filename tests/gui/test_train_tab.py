@@ -185,7 +185,22 @@ def test_opening_the_tab_starts_tensorflow_in_the_background(qtbot, window, monk
 
     import digitpad.gui.tabs.train_tab as train_tab_module
     started = threading.Event()
-    monkeypatch.setattr(train_tab_module, "_import_tensorflow", lambda worker: started.set())
+    monkeypatch.setattr(train_tab_module, "_prepare_training",
+                        lambda worker, folder: started.set())
     window.tabs.setCurrentWidget(window.train_tab)
     gc.collect()  # nothing but the thread's start keeps the import's worker alive
     qtbot.waitUntil(started.is_set, timeout=10_000)
+
+
+def test_a_run_starts_with_tensorflow_warmed_up_and_the_data_already_loaded(qtbot, window):
+    from digitpad.core import training
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab._mnist is not None, timeout=TRAIN_TIMEOUT_MS)
+    assert training._warmed_up
+    assert len(tab._mnist.train) > 0
+    worker = start_long_run(tab)
+    assert worker.mnist is tab._mnist  # the run does not read and unzip MNIST again
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.waitUntil(lambda: bool(tab._loss_x), timeout=TRAIN_TIMEOUT_MS)
+        tab.stop_training()

@@ -75,9 +75,10 @@ class TrainingWorker(workers.Worker):
     batch_done = Signal(object)    # BatchReport
     epoch_done = Signal(object)    # (EpochReport, first-layer tiles or None)
 
-    def __init__(self, config: TrainConfig, data_folder: str | None, out: Path):
+    def __init__(self, config: TrainConfig, data_folder: str | None, out: Path, mnist=None):
         super().__init__()
         self.config, self.data_folder, self.out = config, data_folder, out
+        self.mnist = mnist  # loaded as the tab opened, if it could be; else loaded here
 
     def work(self):
         from digitpad.core.backend import import_keras_quietly
@@ -85,9 +86,11 @@ class TrainingWorker(workers.Worker):
 
         import_keras_quietly()
         from digitpad.core.architectures import build_model
-        from digitpad.core.training import save_result, train
+        from digitpad.core.training import save_result, train, warm_up
 
-        mnist = load_mnist(self.data_folder, download=False)
+        warm_up(self.stop_event)  # done as the tab opened; waits if still running
+
+        mnist = self.mnist or load_mnist(self.data_folder, download=False)
         model = build_model(self.config)
 
         def on_epoch(report):
@@ -128,7 +131,8 @@ class TrainTab(QWidget):
         self.data_folder = data_folder
         self.runs: list[Run] = []
         self._worker: TrainingWorker | None = None
-        self._tensorflow_requested = False
+        self._preparation: workers.Worker | None = None
+        self._mnist = None  # the training data, once loaded
         self._smoothed: float | None = None
         self._loss_x: list[float] = []
         self._loss_raw: list[float] = []
@@ -395,13 +399,15 @@ class TrainTab(QWidget):
     def showEvent(self, event) -> None:
         """The first time the tab opens, start TensorFlow in the background.
 
-        Its import takes seconds, and while its native libraries load it holds Python's
-        lock for ~0.3 s: once here, as the tab opens, rather than when Train is pressed.
+        Its import, its first training and loading MNIST take seconds and hold Python's lock
+        in many short pieces: here, while the user reads the form, not once Train is pressed.
         """
         super().showEvent(event)
-        if not self._tensorflow_requested:
-            self._tensorflow_requested = True
-            workers.start(workers.Worker(_import_tensorflow), self)
+        if self._preparation is None:
+            folder = self.data_folder
+            self._preparation = workers.Worker(lambda w: _prepare_training(w, folder))
+            self._preparation.finished.connect(self._on_prepared)
+            workers.start(self._preparation, self)
 
     @property
     def is_training(self) -> bool:
@@ -419,7 +425,7 @@ class TrainTab(QWidget):
         self.runs.append(run)
         self._history_row(len(self.runs) - 1)
         self._reset_curves(config.epochs)
-        worker = TrainingWorker(config, self.data_folder, out)
+        worker = TrainingWorker(config, self.data_folder, out, self._mnist)
         worker.batch_done.connect(self._on_batch_done)
         worker.epoch_done.connect(self._on_epoch_done)
         worker.finished.connect(self._on_finished)
@@ -447,6 +453,8 @@ class TrainTab(QWidget):
     def shutdown(self) -> None:
         """Stop the run (if any) and wait for its thread: no half-written files."""
         worker, self._worker = self._worker, None
+        if self._preparation is not None:
+            self._preparation.cancel()
         workers.stop_and_wait(self, worker, timeout_ms=120_000)
 
     def _reset_curves(self, epochs: int) -> None:
@@ -580,6 +588,9 @@ class TrainTab(QWidget):
             self.hub.set_model(run.predictor, run.path, run.card)
             self.use_button.setVisible(False)
 
+    def _on_prepared(self, mnist) -> None:
+        self._mnist = mnist
+
     def _idle(self) -> None:
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
@@ -592,9 +603,22 @@ class TrainTab(QWidget):
         self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")
 
 
-def _import_tensorflow(worker) -> None:
+def _prepare_training(worker, data_folder: str | None):
+    """Import and warm up TensorFlow and load MNIST, so that a run starts without either.
+
+    Returns the data set, or None when it is not there yet: each run looks for it again.
+    """
     from digitpad.core.backend import import_keras_quietly
+    from digitpad.core.data import DataError, load_mnist
+
     import_keras_quietly()
+    from digitpad.core.training import warm_up
+
+    warm_up(worker.stop_event)
+    try:
+        return load_mnist(data_folder, download=False)
+    except DataError:
+        return None
 
 
 def _clock(seconds: float) -> str:

@@ -615,6 +615,8 @@ def _prepare_training(worker, data_folder: str | None):
     from digitpad.core.training import warm_up
 
     warm_up(worker.stop_event)
+    if worker.cancelled:  # the window is closing
+        return None
     try:
         return load_mnist(data_folder, download=False)
     except DataError:

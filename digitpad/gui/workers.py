@@ -9,6 +9,7 @@ thread is blocked inside ``fit()``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -87,6 +88,38 @@ def _yield_cpu_to_gui() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
         except OSError:
             pass  # not allowed here: the worker runs at normal priority
+
+
+@contextlib.contextmanager
+def sharing_gui_core():
+    """Run the body with this worker thread and the GUI thread on one CPU core (Linux).
+
+    Why: TensorFlow tracing a model runs Python that calls into C thousands of times a
+    second, and each call lets go of Python's lock and takes it back within microseconds,
+    before the GUI thread, waking on another core, can take it: the window froze for 50 to
+    500 ms at the start of each run. On a shared core the scheduler runs the waking GUI
+    thread first (the worker has a lower priority), so it gets the lock at once.
+    TensorFlow's compute threads already exist (started before this) and keep every core.
+    Threads started inside the body would inherit the single core, so start none there.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    threads = [threading.get_native_id(), threading.main_thread().native_id]
+    try:
+        before = [os.sched_getaffinity(tid) for tid in threads]
+        shared = {min(before[1])}
+        for tid in threads:
+            os.sched_setaffinity(tid, shared)
+    except OSError:  # not allowed here: both threads keep their cores
+        yield
+        return
+    try:
+        yield
+    finally:
+        for tid, cores in zip(threads, before):
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(tid, cores)
 
 
 # A worker moved to a thread can have no Qt parent, so nothing in Qt keeps its Python object

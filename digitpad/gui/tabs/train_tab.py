@@ -97,12 +97,13 @@ class TrainingWorker(workers.Worker):
             # Runs in this thread, inside fit(): read the weights here, not in the GUI.
             self.epoch_done.emit((report, first_layer_tiles(model)))
 
-        result = train(self.config, mnist, model=model, on_batch=self.batch_done.emit,
-                       on_epoch=on_epoch, stop=self.stop_event)
-        if not result.history:
-            return result, None, None, None  # stopped before one full epoch: nothing to keep
-        # The predictor is traced here, in the worker, and handed to the hub with the model.
-        card, predictor = save_result(result, mnist, self.out)
+        with workers.sharing_gui_core():  # Keras traces the model in here
+            result = train(self.config, mnist, model=model, on_batch=self.batch_done.emit,
+                           on_epoch=on_epoch, stop=self.stop_event)
+            if not result.history:
+                return result, None, None, None  # stopped before one full epoch: nothing to keep
+            # The predictor is traced here, in the worker, and handed to the hub with the model.
+            card, predictor = save_result(result, mnist, self.out)
         return result, self.out, card, predictor
 
 

@@ -91,13 +91,13 @@ class TrainingWorker(workers.Worker):
         warm_up(self.stop_event)  # done as the tab opened; waits if still running
 
         mnist = self.mnist or load_mnist(self.data_folder, download=False)
-        model = build_model(self.config)
+        with workers.sharing_gui_core():  # Keras builds and traces the model in here
+            model = build_model(self.config)
 
-        def on_epoch(report):
-            # Runs in this thread, inside fit(): read the weights here, not in the GUI.
-            self.epoch_done.emit((report, first_layer_tiles(model)))
+            def on_epoch(report):
+                # Runs in this thread, inside fit(): read the weights here, not in the GUI.
+                self.epoch_done.emit((report, first_layer_tiles(model)))
 
-        with workers.sharing_gui_core():  # Keras traces the model in here
             result = train(self.config, mnist, model=model, on_batch=self.batch_done.emit,
                            on_epoch=on_epoch, stop=self.stop_event)
             if not result.history:

@@ -71,6 +71,19 @@ def test_numpy_forward_pass_matches_keras_for_every_preset(arch, tmp_path):
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
 
 
+def test_sets_spread_over_threads_keep_their_order_and_answers():
+    rng = np.random.default_rng(5)
+    model = _randomise_batch_norm(build_model(preset_config("quick")), rng)
+    predictor = Predictor(model)
+    # Between the two thresholds: the NumPy path, in parallel, ending on a partial batch.
+    count = inference.PARALLEL_MIN_IMAGES + inference.BATCH_SIZE + 7
+    assert count < inference.GRAPH_MIN_IMAGES
+    images = rng.random((count, 28, 28), dtype=np.float32)
+    one_by_one = np.stack([predictor.predict_one(image) for image in images])
+    assert np.allclose(predictor.predict(images), one_by_one, atol=1e-5)
+    assert inference._batch_executor is not None
+
+
 def test_large_batches_run_through_the_keras_graph_with_the_same_answers(tmp_path):
     rng = np.random.default_rng(3)
     model = _randomise_batch_norm(build_model(preset_config("strong")), rng)

@@ -29,6 +29,10 @@ from digitpad.core.registry import ModelError
 # cores while training keeps both of them busy.
 WORKER_NICENESS = 10
 
+# Every core the process may use, read as the GUI thread imports this module, before any
+# worker shares its core (see sharing_gui_core).
+PROCESS_CORES = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
+
 # Failures whose message says everything: no traceback, not even for developers.
 EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
 
@@ -82,12 +86,17 @@ def _yield_cpu_to_gui() -> None:
     Linux schedules threads separately and new threads inherit their creator's niceness,
     so TensorFlow's compute threads, created by the worker that first runs it, yield too.
     Elsewhere the priority is left alone (on macOS it would apply to the whole app).
+    A new thread also inherits its creator's cores: a worker started while the GUI thread
+    shares one core with a training run takes all of them back.
     """
     if sys.platform.startswith("linux"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
         except OSError:
             pass  # not allowed here: the worker runs at normal priority
+    if PROCESS_CORES is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(threading.get_native_id(), PROCESS_CORES)
 
 
 @contextlib.contextmanager

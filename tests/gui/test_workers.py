@@ -45,3 +45,18 @@ def test_a_worker_sharing_the_gui_core_runs_on_one_core_with_it_then_gets_all_ba
     assert worker_after == all_cores
     assert os.sched_getaffinity(gui_thread) == all_cores
     assert workers.stop_and_wait(owner)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_a_worker_started_while_the_gui_shares_a_core_gets_every_core(qtbot):
+    gui_thread = threading.get_native_id()
+    owner = QObject()
+    worker = workers.Worker(lambda worker: os.sched_getaffinity(threading.get_native_id()))
+    os.sched_setaffinity(gui_thread, {min(workers.PROCESS_CORES)})
+    try:
+        with qtbot.waitSignal(worker.finished, timeout=10_000) as finished:
+            workers.start(worker, owner)
+    finally:
+        os.sched_setaffinity(gui_thread, workers.PROCESS_CORES)
+    assert finished.args[0] == workers.PROCESS_CORES
+    assert workers.stop_and_wait(owner)

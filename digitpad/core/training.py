@@ -33,6 +33,8 @@ class BatchReport:
     epoch: int            # 0-based
     batch: int            # 0-based, within the epoch
     batches_per_epoch: int
+    # Means over the batches since the previous report. Keras logs the epoch's running
+    # mean instead, which lags behind the model and drops at every epoch's first batch.
     loss: float
     accuracy: float
     seen_batches: int     # since the start of training, for plotting against
@@ -136,7 +138,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         inputs = dict(x=_tensor_in_pieces(x_train), y=y_train, batch_size=config.batch_size,
                       shuffle=True)
     # Validation runs every epoch: converted once, in pieces, rather than at every epoch.
-    monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), batches_per_epoch,
+    monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), len(x_train),
                       on_batch, on_epoch, stop)
     started = time.perf_counter()
     try:
@@ -268,11 +270,12 @@ class Monitor(keras.callbacks.Callback):
     stop skips it: Keras would otherwise validate the interrupted epoch first.
     """
 
-    def __init__(self, config, validation, batches_per_epoch, on_batch, on_epoch, stop):
+    def __init__(self, config, validation, train_size, on_batch, on_epoch, stop):
         super().__init__()
         self.config = config
         self.x_val, self.y_val = validation
-        self.batches_per_epoch = batches_per_epoch
+        self.train_size = train_size
+        self.batches_per_epoch = math.ceil(train_size / config.batch_size)
         self.on_batch, self.on_epoch, self.stop = on_batch, on_epoch, stop
         self.history: list[EpochReport] = []
         self.best_val_accuracy = -1.0
@@ -282,6 +285,7 @@ class Monitor(keras.callbacks.Callback):
         self.diverged_at: tuple[int, float] | None = None  # (epoch, loss) when loss went NaN/inf
         self.seen_batches = 0
         self.last_report = 0.0
+        self.reported = (0, 0.0, 0.0)  # this epoch's images, loss sum, hits at the last report
         self.epoch = 0
         self.epoch_started = 0.0
         self.train_started = 0.0
@@ -292,6 +296,7 @@ class Monitor(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
         self.epoch_started = time.perf_counter()
+        self.reported = (0, 0.0, 0.0)
 
     def on_train_batch_end(self, batch, logs=None):
         self.seen_batches += 1
@@ -305,9 +310,15 @@ class Monitor(keras.callbacks.Callback):
         last_batch = batch == self.batches_per_epoch - 1
         if self.on_batch and (last_batch or now - self.last_report >= BATCH_REPORT_INTERVAL):
             self.last_report = now
+            # Keras's running means weigh each batch by its images: undo them into sums.
+            images = min((batch + 1) * self.config.batch_size, self.train_size)
+            loss_sum, hits = float(logs["loss"]) * images, float(logs["accuracy"]) * images
+            before, loss_before, hits_before = self.reported
+            self.reported = (images, loss_sum, hits)
+            window = max(images - before, 1)
             self.on_batch(BatchReport(self.epoch, batch, self.batches_per_epoch,
-                                      float(logs["loss"]), float(logs["accuracy"]),
-                                      self.seen_batches))
+                                      (loss_sum - loss_before) / window,
+                                      (hits - hits_before) / window, self.seen_batches))
 
     def on_epoch_end(self, epoch, logs=None):
         if self.stop.is_set() or self.diverged_at is not None:

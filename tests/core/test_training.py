@@ -36,6 +36,26 @@ def test_training_reports_batches_and_epochs_and_learns(data):
     assert card["architecture"] == "linear" and card["epochs_run"] == 3
 
 
+def test_batch_reports_give_recent_losses_not_the_epochs_running_mean(data, monkeypatch):
+    from digitpad.core import training
+    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL", 0.0)  # a report for every batch
+    # A learning rate too small to move the weights: every batch's loss comes from the same
+    # model, so reported losses must scatter as much as single batches do, while a running
+    # mean would settle (its scatter shrinks with every batch it averages).
+    config = preset_config("linear", epochs=2, batch_size=32, learning_rate=1e-12,
+                           optimizer="sgd", augment=False)
+    model = build_model(config)
+    batches = []
+    train(config, data, model=model, on_batch=batches.append)
+    (x_train, y_train), _ = split_train_validation(data, config)
+    single_batches = [model.evaluate(x_train[i:i + 32], y_train[i:i + 32], verbose=0)[0]
+                      for i in range(0, len(x_train) - 31, 32)]
+    late = [b.loss for b in batches if b.batch >= b.batches_per_epoch // 2]
+    assert len(batches) == 2 * batches[0].batches_per_epoch
+    assert np.std(late) > 0.5 * np.std(single_batches)
+    assert abs(np.mean(late) - np.mean(single_batches)) < 2 * np.std(single_batches)
+
+
 def test_stop_takes_effect_within_one_batch(data):
     stop = threading.Event()
     batches = []

@@ -23,7 +23,7 @@ from digitpad.gui import workers
 from digitpad.gui.model_hub import QtModelManager
 from digitpad.gui.widgets.image_view import ImageView
 
-SMOOTHING = 0.9  # exponential smoothing of the per-batch loss curve
+SMOOTHING = 0.9  # per batch: the smoothed loss follows about the last 10 batches
 TILE_LIMIT = 64  # first-layer units shown
 LEFT_AXIS_WIDTH = 44  # pixels; fits "0.001" and "0.995"
 OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "rmsprop": "RMSprop"}
@@ -134,7 +134,8 @@ class TrainTab(QWidget):
         self._worker: TrainingWorker | None = None
         self._preparation: workers.Worker | None = None
         self._mnist = None  # the training data, once loaded
-        self._smoothed: float | None = None
+        self._smoothed: float | None = None  # log of the smoothed loss
+        self._smoothed_batches = 0  # batches the smoothed loss has seen
         self._loss_x: list[float] = []
         self._loss_raw: list[float] = []
         self._loss_smooth: list[float] = []
@@ -459,7 +460,7 @@ class TrainTab(QWidget):
         workers.stop_and_wait(self, worker, timeout_ms=120_000)
 
     def _reset_curves(self, epochs: int) -> None:
-        self._smoothed = None
+        self._smoothed, self._smoothed_batches = None, 0
         self._loss_x, self._loss_raw, self._loss_smooth = [], [], []
         for curve in (self.raw_loss_curve, self.smooth_loss_curve, self.val_loss_curve,
                       self.train_acc_curve, self.val_acc_curve):
@@ -499,11 +500,15 @@ class TrainTab(QWidget):
         if self._worker is None or self.sender() is not self._worker:
             return  # a run that was shut down
         loss = max(report.loss, 1e-6)
-        self._smoothed = loss if self._smoothed is None else (
-            SMOOTHING * self._smoothed + (1 - SMOOTHING) * loss)
+        # Smoothed per batch, not per report (reports come every 0.2 s, however many batches
+        # that is), and in log space, as the axis shows it.
+        keep = SMOOTHING ** (report.seen_batches - self._smoothed_batches)
+        self._smoothed = math.log(loss) if self._smoothed is None else (
+            keep * self._smoothed + (1 - keep) * math.log(loss))
+        self._smoothed_batches = report.seen_batches
         self._loss_x.append(report.seen_batches / report.batches_per_epoch)
         self._loss_raw.append(loss)
-        self._loss_smooth.append(self._smoothed)
+        self._loss_smooth.append(math.exp(self._smoothed))
         self._fit_loss_axis(loss)
         self.raw_loss_curve.setData(self._loss_x, self._loss_raw)
         self.smooth_loss_curve.setData(self._loss_x, self._loss_smooth)

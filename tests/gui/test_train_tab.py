@@ -204,3 +204,31 @@ def test_a_run_starts_with_tensorflow_warmed_up_and_the_data_already_loaded(qtbo
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
         qtbot.waitUntil(lambda: bool(tab._loss_x), timeout=TRAIN_TIMEOUT_MS)
         tab.stop_training()
+
+
+def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(
+        qtbot, window, monkeypatch):
+    import digitpad.gui.tabs.train_tab as train_tab_module
+    from digitpad.core.training import BatchReport
+
+    batches_per_report, reports = 5, 16  # a report per 5 batches, as on a fast machine
+    losses = np.geomspace(2.0, 0.02, reports)  # a decade every 40 batches
+
+    def fake_training(worker):
+        for n, loss in enumerate(losses):
+            seen = (n + 1) * batches_per_report
+            worker.batch_done.emit(BatchReport(epoch=seen // 40, batch=seen % 40 - 1,
+                                               batches_per_epoch=40, loss=float(loss),
+                                               accuracy=0.9, seen_batches=seen))
+        return None, None, None, None
+
+    monkeypatch.setattr(train_tab_module.TrainingWorker, "work", fake_training)
+    tab = window.train_tab
+    tab.fields["epochs"].setText("2")
+    with qtbot.waitSignal(tab.run_finished, timeout=10_000):
+        assert tab.start_training()
+    _, raw = tab.raw_loss_curve.getData()  # log10 units
+    _, smoothed = tab.smooth_loss_curve.getData()
+    # About 10 batches behind: a quarter of a decade here, never 10 reports (50 batches).
+    lag_in_decades = smoothed[-1] - raw[-1]
+    assert 0.1 < lag_in_decades < 0.4

@@ -126,10 +126,8 @@ class Predictor:
             return _as_probabilities(outputs.astype(np.float32, copy=False))
         if not len(images):
             return np.zeros((0, NUM_CLASSES), np.float32)
-        if len(images) >= PARALLEL_MIN_IMAGES:
-            batches = [images[i:i + BATCH_SIZE] for i in range(0, len(images), BATCH_SIZE)]
-            return np.concatenate(list(_batch_pool().map(self._forward, batches)))
-        return _in_chunks(self._forward, images, BATCH_SIZE)
+        spread = _batch_pool().map if len(images) >= PARALLEL_MIN_IMAGES else map
+        return _in_chunks(self._forward, images, BATCH_SIZE, spread)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -184,9 +182,13 @@ def _batch_pool() -> ThreadPoolExecutor:
         return _batch_executor
 
 
-def _in_chunks(function: Op, images: np.ndarray, size: int) -> np.ndarray:
-    """``function`` applied to ``size`` images at a time, the results joined."""
-    return np.concatenate([function(images[i:i + size]) for i in range(0, len(images), size)])
+def _in_chunks(function: Op, images: np.ndarray, size: int, spread=map) -> np.ndarray:
+    """``function`` applied to ``size`` images at a time, the results joined in order.
+
+    ``spread`` applies it to the chunks: ``map`` here, or a thread pool's ``map``.
+    """
+    chunks = (images[i:i + size] for i in range(0, len(images), size))
+    return np.concatenate(list(spread(function, chunks)))
 
 
 def _first_line(exc: Exception) -> str:

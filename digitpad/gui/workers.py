@@ -111,18 +111,16 @@ def sharing_gui_core():
     TensorFlow's compute threads already exist (started before this) and keep every core.
     Threads started inside the body would inherit the single core, so start none there.
     """
-    if not hasattr(os, "sched_setaffinity"):
+    if PROCESS_CORES is None:
         yield
         return
     threads = [threading.get_native_id(), threading.main_thread().native_id]
+    before = [os.sched_getaffinity(tid) for tid in threads]
     try:
-        before = [os.sched_getaffinity(tid) for tid in threads]
-        shared = {min(before[1])}
         for tid in threads:
-            os.sched_setaffinity(tid, shared)
-    except OSError:  # not allowed here: both threads keep their cores
-        yield
-        return
+            os.sched_setaffinity(tid, {min(before[1])})
+    except OSError:
+        pass  # not allowed here: the threads keep their cores (or get them back below)
     try:
         yield
     finally:

@@ -315,7 +315,7 @@ class Monitor(keras.callbacks.Callback):
             loss_sum, hits = float(logs["loss"]) * images, float(logs["accuracy"]) * images
             before, loss_before, hits_before = self.reported
             self.reported = (images, loss_sum, hits)
-            window = max(images - before, 1)
+            window = images - before  # at least one batch: images only grow within an epoch
             self.on_batch(BatchReport(self.epoch, batch, self.batches_per_epoch,
                                       (loss_sum - loss_before) / window,
                                       (hits - hits_before) / window, self.seen_batches))

@@ -11,6 +11,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
 if DEFAULT_DATA.is_dir():
     os.environ.setdefault("DIGITPAD_DATA", str(DEFAULT_DATA))
+# Real drawn digits (touch_strokes.json, hwd1000/): $DIGITPAD_DRAWN, else ../shared beside.
+DRAWN = Path(os.environ.get("DIGITPAD_DRAWN") or ROOT.parent / "shared" / "data" / "drawn-dev")
 
 import numpy as np  # noqa: E402
 

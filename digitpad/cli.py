@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     hyper.add_argument("--dropout", type=float, help="dropout rate before the output layer(s)")
     hyper.add_argument("--augment", action=argparse.BooleanOptionalAction,
                        help="random small shifts, rotations, zooms and shears of training images")
+    hyper.add_argument("--not-a-digit", type=float, metavar="SHARE",
+                       help="share of each batch that is synthetic non-digits (letters, "
+                            "symbols, scribbles); above 0 the model learns a not-a-digit class")
     hyper.add_argument("--patience", type=int,
                        help="stop after this many epochs without validation gain (0 = never)")
     hyper.add_argument("--validation-fraction", type=float,

@@ -1,7 +1,9 @@
 """Named model builders (the presets) and their default hyper-parameters.
 
-Every model takes (28, 28) float32 images in [0, 1] and ends in a 10-way softmax, so the
-drawing pad, evaluation and training treat them all alike.
+Every model takes (28, 28) float32 images in [0, 1] and ends in a softmax over the ten
+digits, so the drawing pad, evaluation and training treat them all alike. A model trained
+with ``not_a_digit`` has an eleventh output last: the probability that the image is not a
+digit at all.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ def preset_config(arch: str, **overrides) -> TrainConfig:
     return PRESETS[arch].config(**overrides)
 
 
+def output_classes(config: TrainConfig) -> int:
+    """10 digits, plus the "not a digit" class when the run trains one."""
+    return NUM_CLASSES + (1 if config.not_a_digit > 0 else 0)
+
+
 def _keras():
     # Imported here so that importing digitpad.core stays cheap (no TensorFlow start-up).
     import keras
@@ -67,7 +74,7 @@ def _dense_stack(config: TrainConfig, widths: tuple[int, ...], name: str):
                    _activation(config)]
         if config.dropout > 0:
             layers.append(keras.layers.Dropout(config.dropout))
-    layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax",
+    layers.append(keras.layers.Dense(output_classes(config), activation="softmax",
                                      kernel_regularizer=_regularizer(config)))
     return keras.Sequential(layers, name=name)
 
@@ -106,7 +113,7 @@ def _conv_head(x, config: TrainConfig, name: str, inputs):
     keras = _keras()
     if config.dropout > 0:
         x = keras.layers.Dropout(config.dropout)(x)
-    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax",
+    outputs = keras.layers.Dense(output_classes(config), activation="softmax",
                                  kernel_regularizer=_regularizer(config))(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -164,5 +171,6 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                 dropout=0.0)),
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
            dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,
-                dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05)),
+                dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05,
+                not_a_digit=0.1)),
 )}

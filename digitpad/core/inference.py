@@ -38,10 +38,12 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from digitpad.core.registry import ModelError, check_model_archive
+from digitpad.core.registry import ModelError, check_model_archive, load_card
+from digitpad.core.verdict import Thresholds, Verdict, decide
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
+OUTPUTS = (NUM_CLASSES, NUM_CLASSES + 1)  # digits, and optionally "not a digit" last
 BATCH_SIZE = 32  # keeps each layer's patch matrix inside the CPU caches
 PARALLEL_MIN_IMAGES = 4 * BATCH_SIZE  # from here on batches are spread over the cores
 GRAPH_MIN_IMAGES = 512  # from here on Keras's compiled graph is faster than NumPy
@@ -88,6 +90,7 @@ class Predictor:
         predictor = cls.__new__(cls)
         predictor._init(config, weights, source=str(path),
                         build_graph=lambda: _keras_model(serialized, weights))
+        predictor.thresholds = Thresholds.from_card(load_card(path))
         return predictor
 
     def _init(self, config: dict, weights: list[list[np.ndarray]], source: str,
@@ -106,12 +109,45 @@ class Predictor:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise ModelError(f"{source}: the model's layers do not fit together "
                              f"({_first_line(exc)})") from None
-        if output.shape != (1, NUM_CLASSES):
+        if output.ndim != 2 or output.shape[1] not in OUTPUTS:
             raise ModelError(f"{source}: not a digit model: it outputs {output.shape[1:]}, "
-                             f"digitpad needs 10 class scores")
+                             f"digitpad needs 10 class scores (and optionally a "
+                             f"not-a-digit one)")
+        self.has_not_a_digit = output.shape[1] == NUM_CLASSES + 1
+        self.thresholds = Thresholds()
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) float images in [0, 1] -> (n, 10) float32 probabilities."""
+        """(n, 28, 28) float images in [0, 1] -> (n, 10) float32 digit probabilities.
+
+        For a model with a "not a digit" class these are the digits' probabilities given
+        that the image is a digit (they sum to 1); see :meth:`predict_with_not_a_digit`.
+        """
+        return self.predict_with_not_a_digit(images)[0]
+
+    def predict_with_not_a_digit(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 28, 28) images -> digit probabilities (n, 10) and not-a-digit scores (n,).
+
+        The score is the model's probability that the image is no digit at all; 0 for
+        models without that class.
+        """
+        scores = self._scores(images)
+        if not self.has_not_a_digit:
+            return scores, np.zeros(len(scores), np.float32)
+        digits, not_a_digit = scores[:, :NUM_CLASSES], scores[:, NUM_CLASSES]
+        total = np.maximum(digits.sum(axis=1, keepdims=True), 1e-12)
+        return (digits / total).astype(np.float32), not_a_digit.astype(np.float32)
+
+    def verdict(self, image: np.ndarray, ink_share: float | None = None) -> Verdict:
+        """What to tell the user about one model-ready image, by :attr:`thresholds`.
+
+        ``ink_share`` is the drawing's size as a share of the pad, when known.
+        """
+        probabilities, not_a_digit = self.predict_with_not_a_digit(
+            np.asarray(image, np.float32)[None])
+        return decide(probabilities[0], float(not_a_digit[0]), self.thresholds, ink_share)
+
+    def _scores(self, images: np.ndarray) -> np.ndarray:
+        """The model's own outputs, (n, 10) or (n, 11) probabilities."""
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
             raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}")
@@ -125,7 +161,7 @@ class Predictor:
                     images, GRAPH_BATCH_SIZE)
             return _as_probabilities(outputs.astype(np.float32, copy=False))
         if not len(images):
-            return np.zeros((0, NUM_CLASSES), np.float32)
+            return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
         spread = _batch_pool().map if len(images) >= PARALLEL_MIN_IMAGES else map
         return _in_chunks(self._forward, images, BATCH_SIZE, spread)
 

@@ -1,8 +1,9 @@
 """What the model sees: MNIST's own normalisation applied to any drawn image.
 
 MNIST digits were cropped to their ink, scaled with anti-aliasing so the longer side is
-20 px (aspect ratio kept), and placed in a 28x28 field with the centre of mass at the
-centre. :func:`to_model_input` does exactly that for the drawing pad, and the same
+20 px (aspect ratio kept), and placed in a 28x28 field with the centre of mass at pixel
+(14, 14): at 14.5 in continuous coordinates, where pixel i covers [i, i+1), half a pixel
+down and right of the field's middle (MNIST's training images average 14.50, 14.51). :func:`to_model_input` does exactly that for the drawing pad, and the same
 definition serves evaluation and training on drawn samples.
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 MODEL_SIDE = 28
 DIGIT_BOX = 20
 INK_THRESHOLD = 0.05  # fraction of full ink below which a pixel counts as background
+CENTRE_OF_MASS = 14.5  # where MNIST's digits have it, on both axes (continuous coordinates)
 
 
 def to_model_input(image: np.ndarray) -> np.ndarray | None:
@@ -27,8 +29,8 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
     Returns
     -------
     np.ndarray or None
-        (28, 28) float32, centre of mass at the centre, brightest pixel 1.0; ``None`` when
-        nothing is drawn.
+        (28, 28) float32, centre of mass where MNIST's is, brightest pixel 1.0; ``None``
+        when nothing is drawn.
 
     Raises
     ------
@@ -44,15 +46,15 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
 
     scale = DIGIT_BOX / max(crop.shape)  # output pixels per input pixel
     centre_y, centre_x = _centre_of_mass(crop)
-    half = MODEL_SIDE / 2
-    # Two passes: the first places the crop's centre of mass at the centre; the second
+    target = CENTRE_OF_MASS
+    # Two passes: the first places the crop's centre of mass on the target; the second
     # corrects the drift when part of a lopsided digit falls outside the 28x28 field.
-    offset_y, offset_x = half - centre_y * scale, half - centre_x * scale
+    offset_y, offset_x = target - centre_y * scale, target - centre_x * scale
     for _ in range(2):
         out = _resample(crop, scale, offset_y, offset_x)
         got_y, got_x = _centre_of_mass(out)
-        offset_y += half - got_y
-        offset_x += half - got_x
+        offset_y += target - got_y
+        offset_x += target - got_x
     peak = out.max()
     if peak <= 0:
         return None

@@ -76,9 +76,9 @@ def _check_is_digit_classifier(model, path: Path) -> None:
     if len(model.inputs) != 1 or pixels != 28 * 28:
         raise ModelError(f"{path}: not a digit model: it expects input {input_shape}, "
                          f"digitpad gives 28x28 images")
-    if len(model.outputs) != 1 or output_shape != (10,):
+    if len(model.outputs) != 1 or output_shape not in ((10,), (11,)):
         raise ModelError(f"{path}: not a digit model: it outputs {output_shape}, "
-                         f"digitpad needs 10 class scores")
+                         f"digitpad needs 10 class scores (and optionally a not-a-digit one)")
 
 
 def load_card(model_path: str | os.PathLike) -> dict:

@@ -18,10 +18,16 @@ import numpy as np
 
 from digitpad.core.architectures import build_model
 from digitpad.core.augment import random_affine
+from digitpad.core.handwriting_styles import apply_styles
 from digitpad.core.config import TrainConfig
 from digitpad.core.data import Mnist
 from digitpad.core.errors import TrainingError
 from digitpad.core.preprocess import to_model_batch
+
+# Synthetic non-digits made per run for the "not a digit" class (at most; small runs make
+# twice what they use in an epoch). Made once, then distorted afresh in every batch.
+NONDIGIT_POOL = 12_000
+NOT_A_DIGIT = 10  # the label of the "not a digit" class
 
 # Seconds between batch reports: live enough for curves and progress, rare enough that
 # drawing them takes little CPU away from training (two cores are shared with the GUI).
@@ -130,7 +136,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(optimizer=make_optimizer(config, batches_per_epoch),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if config.augment:
+    if config.augment or config.not_a_digit > 0:
         inputs = dict(x=ShuffledBatches(x_train, y_train, config))
     else:
         # Plain arrays go through Keras' native pipeline, much cheaper per batch than a
@@ -243,21 +249,40 @@ def _accuracy(model, images, labels) -> float:
 
 
 class ShuffledBatches(keras.utils.PyDataset):
-    """Reshuffled and augmented on the fly, every epoch."""
+    """Reshuffled every epoch; with ``augment``, distorted and given handwriting styles on
+    the fly; with ``not_a_digit``, each batch also holds synthetic non-digits (label 10)."""
 
     def __init__(self, images, labels, config: TrainConfig):
         super().__init__()
+        from digitpad.core.nondigits import make_nondigits
+
         self.images, self.labels = images, labels
         self.batch_size = config.batch_size
+        self.augment = config.augment
         self.rng = np.random.default_rng(config.seed + 1)
         self.order = self.rng.permutation(len(labels))
+        # Non-digits per batch, so that they make up ``not_a_digit`` of it.
+        share = config.not_a_digit
+        self.nondigits_per_batch = round(self.batch_size * share / (1 - share))
+        self.nondigits = make_nondigits(
+            min(NONDIGIT_POOL, max(64, 2 * self.nondigits_per_batch * len(self))),
+            seed=config.seed + 2) if self.nondigits_per_batch else None
 
     def __len__(self):
         return math.ceil(len(self.labels) / self.batch_size)
 
     def __getitem__(self, index):
         picked = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        return random_affine(self.images[picked], self.rng), self.labels[picked]
+        images, labels = self.images[picked], self.labels[picked]
+        if self.augment:
+            images = apply_styles(images, labels, self.rng)
+        if self.nondigits is not None:
+            chosen = self.rng.integers(0, len(self.nondigits), self.nondigits_per_batch)
+            images = np.concatenate([images, self.nondigits[chosen]])
+            labels = np.concatenate([labels, np.full(len(chosen), NOT_A_DIGIT, labels.dtype)])
+        if self.augment:
+            images = random_affine(images, self.rng)
+        return images, labels
 
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.labels))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from digitpad.core.verdict import decide
 from digitpad.gui import workers
 
 _serial = itertools.count(1)
@@ -101,6 +102,17 @@ class QtModelManager(QObject):
         if self.active is None:
             return None
         return self.active.predictor.predict_one(image28)
+
+    def read(self, image28: np.ndarray, ink_share: float | None = None):
+        """(probabilities (10,), Verdict) for one model-ready image by the active model's
+        rule, or None while no model is loaded."""
+        if self.active is None:
+            return None
+        predictor = self.active.predictor
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(
+            np.asarray(image28, np.float32)[None])
+        return probabilities[0], decide(probabilities[0], float(not_a_digit[0]),
+                                        predictor.thresholds, ink_share)
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Wait for a load in progress (called when the window closes)."""

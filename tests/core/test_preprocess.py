@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from digitpad.core.preprocess import to_model_input
+from digitpad.core.preprocess import CENTRE_OF_MASS, to_model_input
 
 
 def _centre_of_mass(image):
@@ -44,7 +44,7 @@ def test_output_is_28x28_in_unit_range_and_centred(canvas):
     assert out.shape == (28, 28) and out.dtype == np.float32
     assert out.min() >= 0.0 and out.max() == pytest.approx(1.0)
     cy, cx = _centre_of_mass(out)
-    assert abs(cy - 14) < 0.6 and abs(cx - 14) < 0.6
+    assert abs(cy - CENTRE_OF_MASS) < 0.6 and abs(cx - CENTRE_OF_MASS) < 0.6
 
 
 @settings(max_examples=40, deadline=None)

@@ -10,19 +10,20 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from digitpad.core.preprocess import to_model_input
+from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
 from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
 
-FRAME_SECONDS = 1 / 60     # at most one prediction per frame while drawing
-SURE_THRESHOLD = 0.6       # below this the answer is "not sure" with the best guesses
+FRAME_SECONDS = 1 / 60     # at most one prediction per frame while the pen moves
 
 
 class DrawTab(QWidget):
     """Draw a digit, see what the model thinks after every stroke segment.
 
-    Updates are coalesced: a change predicts at once if the last prediction is a frame
-    old, otherwise a timer runs it at the next frame, so the final state is always shown.
+    While the pen moves, updates are coalesced: a move predicts at once if the last
+    prediction is a frame old, otherwise a timer runs it at the next frame. Pen-up, undo,
+    redo and clear predict at once, so the answer is final as soon as the drawing is.
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
@@ -32,6 +33,7 @@ class DrawTab(QWidget):
         self.hub = hub
         self._last_update = -1.0
         self._probabilities: np.ndarray | None = None
+        self._verdict = None  # the Verdict shown, if any
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.update_prediction)
 
@@ -112,6 +114,13 @@ class DrawTab(QWidget):
         """The probabilities currently displayed, or None when nothing is shown."""
         return None if self._probabilities is None else self._probabilities.copy()
 
+    def verdict(self) -> int | None:
+        """The digit shown as the answer, or None when the tab shows no digit (nothing
+        drawn, "not sure", "not a digit" or "draw larger")."""
+        if self._verdict is None or self._verdict.kind != DIGIT:
+            return None
+        return self._verdict.digit
+
     def update_prediction(self) -> None:
         """Preprocess the pad once, predict, and update chart, answer and preview."""
         self._timer.stop()
@@ -119,15 +128,19 @@ class DrawTab(QWidget):
         ink = self.pad.render_ink()
         image = to_model_input(ink) if ink is not None else None
         self.preview.set_image(image)
-        probabilities = self.hub.predict(image) if image is not None else None
-        self._probabilities = probabilities
+        reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
+        probabilities, verdict = reading if reading is not None else (None, None)
+        if verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL):
+            probabilities = None  # no digit to chart
+        self._probabilities, self._verdict = probabilities, verdict
         if self.chart is not None:
             self.chart.set_probabilities(probabilities)
-        self._show_answer(probabilities, drawn=image is not None)
+        self._show_answer(verdict, drawn=image is not None)
         self.prediction_updated.emit()
 
-    def _show_answer(self, probabilities: np.ndarray | None, drawn: bool) -> None:
-        if probabilities is None:
+    def _show_answer(self, verdict: Verdict | None, drawn: bool) -> None:
+        self.answer.setStyleSheet("")
+        if verdict is None:
             self.answer.setText("")
             if self.hub.active is None:
                 self.detail.setText("Loading model…" if drawn or self.hub.is_loading
@@ -135,22 +148,19 @@ class DrawTab(QWidget):
             else:
                 self.detail.setText("Draw a digit" if not drawn else "")
             return
-        order = np.argsort(-probabilities)
-        best = int(order[0])
-        if probabilities[best] >= SURE_THRESHOLD:
-            self.answer.setText(str(best))
-            self.answer.setStyleSheet("")
-            self.detail.setText(f"{probabilities[best]:.1%} sure")
-        else:
+        self.detail.setText(verdict.text())
+        if verdict.kind == DIGIT:
+            self.answer.setText(str(verdict.digit))
+        elif verdict.kind == UNSURE:
             self.answer.setText("?")
             self.answer.setStyleSheet("color: #c08a20;")
-            guesses = ", ".join(f"{d} ({probabilities[d]:.0%})" for d in order[:3])
-            self.detail.setText(f"Not sure. Best guesses: {guesses}")
+        else:  # not a digit, or too small to read: no big answer at all
+            self.answer.setText("")
 
     def _on_pad_changed(self) -> None:
         self._refresh_buttons()
         wait = FRAME_SECONDS - (time.perf_counter() - self._last_update)
-        if wait <= 0:
+        if wait <= 0 or not self.pad.is_drawing():
             self.update_prediction()
         elif not self._timer.isActive():
             self._timer.start(max(1, int(wait * 1000)))

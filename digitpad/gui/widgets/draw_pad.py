@@ -45,6 +45,18 @@ class DrawPad(SquareWidget):
     def is_empty(self) -> bool:
         return not self._strokes and self._current is None and self._background is None
 
+    def is_drawing(self) -> bool:
+        """True while a stroke is being drawn (between pen down and pen up)."""
+        return self._current is not None
+
+    def ink_extent(self) -> float | None:
+        """The drawing's longer side as a share of the pad's side; None when empty."""
+        box = self._ink_bounds(self._all_strokes())
+        if box is None:
+            return None
+        left, top, right, bottom = box
+        return max(right - left, bottom - top)
+
     def pen_width(self) -> float:
         return self._pen_width
 

@@ -19,6 +19,9 @@ import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
+
+import numpy as np
 
 from digitpad import paths
 
@@ -70,7 +73,23 @@ def load_model(path: str | os.PathLike):
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the model ({first_line})") from None
     _check_is_digit_classifier(model, path)
+    try:
+        check_finite_weights((f"variable {v.path!r}", np.asarray(v)) for v in model.weights)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    probe = np.stack([np.zeros(model.inputs[0].shape[1:], np.float32),
+                      np.ones(model.inputs[0].shape[1:], np.float32)])
+    if not np.isfinite(np.asarray(model(probe, training=False))).all():
+        raise ModelError(f"{path}: the model's outputs are not finite (overflowing weights)")
     return model
+
+
+def check_finite_weights(named_weights: Iterable[tuple[str, np.ndarray]]) -> None:
+    """Raise ModelError naming the first of ``(name, array)`` pairs that holds NaN or inf."""
+    for name, value in named_weights:
+        if not np.isfinite(value).all():
+            raise ModelError(f"the weights of {name} are NaN or infinite: the model cannot "
+                             f"give meaningful probabilities")
 
 
 def check_model_archive(path: Path) -> None:

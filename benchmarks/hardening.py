@@ -8,14 +8,15 @@
 (c) Killed saves: ``--kills`` processes save a model in a loop and are killed with SIGKILL
     at a random moment; after each kill the model file must load and its card must be
     that model's, and after the next save no temporary file may be left.
-(d) Long drawings: strokes drawn per repaint and time per mouse move with 1 and 200
+(d) Long drawings: strokes drawn per repaint and time per mouse move with 1, 50 and 200
     strokes on the pad, and ``render_ink`` with 50 strokes.
+(e) Closing the window while the Train tab imports TensorFlow.
 
 Each part runs against this checkout, and with ``--before DIR`` also against another
 checkout of digitpad, side by side (e.g. ``mkdir /tmp/before && git archive <commit> | tar
 -x -C /tmp/before``):
 
-    python benchmarks/hardening.py [--before DIR] [--kills 50] [--only memory,numbers,kills,drawing]
+    python benchmarks/hardening.py [--before DIR] [--kills 50] [--only memory,...,close]
 """
 
 import argparse
@@ -383,16 +384,61 @@ def run_drawing(roots: dict[str, Path]) -> list[list[str]]:
     return rows
 
 
+# ----- (e) closing while TensorFlow imports ------------------------------------------------
+CLOSE_PROBE = r"""
+import json, os, sys, tempfile, time
+sys.path.insert(0, sys.argv[1])
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from digitpad.gui.main_window import MainWindow
+app = QApplication([])
+settings = QSettings(tempfile.mkdtemp() + "/settings.ini", QSettings.IniFormat)
+window = MainWindow(settings=settings)
+window.show()
+while window.hub.active is None:
+    app.processEvents()
+window.tabs.setCurrentIndex(2)  # the Train tab starts importing TensorFlow
+deadline = time.perf_counter() + 1.0
+while time.perf_counter() < deadline:
+    app.processEvents()
+importing = "tensorflow" in sys.modules and "keras" not in sys.modules
+start = time.perf_counter()
+window.close()
+closed = time.perf_counter() - start
+app.processEvents()
+print(json.dumps({"close_s": closed, "importing": importing,
+                  "launch": float(os.environ["CLOSE_PROBE_START"]), "closed_at": time.time()}),
+      flush=True)
+"""
+
+
+def run_close(roots: dict[str, Path]) -> list[list[str]]:
+    """Seconds from close() to the window gone, and to the process's exit."""
+    cells = []
+    for root in roots.values():
+        env = {**ENV, "CLOSE_PROBE_START": str(time.time())}
+        probe = subprocess.run([sys.executable, "-c", CLOSE_PROBE, str(root)],
+                               capture_output=True, text=True, env=env, timeout=600)
+        exited = time.time()
+        result = json.loads(probe.stdout.strip().splitlines()[-1])
+        cells.append(f"close() {result['close_s']:.2f} s, process gone "
+                     f"{exited - result['closed_at'] + result['close_s']:.2f} s after close()")
+    row = ["closing the window 1 s after the Train tab opened (TensorFlow importing)"] + cells
+    print(" | ".join(row), flush=True)
+    return [row]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, help="another digitpad checkout to compare")
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--only", default="memory,numbers,kills,drawing")
+    parser.add_argument("--only", default="memory,numbers,kills,drawing,close")
     args = parser.parse_args()
     roots = {"before": args.before.resolve()} if args.before else {}
     roots["after"] = ROOT
     parts = {"memory": run_memory, "numbers": run_numbers, "drawing": run_drawing,
+             "close": run_close,
              "kills": lambda r: run_kills(r, args.kills)}
     rows = []
     for name in args.only.split(","):

@@ -40,6 +40,15 @@ BUDGET_MB = 200
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "QT_QPA_PLATFORM": "offscreen",
        "CUDA_VISIBLE_DEVICES": ""}
 
+def _probe(code: str, *args, env=None) -> dict | None:
+    """The JSON that ``code`` prints last, run in a fresh Python; None if it failed."""
+    probe = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                           text=True, env=env or ENV, timeout=600)
+    if probe.returncode:
+        return None
+    return json.loads(probe.stdout.strip().splitlines()[-1])
+
+
 # ----- (a) memory --------------------------------------------------------------------------
 MEMORY_PROBE = r"""
 import json, resource, sys
@@ -170,13 +179,10 @@ def run_memory(roots: dict[str, Path]) -> list[list[str]]:
             size = path.stat().st_size
             row = [f"{case} ({size / 1e6:.2f} MB file)"]
             for root in roots.values():
-                probe = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(root), operation,
-                                        str(path)], capture_output=True, text=True, env=ENV,
-                                       timeout=600)
-                if probe.returncode:
-                    row.append(f"crashed (exit {probe.returncode})")
+                result = _probe(MEMORY_PROBE, root, operation, path)
+                if result is None:
+                    row.append("crashed")
                     continue
-                result = json.loads(probe.stdout.strip().splitlines()[-1])
                 ok = (result["outcome"] in ("DataError", "ModelError") and result["named"]
                       and result["extra_mb"] <= BUDGET_MB)
                 verdict = "" if case.startswith("control") else " ok" if ok else " FAILS"
@@ -228,12 +234,7 @@ print(json.dumps(rows))
 
 
 def run_numbers(roots: dict[str, Path]) -> list[list[str]]:
-    results = []
-    for root in roots.values():
-        probe = subprocess.run([sys.executable, "-c", NUMBERS_PROBE, str(root)],
-                               capture_output=True, text=True, env=ENV, timeout=600)
-        results.append(json.loads(probe.stdout.strip().splitlines()[-1]) if not probe.returncode
-                       else {})
+    results = [_probe(NUMBERS_PROBE, root) or {} for root in roots.values()]
     rows = [[case] + [result.get(case, "crashed") for result in results]
             for case in results[-1]]
     for row in rows:
@@ -369,11 +370,7 @@ print(json.dumps(result))
 
 
 def run_drawing(roots: dict[str, Path]) -> list[list[str]]:
-    results = []
-    for root in roots.values():
-        probe = subprocess.run([sys.executable, "-c", DRAWING_PROBE, str(root)],
-                               capture_output=True, text=True, env=ENV, timeout=600)
-        results.append(json.loads(probe.stdout.strip().splitlines()[-1]))
+    results = [_probe(DRAWING_PROBE, root) for root in roots.values()]
     rows = []
     for strokes in ("1", "50", "200"):
         rows.append([f"repaint per mouse move, {strokes} strokes on the pad"] +
@@ -386,7 +383,7 @@ def run_drawing(roots: dict[str, Path]) -> list[list[str]]:
 
 # ----- (e) closing while TensorFlow imports ------------------------------------------------
 CLOSE_PROBE = r"""
-import json, os, sys, tempfile, time
+import json, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -401,13 +398,11 @@ window.tabs.setCurrentIndex(2)  # the Train tab starts importing TensorFlow
 deadline = time.perf_counter() + 1.0
 while time.perf_counter() < deadline:
     app.processEvents()
-importing = "tensorflow" in sys.modules and "keras" not in sys.modules
 start = time.perf_counter()
 window.close()
 closed = time.perf_counter() - start
 app.processEvents()
-print(json.dumps({"close_s": closed, "importing": importing,
-                  "launch": float(os.environ["CLOSE_PROBE_START"]), "closed_at": time.time()}),
+print(json.dumps({"close_s": closed, "closed_at": time.time()}),
       flush=True)
 """
 
@@ -416,11 +411,8 @@ def run_close(roots: dict[str, Path]) -> list[list[str]]:
     """Seconds from close() to the window gone, and to the process's exit."""
     cells = []
     for root in roots.values():
-        env = {**ENV, "CLOSE_PROBE_START": str(time.time())}
-        probe = subprocess.run([sys.executable, "-c", CLOSE_PROBE, str(root)],
-                               capture_output=True, text=True, env=env, timeout=600)
+        result = _probe(CLOSE_PROBE, root)
         exited = time.time()
-        result = json.loads(probe.stdout.strip().splitlines()[-1])
         cells.append(f"close() {result['close_s']:.2f} s, process gone "
                      f"{exited - result['closed_at'] + result['close_s']:.2f} s after close()")
     row = ["closing the window 1 s after the Train tab opened (TensorFlow importing)"] + cells

@@ -219,15 +219,18 @@ kernel[3, 4] = np.nan
 model.layers[-1].set_weights([kernel, bias])
 path = tempfile.mkdtemp() + "/nan.keras"
 model.save(path)
-rows["NaN weight, Predictor.load"] = outcome(lambda: Predictor.load(path).predict_one(np.zeros((28, 28)))[:2])
+rows["NaN weight, Predictor.load"] = outcome(
+    lambda: Predictor.load(path).predict_one(np.zeros((28, 28)))[:2])
 rows["NaN weight, registry.load_model"] = outcome(lambda: type(load_model(path)).__name__)
 predictor = Predictor.load(default_model_path())
 test = load_mnist(download=False).test
 def raw_mnist():
     p = predictor.predict(test.images[:2000].astype(np.float32))
-    return f"accuracy {np.mean(p.argmax(1) == test.labels[:2000]):.0%}, mean confidence {p.max(1).mean():.1%}"
+    accuracy = np.mean(p.argmax(1) == test.labels[:2000])
+    return f"accuracy {accuracy:.0%}, mean confidence {p.max(1).mean():.1%}"
 rows["MNIST test at 0-255, predict"] = outcome(raw_mnist)
-rows["NaN image, predict_one"] = outcome(lambda: predictor.predict_one(np.full((28, 28), np.nan))[:2])
+rows["NaN image, predict_one"] = outcome(
+    lambda: predictor.predict_one(np.full((28, 28), np.nan))[:2])
 canvas = np.zeros((100, 100), np.int64)
 canvas[10:80, 40:55] = 255
 rows["int64 0-255 image, to_model_input"] = outcome(
@@ -287,8 +290,7 @@ def run_kills(roots: dict[str, Path], kills: int, seed: int = 0) -> list[list[st
     rng = random.Random(seed)
     columns = []
     for label, root in roots.items():
-        matching = loadable = clean_after_next = 0
-        litter_seen = 0
+        matching = loadable = clean_after_next = most_litter = 0
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "m.keras"
             for kill in range(kills + 1):
@@ -300,7 +302,7 @@ def run_kills(roots: dict[str, Path], kills: int, seed: int = 0) -> list[list[st
                 if kill:  # the state the previous kill left, and the save after it
                     loadable += isinstance(after_kill["model"], int)
                     matching += after_kill["model"] == after_kill["card"]
-                    litter_seen += len(after_kill["litter"])
+                    most_litter = max(most_litter, len(after_kill["litter"]))
                     clean_after_next += not next_save["after_next_save"]["litter"]
                 if kill == kills:
                     child.kill()
@@ -310,8 +312,8 @@ def run_kills(roots: dict[str, Path], kills: int, seed: int = 0) -> list[list[st
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait()
         columns.append(f"{matching}/{kills} model+card match, {loadable}/{kills} load, "
-                       f"{litter_seen} temp files seen after kills, "
-                       f"{clean_after_next}/{kills} clean after the next save")
+                       f"{clean_after_next}/{kills} clean after the next save, "
+                       f"up to {most_litter} temp files beside the model after a kill")
         print(f"{label}: {columns[-1]}", flush=True)
     return [[f"{kills} saves killed with SIGKILL"] + columns]
 
@@ -337,7 +339,8 @@ def counting(painter, strokes, width):
 draw_pad._draw_strokes = counting
 def stroke(i, points=12):
     x = 0.1 + 0.8 * (i % 97) / 97
-    return [QPointF(pad.width() * x, pad.height() * (0.2 + 0.6 * k / points)) for k in range(points)]
+    return [QPointF(pad.width() * x, pad.height() * (0.2 + 0.6 * k / points))
+            for k in range(points)]
 def add_strokes(n):
     for i in range(n):
         points = stroke(i)
@@ -379,7 +382,8 @@ def run_drawing(roots: dict[str, Path]) -> list[list[str]]:
     for strokes in ("1", "50", "200"):
         rows.append([f"repaint per mouse move, {strokes} strokes on the pad"] +
                     [f"{r[strokes][0]:.2f} ms, {r[strokes][1]:.0f} strokes drawn" for r in results])
-    rows.append(["render_ink with 50 strokes"] + [f"{r['render_ink_50_ms']:.2f} ms" for r in results])
+    rows.append(["render_ink with 50 strokes"]
+                + [f"{r['render_ink_50_ms']:.2f} ms" for r in results])
     for row in rows:
         print(" | ".join(row), flush=True)
     return rows

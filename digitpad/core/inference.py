@@ -38,7 +38,8 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from digitpad.core.registry import ModelError, check_finite_weights, check_model_archive, load_card
+from digitpad.core.registry import (ModelError, check_finite_weights, check_model_archive,
+                                    load_card)
 from digitpad.core.verdict import Thresholds, Verdict, decide
 from digitpad.core.weight_shapes import (IDENTITY_AT_INFERENCE, expected_weight_shapes,
                                          unsupported_layer)

@@ -190,7 +190,7 @@ def run_memory(roots: dict[str, Path]) -> list[list[str]]:
                       and result["extra_mb"] <= BUDGET_MB)
                 verdict = "" if case.startswith("control") else " ok" if ok else " FAILS"
                 row.append(f"{result['outcome']}{', names file' if result['named'] else ''}, "
-                           f"+{result['extra_mb']:.0f} MB{verdict}")
+                           f"+{max(result['extra_mb'], 0):.0f} MB{verdict}")
             rows.append(row)
             print(" | ".join(row), flush=True)
     return rows

@@ -7,7 +7,7 @@ from digitpad.core.architectures import PRESETS, build_model, preset_config
 from digitpad.core.augment import random_affine
 from digitpad.core.config import ConfigError, TrainConfig
 from digitpad.core.inference import Predictor
-from digitpad.core.training import split_train_validation, train
+from digitpad.core.training import NOT_A_DIGIT, ShuffledBatches, split_train_validation, train
 from tests.helpers import synthetic_mnist
 
 
@@ -16,11 +16,14 @@ def data():
     return synthetic_mnist(n_train=1200, n_test=200)
 
 
-def test_every_preset_builds_a_28x28_to_10_softmax_model():
+def test_every_preset_builds_a_28x28_to_digits_softmax_model():
     for name in PRESETS:
-        model = build_model(preset_config(name))
+        config = preset_config(name)
+        model = build_model(config)
         assert tuple(model.inputs[0].shape[1:]) == (28, 28)
-        assert tuple(model.outputs[0].shape[1:]) == (10,)
+        # An eleventh output, "not a digit", exactly when the run trains on non-digits.
+        assert tuple(model.outputs[0].shape[1:]) == ((11,) if config.not_a_digit else (10,))
+    assert preset_config("strong").not_a_digit > 0
 
 
 def test_training_reports_batches_and_epochs_and_learns(data):
@@ -148,3 +151,25 @@ def test_warm_up_trains_both_input_pipelines_once_and_again_after_a_stop(monkeyp
     training.warm_up(threading.Event())  # already done: trains nothing
     assert runs == [("linear", False, True), ("linear", True, True),
                     ("linear", False, False), ("linear", True, False)]
+
+
+def test_not_a_digit_batches_mix_in_synthetic_non_digits_at_the_configured_share(data):
+    config = preset_config("quick", not_a_digit=0.2, augment=True, batch_size=40)
+    (x_train, y_train), _ = split_train_validation(data, config)
+    batches = ShuffledBatches(x_train, y_train, config)
+    images, labels = batches[0]
+    assert images.shape[1:] == (28, 28) and images.dtype == np.float32
+    assert np.count_nonzero(labels == NOT_A_DIGIT) == 10  # 10 of 50: a fifth
+    assert set(labels[:40]) <= set(range(10))
+
+
+def test_a_run_with_non_digits_learns_the_eleventh_class(data):
+    from digitpad.core.nondigits import make_nondigits
+
+    config = preset_config("linear", not_a_digit=0.3, epochs=6, batch_size=32)
+    result = train(config, data)
+    predictor = Predictor(result.model)
+    assert predictor.has_not_a_digit
+    _, on_digits = predictor.predict_with_not_a_digit(data.test.images[:100] / 255.0)
+    _, on_nondigits = predictor.predict_with_not_a_digit(make_nondigits(100, seed=99))
+    assert np.median(on_nondigits) > 0.5 > np.median(on_digits)

@@ -156,7 +156,7 @@ def _find_file(folder: Path, gz_name: str) -> Path | None:
     return None
 
 
-def _folder_with_mnist(folder: Path) -> Path | None:
+def find_mnist_folder(folder: Path) -> Path | None:
     """``folder`` itself or its ``mnist/`` child, whichever holds all four files."""
     for candidate in (folder, folder / "mnist"):
         if all(_find_file(candidate, name) for name, _ in MNIST_FILES.values()):
@@ -184,11 +184,11 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     sha256 checksums. An explicit ``folder`` that lacks the files is an error by itself.
     """
     folders = candidate_folders(folder)
-    if folder is not None and _folder_with_mnist(folders[0]) is None:
+    if folder is not None and find_mnist_folder(folders[0]) is None:
         raise DataError(f"{folders[0]}: MNIST files not found there (expected "
                         f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
     for candidate in folders:
-        found = _folder_with_mnist(candidate)
+        found = find_mnist_folder(candidate)
         if found is not None:
             return _load_folder(found)
     if download:

@@ -7,7 +7,7 @@ import pytest
 from digitpad.core import data as data_module
 from digitpad.core.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, DataError, download_mnist,
                                 load_mnist, read_idx)
-from tests.helpers import SHARED_MNIST, idx_bytes, synthetic_mnist, write_mnist_folder
+from tests.helpers import idx_bytes, synthetic_mnist, write_mnist_folder
 
 
 def test_reads_gzip_and_raw_files_alike(tmp_path):
@@ -110,18 +110,16 @@ def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
     assert os.listdir(tmp_path / "dest") == []
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs ../shared/data/mnist")
-def test_download_verifies_and_stores_the_real_files(tmp_path):
+def test_download_verifies_and_stores_the_real_files(tmp_path, mnist_folder):
     reports = []
-    download_mnist(tmp_path / "dest", mirrors=(SHARED_MNIST.as_uri() + "/",),
+    download_mnist(tmp_path / "dest", mirrors=(mnist_folder.as_uri() + "/",),
                    progress=lambda name, done, total: reports.append(name))
     assert sorted(os.listdir(tmp_path / "dest")) == sorted(n for n, _ in MNIST_FILES.values())
     assert reports
 
 
 @pytest.mark.heavy
-def test_real_mnist_loads_with_expected_shapes():
-    mnist = load_mnist(download=False)
+def test_real_mnist_loads_with_expected_shapes(mnist):
     assert mnist.train.images.shape == (60000, 28, 28)
     assert mnist.test.images.shape == (10000, 28, 28)
     assert np.bincount(mnist.test.labels).tolist()[:2] == [980, 1135]

@@ -114,10 +114,8 @@ def test_augmentation_keeps_shape_range_and_mostly_ink():
 
 
 @pytest.mark.heavy
-def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy():
-    from digitpad.core.data import load_mnist
+def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy(mnist):
     from digitpad.core.evaluation import evaluate
-    mnist = load_mnist(download=False)
     result = train(preset_config("quick", epochs=1, train_size=20000), mnist)
     accuracy = evaluate(Predictor(result.model), mnist.test.images, mnist.test.labels).accuracy
     assert accuracy > 0.97

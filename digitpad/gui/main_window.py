@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QT
                                QWidget)
 
 from digitpad.core.registry import default_model_path
+from digitpad.gui.data_source import DataSource
 from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.tabs.draw_tab import DrawTab
 
@@ -27,10 +28,9 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, *, data_folder: str | None = None):
         super().__init__()
         self.settings = settings or QSettings("digitpad", "digitpad")
-        self.hub = QtModelManager(self)
+        self.hub = QtModelManager(self, DataSource(self.settings, override=data_folder))
         self.setWindowTitle("digitpad")
 
-        self.data_folder = data_folder
         self.draw_tab = DrawTab(self.hub)
         self._errors_tab = self._train_tab = None  # built by _complete()
         self.tabs = QTabWidget()
@@ -74,8 +74,12 @@ class MainWindow(QMainWindow):
         from digitpad.gui.tabs.train_tab import TrainTab
 
         self.draw_tab.add_chart()
-        self._errors_tab = ErrorsTab(self.hub, data_folder=self.data_folder)
-        self._train_tab = TrainTab(self.hub, data_folder=self.data_folder)
+        self._errors_tab = ErrorsTab(self.hub)
+        folder = self.hub.data.folder
+        self._train_tab = TrainTab(self.hub, data_folder=str(folder) if folder else None)
+        # Until the Train tab reads hub.data itself: it trains on the app's folder.
+        self.hub.data.changed.connect(
+            lambda folder: setattr(self._train_tab, "data_folder", str(folder)))
         current = self.tabs.currentIndex()
         for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
             placeholder = self.tabs.widget(index)
@@ -164,8 +168,8 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _on_send_to_pad(self, image28) -> None:
-        self.draw_tab.pad.set_background(image28)
+    def _on_send_to_pad(self, image28, index: int) -> None:
+        self.draw_tab.show_test_image(image28, index)
         self.tabs.setCurrentWidget(self.draw_tab)
 
     # ----- settings and shutdown ---------------------------------------------------------

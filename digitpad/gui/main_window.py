@@ -9,8 +9,8 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
                                QWidget)
 
@@ -20,6 +20,8 @@ from digitpad.gui.model_hub import ActiveModel, QtModelManager
 from digitpad.gui.tabs.draw_tab import DrawTab
 
 TAB_NAMES = ("Draw", "Errors", "Train")
+FIRST_SIZE = QSize(1180, 720)  # the first window's size where the screen has room for it
+SCREEN_SHARE = 0.92            # the most of a smaller screen it takes (room for the frame)
 
 
 class MainWindow(QMainWindow):
@@ -42,6 +44,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("Loading model…")
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
+        self._fitted = False  # checked against the screen when first shown
         self._restore_settings()
 
         self._startup_path: Path | None = None
@@ -175,16 +178,36 @@ class MainWindow(QMainWindow):
     # ----- settings and shutdown ---------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1180, 720)
+        if not (isinstance(geometry, QByteArray) and not geometry.isEmpty()
+                and self.restoreGeometry(geometry)):
+            self._fit_on_screen(FIRST_SIZE)
         pen = self.settings.value("pen_width")
         if pen is not None:
             try:
                 self.draw_tab.pen_slider.setValue(round(float(pen) * 100))
             except (TypeError, ValueError):
                 pass  # a hand-edited settings file: keep the default
+
+    def _available_geometry(self) -> QRect:
+        return (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+
+    def _fit_on_screen(self, size: QSize) -> None:
+        """``size`` where it fits, else most of the available screen; centred on it."""
+        available = self._available_geometry()
+        size = size.boundedTo(QSize(int(available.width() * SCREEN_SHARE),
+                                    int(available.height() * SCREEN_SHARE)))
+        self.setGeometry(QRect(0, 0, size.width(), size.height()))
+        self.move(available.center() - self.rect().center())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Checked once shown, when the frame is known: a geometry remembered on a larger
+        # screen (or at a smaller display scaling) would run off this one, so it keeps
+        # what it can of its size, within the screen.
+        if not self._fitted:
+            self._fitted = True
+            if not self._available_geometry().contains(self.frameGeometry()):
+                self._fit_on_screen(self.size())
 
     def closeEvent(self, event) -> None:
         """Stop background work cleanly before the window goes."""

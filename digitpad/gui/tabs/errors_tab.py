@@ -111,23 +111,28 @@ class ErrorsTab(QWidget):
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        choices = QHBoxLayout()
-        for text, widget in (("Sort", self.sort_box), ("True", self.true_box),
-                             ("Predicted", self.predicted_box)):
-            choices.addWidget(QLabel(text))
-            choices.addWidget(widget)
-        choices.addStretch(1)
-        choices.addWidget(self.count_label)
+        # Short rows, so that the gallery column stays narrow enough for a 900 px window.
+        sorting = QHBoxLayout()
+        sorting.addWidget(QLabel("Sort"))
+        sorting.addWidget(self.sort_box)
+        sorting.addStretch(1)
+        sorting.addWidget(self.count_label)
+        digits = QHBoxLayout()
+        for text, widget in (("True", self.true_box), ("Predicted", self.predicted_box)):
+            digits.addWidget(QLabel(text))
+            digits.addWidget(widget)
+        digits.addStretch(1)
         toggles = QHBoxLayout()
         toggles.addWidget(self.label_errors_only)
         toggles.addWidget(self.include_correct)
         toggles.addStretch(1)
-        toggles.addWidget(self.export_png)
-        toggles.addWidget(self.export_csv)
+        exports = QHBoxLayout()
+        exports.addWidget(self.export_status, 1)
+        exports.addWidget(self.export_png)
+        exports.addWidget(self.export_csv)
         filters = QVBoxLayout()
-        filters.addLayout(choices)
-        filters.addLayout(toggles)
-        filters.addWidget(self.export_status)
+        for row in (sorting, digits, toggles, exports):
+            filters.addLayout(row)
 
         left = QVBoxLayout()
         left.addWidget(self.summary)

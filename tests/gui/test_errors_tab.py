@@ -197,3 +197,16 @@ def test_evaluation_waits_until_the_tab_is_opened(qtbot, window):
     qtbot.wait(300)
     assert tab.evaluation is None and tab._worker is None
     assert wait_for_evaluation(qtbot, tab) is not None
+
+
+def test_a_tab_built_after_the_model_loaded_still_evaluates_it(qtbot, settings,
+                                                               synthetic_data_folder):
+    window = open_window(qtbot, settings, str(synthetic_data_folder), wait_for_model=False)
+    qtbot.waitUntil(lambda: window.hub.active is not None, timeout=60_000)
+    from digitpad.gui.tabs.errors_tab import ErrorsTab
+    late = ErrorsTab(window.hub)  # as when the first frame comes after the model
+    qtbot.addWidget(late)
+    with qtbot.waitSignal(late.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+        late.show()
+    late.shutdown()
+    window.close()

@@ -42,7 +42,8 @@ class ErrorsTab(QWidget):
         self._test_labels: np.ndarray | None = None
         self._cache: dict[int, Evaluation] = {}
         self.evaluation: Evaluation | None = None
-        self._pending: ActiveModel | None = None
+        # Built after the model arrived (the first frame came late): evaluate that one.
+        self._pending: ActiveModel | None = hub.active
         self._worker: workers.Worker | None = None
         self._on_done = None  # what to do with the running worker's result
 

@@ -95,9 +95,8 @@ def test_bad_images_raise_value_error(bad, message):
         to_model_input(bad)
 
 
-def test_mnist_digit_is_left_almost_unchanged():
+@pytest.mark.heavy
+def test_mnist_digit_is_left_almost_unchanged(mnist):
     """An MNIST-normalised digit passes through close to itself (same recipe)."""
-    from digitpad.core.data import load_mnist
-    mnist = load_mnist(download=False)
     diffs = [np.abs(to_model_input(img) - img / 255.0).mean() for img in mnist.test.images[:50]]
     assert np.median(diffs) < 0.06

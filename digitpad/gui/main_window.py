@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QT
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.settings import read_setting
 from digitpad.gui.tabs.draw_tab import DrawTab
 
 TAB_NAMES = ("Draw", "Errors", "Train")
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.model_label = QLabel("Loading model…")
+        self.model_label.setTextFormat(Qt.PlainText)  # it shows the card's text, never markup
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
         self._fitted = False  # checked against the screen when first shown
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
+        self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
         # Qt, pyqtgraph and the widgets live as long as the window: keep the garbage
         # collector from visiting them again and again (each full pass stalls the GUI).
         gc.freeze()
@@ -128,7 +131,8 @@ class MainWindow(QMainWindow):
 
     # ----- models ------------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        start = str(Path(self.settings.value("last_model", "") or default_model_path()).parent)
+        last = read_setting(self.settings, "last_model", str, "")
+        start = str(Path(last or default_model_path()).parent)
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras models (*.keras)")
         if path:
             self.hub.load(path)
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
         self.hub.load(default_model_path())
 
     def _load_startup_model(self) -> None:
-        last = self.settings.value("last_model", "")
+        last = read_setting(self.settings, "last_model", str, "")
         path = Path(last) if last else default_model_path()
         self._startup_path = path
         self.hub.load(path)
@@ -148,6 +152,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model ready: {active.name}", 5000)
         if active.path is not None:
             self.settings.setValue("last_model", str(active.path))
+
+    def _on_evaluation_ready(self, evaluation) -> None:
+        """The Errors tab measured the active model: its accuracy replaces the card's claim."""
+        if self.hub.active is not None:
+            self.model_label.setText(
+                f"Model: {self.hub.active.describe(measured_accuracy=evaluation.accuracy)}")
 
     def _on_load_failed(self, message: str) -> None:
         shipped = default_model_path()
@@ -177,16 +187,11 @@ class MainWindow(QMainWindow):
 
     # ----- settings and shutdown ---------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("geometry")
-        if not (isinstance(geometry, QByteArray) and not geometry.isEmpty()
-                and self.restoreGeometry(geometry)):
+        geometry = read_setting(self.settings, "geometry", QByteArray, QByteArray())
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
             self._fit_on_screen(FIRST_SIZE)
-        pen = self.settings.value("pen_width")
-        if pen is not None:
-            try:
-                self.draw_tab.pen_slider.setValue(round(float(pen) * 100))
-            except (TypeError, ValueError):
-                pass  # a hand-edited settings file: keep the default
+        pen = read_setting(self.settings, "pen_width", float, self.draw_tab.pad.pen_width())
+        self.draw_tab.pen_slider.setValue(round(min(max(pen, 0.0), 1.0) * 100))  # slider clamps
 
     def _available_geometry(self) -> QRect:
         return (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()

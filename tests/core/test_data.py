@@ -27,8 +27,9 @@ def test_reads_gzip_and_raw_files_alike(tmp_path):
     (b"\x1f\x8b\x08garbage", "cannot read"),
     # A valid gzip header followed by a corrupt deflate stream.
     (gzip.compress(b"\0" * 100)[:10] + b"\xff" * 40, "cannot read"),
-    # Intact deflate data with a wrong checksum.
-    (gzip.compress(b"\0" * 100)[:-8] + b"\0" * 8, "cannot read"),
+    # Intact deflate data of a well-formed file with a wrong checksum.
+    (gzip.compress(idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC))[:-8] + b"\0" * 8,
+     "cannot read"),
 ])
 def test_malformed_idx_files_name_the_file_and_the_problem(tmp_path, content, expected):
     path = tmp_path / "bad-images"
@@ -143,3 +144,48 @@ def test_real_mnist_loads_with_expected_shapes(mnist):
     assert mnist.train.images.shape == (60000, 28, 28)
     assert mnist.test.images.shape == (10000, 28, 28)
     assert np.bincount(mnist.test.labels).tolist()[:2] == [980, 1135]
+
+
+def _write_gzip(path, header: bytes, body_bytes: int) -> None:
+    """A gzip file of ``header`` followed by ``body_bytes`` zeros, written a piece at a time."""
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(header)
+        piece = bytes(1 << 20)
+        for start in range(0, body_bytes, len(piece)):
+            file.write(piece[:body_bytes - start])
+
+
+def _traced_peak(function) -> int:
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gzip_bomb_is_refused_after_inflating_only_what_its_header_announces(tmp_path):
+    path = tmp_path / "bomb-images.gz"
+    header = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (10, 28, 28))
+    _write_gzip(path, header, 300 << 20)  # 300 MB of zeros in a few hundred kB
+
+    def read():
+        with pytest.raises(DataError, match="trailing bytes") as info:
+            read_idx(path, IMAGES_MAGIC)
+        assert str(path) in str(info.value)
+    assert _traced_peak(read) < 8 << 20
+
+
+@pytest.mark.parametrize("shape", [(2 ** 31, 2 ** 31, 4), (200_000, 28, 28)])
+def test_headers_announcing_more_than_a_data_set_are_refused_before_reading(tmp_path, shape):
+    """(2^31, 2^31, 4) multiplies to 2^64, which wraps to 0 in int64."""
+    path = tmp_path / "huge-images.gz"
+    header = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in shape)
+    _write_gzip(path, header, 4 << 20)
+
+    def read():
+        with pytest.raises(DataError, match="more than") as info:
+            read_idx(path, IMAGES_MAGIC)
+        assert str(path) in str(info.value)
+    assert _traced_peak(read) < 8 << 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -307,7 +308,7 @@ class ErrorsTab(QWidget):
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())
         self.summary.setText(
-            f"<b>{name}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+            f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
             f"{label_errors} possible label errors")
         self.matrix.set_matrix(evaluation.confusion_matrix())

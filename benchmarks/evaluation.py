@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication
 
 from digitpad.core.architectures import preset_config
 from digitpad.core.backend import import_keras_quietly
-from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import evaluate
 from digitpad.core.inference import Predictor
 from digitpad.core.registry import default_model_path
@@ -23,7 +22,7 @@ from digitpad.gui.widgets.image_gallery import ImageGallery
 
 def main():
     app = QApplication([])
-    mnist = load_mnist(download=False)
+    mnist = _common.load_real_mnist()
     predictor = Predictor.load(default_model_path())  # as the app's Errors tab does
 
     def timed_evaluations(count):

@@ -19,7 +19,6 @@ import _common
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 
-from digitpad.core.data import load_mnist
 
 
 def plain_fit_epoch_seconds(config, mnist) -> list[float]:
@@ -93,7 +92,7 @@ def main():
     window.close()
     # The plain fit runs in a thread too, while the main thread serves the same 5 ms timer:
     # the two runs differ only by what the app does, not by the measurement's own cost.
-    mnist, plain = load_mnist(download=False), []
+    mnist, plain = _common.load_real_mnist(), []
     fitting = threading.Thread(target=lambda: plain.extend(plain_fit_epoch_seconds(config, mnist)))
     fitting.start()
     poll.timeout.disconnect()

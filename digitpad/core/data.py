@@ -173,12 +173,22 @@ def _find_file(folder: Path, gz_name: str) -> Path | None:
     return None
 
 
-def _folder_with_mnist(folder: Path) -> Path | None:
+def find_mnist_folder(folder: Path) -> Path | None:
     """``folder`` itself or its ``mnist/`` child, whichever holds all four files."""
     for candidate in (folder, folder / "mnist"):
         if all(_find_file(candidate, name) for name, _ in MNIST_FILES.values()):
             return candidate
     return None
+
+
+def require_mnist_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` or its ``mnist/`` child holding the four files; DataError if neither does."""
+    folder = Path(folder).expanduser()
+    found = find_mnist_folder(folder)
+    if found is None:
+        raise DataError(f"{folder}: MNIST files not found there (expected "
+                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+    return found
 
 
 def candidate_folders(explicit: str | os.PathLike | None = None) -> list[Path]:
@@ -201,11 +211,10 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     sha256 checksums. An explicit ``folder`` that lacks the files is an error by itself.
     """
     folders = candidate_folders(folder)
-    if folder is not None and _folder_with_mnist(folders[0]) is None:
-        raise DataError(f"{folders[0]}: MNIST files not found there (expected "
-                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+    if folder is not None:
+        return _load_folder(require_mnist_folder(folder))
     for candidate in folders:
-        found = _folder_with_mnist(candidate)
+        found = find_mnist_folder(candidate)
         if found is not None:
             return _load_folder(found)
     if download:
@@ -235,21 +244,50 @@ def _load_folder(folder: Path) -> Mnist:
 
 def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
                    mirrors: tuple[str, ...] | None = None, timeout: float = 30.0) -> None:
-    """Download the four files into ``dest``, each verified by sha256 before it is kept."""
+    """Download the four files into ``dest``, each verified by sha256 before it is kept.
+
+    Raises
+    ------
+    DataError
+        A file could not be downloaded from any mirror. The first line of the message is
+        plain words ("No internet connection: ..." when no mirror could be reached at all);
+        the lines after it give each mirror's error. Folders this call created are removed
+        again when they are still empty.
+    """
     mirrors = mirrors or MIRRORS
+    dest = Path(dest)
+    created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
     dest.mkdir(parents=True, exist_ok=True)
-    for name, sha256 in MNIST_FILES.values():
-        if (dest / name).is_file() and _sha256(dest / name) == sha256:
-            continue
-        errors = []
-        for mirror in mirrors:
+    try:
+        for name, sha256 in MNIST_FILES.values():
+            if not ((dest / name).is_file() and _sha256(dest / name) == sha256):
+                _download_from_a_mirror(name, dest / name, sha256, mirrors, progress, timeout)
+    except DataError:
+        for folder in created:  # deepest first; a folder holding a verified file stays
             try:
-                _download_verified(mirror + name, dest / name, sha256, progress, timeout)
+                folder.rmdir()
+            except OSError:
                 break
-            except (OSError, DataError) as exc:
-                errors.append(f"{mirror}: {exc}")
-        else:
-            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
+        raise
+
+
+def _download_from_a_mirror(name: str, target: Path, sha256: str, mirrors: tuple[str, ...],
+                            progress: ProgressFn | None, timeout: float) -> None:
+    from urllib.error import HTTPError
+
+    failures = []
+    for mirror in mirrors:
+        try:
+            _download_verified(mirror + name, target, sha256, progress, timeout)
+            return
+        except (OSError, DataError) as exc:
+            failures.append((mirror, exc))
+    # An HTTP error or a bad file means a server answered; anything else, that none did.
+    unreachable = all(isinstance(exc, OSError) and not isinstance(exc, HTTPError)
+                      for _, exc in failures)
+    summary = ("No internet connection: could not download MNIST." if unreachable
+               else f"Could not download MNIST ({name}).")
+    raise DataError(summary + "".join(f"\n  {mirror}{name}: {exc}" for mirror, exc in failures))
 
 
 def _download_verified(url: str, target: Path, sha256: str, progress: ProgressFn | None,

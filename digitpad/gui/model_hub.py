@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from digitpad.core.verdict import decide
 from digitpad.gui import workers
+from digitpad.gui.data_source import DataSource
 
 _serial = itertools.count(1)
 
@@ -83,8 +84,10 @@ class QtModelManager(QObject):
     model_changed = Signal(object)
     load_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, data: DataSource | None = None):
         super().__init__(parent)
+        self.data = data if data is not None else DataSource()  # where every tab reads MNIST
+        self.data.setParent(self)
         self.active: ActiveModel | None = None
         self._loader: workers.Worker | None = None
 
@@ -130,6 +133,7 @@ class QtModelManager(QObject):
         """Wait for a load in progress (called when the window closes)."""
         workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
+        self.data.shutdown()
 
     def _on_loaded(self, active: ActiveModel) -> None:
         if self._loader is None or self.sender() is not self._loader:

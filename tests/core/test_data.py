@@ -7,7 +7,7 @@ import pytest
 from digitpad.core import data as data_module
 from digitpad.core.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, DataError, download_mnist,
                                 load_mnist, read_idx)
-from tests.helpers import SHARED_MNIST, idx_bytes, synthetic_mnist, write_mnist_folder
+from tests.helpers import idx_bytes, synthetic_mnist, write_mnist_folder
 
 
 def test_reads_gzip_and_raw_files_alike(tmp_path):
@@ -97,8 +97,7 @@ def test_failed_download_keeps_nothing_and_explains(tmp_path, monkeypatch):
     monkeypatch.setattr(data_module, "MIRRORS", (f"file://{tmp_path}/no-mirror/",))
     with pytest.raises(DataError, match="Download failed"):
         load_mnist()
-    leftovers = list((tmp_path / "xdg-data").rglob("*.part"))
-    assert leftovers == []
+    assert not (tmp_path / "xdg-data").exists()  # nothing left, not even empty folders
 
 
 def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
@@ -108,21 +107,40 @@ def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
         (mirror / name).write_bytes(b"not mnist")
     with pytest.raises(DataError, match="checksum mismatch"):
         download_mnist(tmp_path / "dest", mirrors=(mirror.as_uri() + "/",))
-    assert os.listdir(tmp_path / "dest") == []
+    assert not (tmp_path / "dest").exists()
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs ../shared/data/mnist")
-def test_download_verifies_and_stores_the_real_files(tmp_path):
+def test_offline_download_says_so_first_and_leaves_no_folder_behind(tmp_path):
+    dest = tmp_path / "new" / "digitpad" / "mnist"
+    # Port 1 on this machine: refused at once, as any server is when there is no network.
+    with pytest.raises(DataError) as info:
+        download_mnist(dest, mirrors=("http://127.0.0.1:1/",), timeout=5)
+    summary, *detail = str(info.value).splitlines()
+    assert summary == "No internet connection: could not download MNIST."
+    assert detail and "127.0.0.1:1" in detail[0]
+    assert os.listdir(tmp_path) == []  # not even the parents it created
+
+
+def test_a_download_failing_after_a_verified_file_keeps_that_file(tmp_path, mnist_folder):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    first = MNIST_FILES["train_images"][0]
+    (mirror / first).write_bytes((mnist_folder / first).read_bytes())
+    with pytest.raises(DataError, match="could not download MNIST"):
+        download_mnist(tmp_path / "dest", mirrors=(mirror.as_uri() + "/",))
+    assert os.listdir(tmp_path / "dest") == [first]
+
+
+def test_download_verifies_and_stores_the_real_files(tmp_path, mnist_folder):
     reports = []
-    download_mnist(tmp_path / "dest", mirrors=(SHARED_MNIST.as_uri() + "/",),
+    download_mnist(tmp_path / "dest", mirrors=(mnist_folder.as_uri() + "/",),
                    progress=lambda name, done, total: reports.append(name))
     assert sorted(os.listdir(tmp_path / "dest")) == sorted(n for n, _ in MNIST_FILES.values())
     assert reports
 
 
 @pytest.mark.heavy
-def test_real_mnist_loads_with_expected_shapes():
-    mnist = load_mnist(download=False)
+def test_real_mnist_loads_with_expected_shapes(mnist):
     assert mnist.train.images.shape == (60000, 28, 28)
     assert mnist.test.images.shape == (10000, 28, 28)
     assert np.bincount(mnist.test.labels).tolist()[:2] == [980, 1135]

@@ -65,9 +65,15 @@ def test_numpy_forward_pass_matches_keras_for_every_preset(arch, tmp_path):
     rng = np.random.default_rng(1)
     model = _randomise_batch_norm(build_model(preset_config(arch)), rng)
     images = rng.random((70, 28, 28), dtype=np.float32)
-    expected = np.asarray(model(images, training=False))
+    outputs = np.asarray(model(images, training=False))
+    # Digits' probabilities given a digit, and the not-a-digit class (0 for 10 outputs).
+    expected = outputs[:, :10] / outputs[:, :10].sum(axis=1, keepdims=True)
+    expected_not_a_digit = outputs[:, 10] if outputs.shape[1] == 11 else np.zeros(len(images))
     model.save(tmp_path / "m.keras")
     for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
+        assert np.allclose(probabilities, expected, atol=1e-5)
+        assert np.allclose(not_a_digit, expected_not_a_digit, atol=1e-5)
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
 
 
@@ -137,6 +143,13 @@ def test_common_keras_layers_beyond_the_presets(tmp_path):
     expected = np.asarray(model(images.reshape(20, 784), training=False))
     model.save(tmp_path / "m.keras")
     for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
+        if expected.shape[1] == 11:  # the digits' share, given a digit; then the 11th class
+            assert np.allclose(not_a_digit, expected[:, 10], atol=1e-5)
+            expected = expected[:, :10] / expected[:, :10].sum(axis=1, keepdims=True)
+        else:
+            assert not not_a_digit.any()
+        assert np.allclose(probabilities, expected, atol=1e-5)
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
 
 

@@ -1,8 +1,10 @@
+import threading
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
 from digitpad.core.registry import default_model_path
+from digitpad.gui.main_window import MainWindow
 from tests.gui.conftest import MODEL_TIMEOUT_MS, open_window
 
 
@@ -51,11 +53,19 @@ def test_a_missing_last_model_falls_back_to_the_shipped_one(qtbot, settings, tmp
     window.close()
 
 
-def test_closing_while_the_model_loads(qtbot, settings):
-    window = open_window(qtbot, settings, wait_for_model=False)
-    qtbot.waitUntil(lambda: window.hub.is_loading, timeout=5000)
+def test_closing_while_the_model_loads(qtbot, settings, monkeypatch):
+    from digitpad.gui import model_hub
+    # The load waits until the window is closing, so the close always meets it under way.
+    release, real_load = threading.Event(), model_hub._load
+    monkeypatch.setattr(model_hub, "_load", lambda path: release.wait(30) and real_load(path))
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.hub.loading_started, timeout=5000):
+        window.show()
+    assert window.hub.is_loading
+    release.set()
     window.close()
-    assert not window.hub.is_loading
+    assert not window.hub.is_loading and window.hub.active is None
 
 
 def test_reset_to_shipped_model(qtbot, window, tmp_path):

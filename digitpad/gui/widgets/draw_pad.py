@@ -40,6 +40,7 @@ class DrawPad(SquareWidget):
         self._undo: list[tuple] = []   # earlier (strokes, background) states
         self._redo: list[tuple] = []
         self._background: np.ndarray | None = None  # an image sent to the pad as a start
+        self._background_name = ""                  # what that image is, for a caption
         self._pen_width = DEFAULT_PEN_WIDTH
         self._finished: QImage | None = None  # backdrop, background and finished strokes
         self.setMinimumSize(200, 200)
@@ -78,30 +79,46 @@ class DrawPad(SquareWidget):
         """Finished strokes as lists of (x, y) in 0..1 pad coordinates."""
         return [[(p.x(), p.y()) for p in stroke] for stroke in self._all_strokes()]
 
-    def set_background(self, image28: np.ndarray) -> None:
-        """Start from an image (28x28, ink high, [0, 1]); strokes are drawn on top of it."""
+    def set_background(self, image28: np.ndarray, name: str = "") -> None:
+        """Start from a model-ready image (28x28, ink high, [0, 1]), shown filling the pad;
+        strokes are drawn on top of it. ``name`` says what it is (``background_name``)."""
         self._push_undo()
         self._background = np.clip(np.asarray(image28, dtype=np.float32), 0, 1)
+        self._background_name = name
         self._strokes = []
         self._after_edit()
+
+    def sent_image(self) -> np.ndarray | None:
+        """The background image while nothing is drawn on it, else None.
+
+        It is already what a model sees, so it is predicted as it is; once strokes are
+        added, background and strokes are rendered and preprocessed together.
+        """
+        if self._background is None or self._strokes or self._current is not None:
+            return None
+        return self._background
+
+    def background_name(self) -> str:
+        return self._background_name if self._background is not None else ""
 
     def clear(self) -> None:
         if self.is_empty():
             return
         self._push_undo()
         self._strokes, self._current, self._background = [], None, None
+        self._background_name = ""
         self._after_edit()
 
     def undo(self) -> None:
         if self._undo:
             self._redo.append(self._state())
-            self._strokes, self._background = self._undo.pop()
+            self._strokes, self._background, self._background_name = self._undo.pop()
             self._after_edit()
 
     def redo(self) -> None:
         if self._redo:
             self._undo.append(self._state())
-            self._strokes, self._background = self._redo.pop()
+            self._strokes, self._background, self._background_name = self._redo.pop()
             self._after_edit()
 
     def can_undo(self) -> bool:
@@ -195,7 +212,7 @@ class DrawPad(SquareWidget):
         return self._strokes + ([self._current] if self._current else [])
 
     def _state(self) -> tuple:
-        return (self._strokes, self._background)
+        return (self._strokes, self._background, self._background_name)
 
     def _push_undo(self) -> None:
         self._undo.append(self._state())

@@ -127,11 +127,11 @@ class ErrorsTab(QWidget):
         for text, widget in (("True", self.true_box), ("Predicted", self.predicted_box)):
             digits.addWidget(QLabel(text))
             digits.addWidget(widget)
+        digits.addWidget(self.rejected_only)
         digits.addStretch(1)
         toggles = QHBoxLayout()
         toggles.addWidget(self.label_errors_only)
         toggles.addWidget(self.include_correct)
-        toggles.addWidget(self.rejected_only)
         toggles.addStretch(1)
         exports = QHBoxLayout()
         exports.addWidget(self.export_status, 1)

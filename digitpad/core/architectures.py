@@ -136,20 +136,21 @@ def build_quick(config: TrainConfig):
 def build_strong(config: TrainConfig):
     """The shipped model: strided convolutions with batch norm, trained with augmentation.
 
-    Resolution is halved early (28 -> 14 -> 7 -> 4) and the layers stay narrow (24 to 96
-    channels, ~100k weights, ~4.4 M multiply-adds per image), which keeps an epoch near a
-    minute and a half on two CPU cores, a drawing's prediction under a millisecond and the
-    whole test set under three seconds. The widest layer works on the 4x4 map: at 7x7 it
-    would cost 40% more arithmetic for the same accuracy.
+    Resolution is halved early (28 -> 14 -> 7 -> 4) and the layers stay narrow (32 to 128
+    channels, ~211k weights, ~8.7 M multiply-adds per image), which keeps an epoch near a
+    minute on two CPU cores and a drawing's prediction under a millisecond. The widest
+    layer works on the 4x4 map. Trained as the 24-96-channel model it replaced, the wider
+    one reads real drawn digits better (touch strokes 99.51% against 99.27%) with the
+    handwriting styles and the not-a-digit class, at the same MNIST accuracy.
     """
     keras = _keras()
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
-    x = _conv_bn(x, 24, 5, 2, config)   # 14x14
-    x = _conv_bn(x, 32, 3, 1, config)
-    x = _conv_bn(x, 48, 3, 2, config)   # 7x7
-    x = _conv_bn(x, 64, 3, 1, config)
-    x = _conv_bn(x, 96, 3, 2, config)   # 4x4
+    x = _conv_bn(x, 32, 5, 2, config)   # 14x14
+    x = _conv_bn(x, 48, 3, 1, config)
+    x = _conv_bn(x, 64, 3, 2, config)   # 7x7
+    x = _conv_bn(x, 96, 3, 1, config)
+    x = _conv_bn(x, 128, 3, 2, config)   # 4x4
     x = keras.layers.GlobalAveragePooling2D()(x)
     return _conv_head(x, config, "strong", inputs)
 

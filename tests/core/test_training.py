@@ -129,22 +129,3 @@ def test_divergence_is_a_clear_error(data):
                            lr_schedule="constant", dropout=0.0)
     with pytest.raises(TrainingError, match="diverged.*lower learning rate"):
         train(config, data)
-
-
-def test_warm_up_trains_both_input_pipelines_once_and_again_after_a_stop(monkeypatch):
-    from digitpad.core import training
-    monkeypatch.setattr(training, "_warmed_up", False)
-    runs = []
-
-    def recording_train(config, data, **kwargs):
-        runs.append((config.arch, config.augment, kwargs["stop"].is_set()))
-        return train(config, data, **kwargs)
-
-    monkeypatch.setattr(training, "train", recording_train)
-    stopped = threading.Event()
-    stopped.set()
-    training.warm_up(stopped)  # e.g. the window closed while the Train tab prepared
-    training.warm_up(threading.Event())
-    training.warm_up(threading.Event())  # already done: trains nothing
-    assert runs == [("linear", False, True), ("linear", True, True),
-                    ("linear", False, False), ("linear", True, False)]

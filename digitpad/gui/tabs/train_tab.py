@@ -87,10 +87,11 @@ class TrainTab(QWidget):
         buttons = QHBoxLayout()
         for button in (self.train_button, self.stop_button, self.use_button, self.back_button):
             buttons.addWidget(button)
-        buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         run_panel = QWidget()
         panel = QVBoxLayout(run_panel)
         panel.addLayout(buttons)
+        panel.addWidget(self.progress)  # a line of its own: its text is long mid-run
         panel.addWidget(self.state_label)
         panel.addWidget(self.curves, 3)
         panel.addWidget(self.log, 1)

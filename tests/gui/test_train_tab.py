@@ -257,3 +257,38 @@ def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(w
     _, smoothed = curves.smooth_loss_curve.getData()
     # About 10 batches behind: a quarter of a decade here, never 10 reports (50 batches).
     assert 0.1 < smoothed[-1] - raw[-1] < 0.4
+
+
+WHOLE_RUN = """
+import sys
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+import digitpad.gui.main_window as main_window
+app = QApplication([])
+window = main_window.MainWindow(settings=QSettings(sys.argv[1], QSettings.IniFormat),
+                                data_folder=sys.argv[2])
+window.show()
+loop = QEventLoop()
+window.hub.model_changed.connect(loop.quit)
+loop.exec()
+window.tabs.setCurrentWidget(window.train_tab)
+window.train_tab.run_finished.connect(loop.quit)
+QTimer.singleShot(120_000, loop.quit)
+assert window.train_tab.start_training(arch="mlp", epochs=1, batch_size=64)
+loop.exec()
+print(window.train_tab.runs[-1].status, window.hub.active.path == window.train_tab.runs[-1].path)
+window.errors_tab  # built and evaluating the new model with NumPy
+window.close()
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")))
+"""
+
+
+def test_the_window_never_imports_tensorflow_even_while_it_trains(tmp_path, synthetic_data_folder):
+    import subprocess
+    import sys
+    output = subprocess.run(
+        [sys.executable, "-c", WHOLE_RUN, str(tmp_path / "settings.ini"),
+         str(synthetic_data_folder)], capture_output=True, text=True, timeout=180,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert output.returncode == 0, output.stderr[-2000:]
+    assert output.stdout.split("\n")[:2] == ["finished True", "[]"]

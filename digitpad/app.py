@@ -14,13 +14,12 @@ LOCK_SWITCH_INTERVAL = 0.001
 
 
 def configure_process() -> None:
-    """Process-wide settings for the GUI: quiet TensorFlow, a responsive lock hand-over."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    """Process-wide settings for the GUI: a responsive lock hand-over."""
     sys.setswitchinterval(LOCK_SWITCH_INTERVAL)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start the GUI. TensorFlow is imported only when a training run starts."""
+    """Start the GUI. It never imports TensorFlow: training runs in a process of its own."""
     parser = argparse.ArgumentParser(prog="digitpad", description="Draw digits, see what a "
                                      "neural network thinks, browse its errors, retrain it.")
     parser.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files")

@@ -2,8 +2,9 @@
 
 Opens the Train tab as a user would (which starts the training process: spawn, TensorFlow's
 import, MNIST read ahead), then trains ``quick`` for one epoch on 8000 images, while a 5 ms
-timer measures the event loop's gaps in each phase. Then the same model is fitted with a
-plain ``model.fit`` in a process of its own, and the epoch times are compared.
+timer measures the event loop's gaps in each phase (first, for comparison, a window with
+nothing to do: on a loaded machine the scheduler alone causes stalls). Then the same model
+is fitted with a plain ``model.fit`` in a process of its own, and the epoch times compared.
 ``--burners N`` keeps N CPU-bound processes running beside the app throughout, as a busy
 machine would.
 
@@ -73,6 +74,14 @@ def measure_app(args) -> tuple[list[float], dict]:
     timer.timeout.connect(tick)
     timer.start(5)
     loop = QEventLoop()  # a real event loop: a processEvents() spin would steal a core
+    # Phase 0: nothing but the window, for what the machine's load alone costs the GUI.
+    QTimer.singleShot(args.baseline * 1000, loop.quit)
+    started = time.perf_counter()
+    last[0] = started
+    loop.exec()
+    report_gaps("window idle, no training (the machine's own stalls)", gaps,
+                time.perf_counter() - started)
+    gaps.clear()
     # Phase 1: the tab opens and the training process starts in the background.
     window.hub.training.ready.connect(loop.quit)
     started = time.perf_counter()
@@ -103,6 +112,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--train-size", type=int, default=8000)
+    parser.add_argument("--baseline", type=int, default=10,
+                        help="seconds of the idle window measured first")
     parser.add_argument("--burners", type=int, default=0,
                         help="CPU-bound processes to run beside the app")
     parser.add_argument("--plain-fit", metavar="CONFIG_JSON", help=argparse.SUPPRESS)

@@ -1,4 +1,5 @@
-"""Shared set-up for the benchmarks: quiet TensorFlow, repository on the path, statistics."""
+"""Shared set-up for the benchmarks: quiet TensorFlow, repository on the path, the real data
+sets (found as the tests find them), statistics."""
 
 import os
 import sys
@@ -8,13 +9,22 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
-if DEFAULT_DATA.is_dir():
-    os.environ.setdefault("DIGITPAD_DATA", str(DEFAULT_DATA))
-# Real drawn digits (touch_strokes.json, hwd1000/): $DIGITPAD_DRAWN, else ../shared beside.
-DRAWN = Path(os.environ.get("DIGITPAD_DRAWN") or ROOT.parent / "shared" / "data" / "drawn-dev")
-
 import numpy as np  # noqa: E402
+
+from tests.helpers import DRAWN_DATA, MNIST_DATA  # noqa: E402
+
+
+def real_data_folder(data_set) -> Path:
+    """The folder of ``MNIST_DATA`` or ``DRAWN_DATA``; exits saying what to set if missing."""
+    found = data_set.find()
+    if isinstance(found, str):
+        sys.exit(f"{Path(sys.argv[0]).name}: {found}")
+    return found
+
+
+def load_real_mnist():
+    from digitpad.core.data import load_mnist
+    return load_mnist(real_data_folder(MNIST_DATA), download=False)
 
 
 def summary(name: str, seconds: list[float]) -> str:

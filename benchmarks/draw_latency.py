@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QEvent
 from digitpad.gui.replay import fit_to_pad, send_mouse
 
-STROKES = _common.ROOT.parent / "shared" / "data" / "drawn-dev" / "touch_strokes.json"
+STROKES = _common.real_data_folder(_common.DRAWN_DATA) / "touch_strokes.json"
 MOVE_INTERVAL = 0.008
 
 

@@ -24,7 +24,7 @@ from digitpad.gui import replay
 from digitpad.gui.widgets import draw_pad
 from digitpad.gui.widgets.draw_pad import DrawPad
 
-DRAWN = _common.DRAWN
+DRAWN = _common.real_data_folder(_common.DRAWN_DATA)
 
 
 def touch_accuracy(predictor, pad, digits) -> tuple[float, list]:

@@ -23,7 +23,7 @@ from digitpad.gui.widgets.image_gallery import ImageGallery
 
 def main():
     app = QApplication([])
-    mnist = load_mnist(download=False)
+    mnist = _common.load_real_mnist()
     predictor = Predictor.load(default_model_path())  # as the app's Errors tab does
 
     def timed_evaluations(count):

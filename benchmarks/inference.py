@@ -7,7 +7,7 @@ import argparse
 import threading
 import time
 
-import _common  # noqa: F401  (environment and path set-up)
+import _common  # environment and path set-up, the real data sets
 import numpy as np
 
 from digitpad.training_process import import_keras_quietly
@@ -15,7 +15,6 @@ from digitpad.training_process import import_keras_quietly
 import_keras_quietly()
 
 from digitpad.core.architectures import preset_config  # noqa: E402
-from digitpad.core.data import load_mnist  # noqa: E402
 from digitpad.core.inference import Predictor  # noqa: E402
 from digitpad.core.registry import default_model_path, load_model  # noqa: E402
 from digitpad.core.training import train  # noqa: E402
@@ -74,7 +73,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
-    mnist = load_mnist(download=False)
+    mnist = _common.load_real_mnist()
     images = mnist.test.images[:200].astype(np.float32) / 255
     print(f"shipped model: {default_model_path()}")
     latency(load_model(default_model_path()), images, args.repeats)

@@ -26,7 +26,6 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from digitpad.core import nondigits
-from digitpad.core.data import load_mnist
 from digitpad.core.inference import Predictor
 from digitpad.core.preprocess import to_model_batch, to_model_input
 from digitpad.core.registry import default_model_path
@@ -34,7 +33,7 @@ from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, Thresholds, dec
 from digitpad.gui import replay
 from digitpad.gui.widgets.draw_pad import DrawPad
 
-DRAWN = _common.DRAWN
+DRAWN = _common.real_data_folder(_common.DRAWN_DATA)
 DEV_SEED = 20261202  # never used by training (training uses its config's seed + 2)
 DEV_COUNT = 1000
 # Shares of the real drawn digits the calibration lets each threshold flag.
@@ -139,7 +138,7 @@ def main():
         print(f"calibrated on {len(touch_readings) + len(hwd)} drawn digits: {thresholds}")
     thresholds = predictor.thresholds
 
-    mnist = load_mnist(download=False)
+    mnist = _common.load_real_mnist()
     probabilities, scores = predictor.predict_with_not_a_digit(to_model_batch(mnist.test.images))
     mnist_accuracy = float(np.mean(probabilities.argmax(axis=1) == mnist.test.labels))
     mnist_rejected = float(np.mean(scores >= thresholds.not_a_digit))

@@ -29,11 +29,10 @@ def plain_fit_epoch_seconds(config_json: str) -> list[float]:
     keras = import_keras_quietly()
     from digitpad.core.architectures import build_model
     from digitpad.core.config import TrainConfig
-    from digitpad.core.data import load_mnist
     from digitpad.core.training import make_optimizer, split_train_validation
 
     config = TrainConfig(**json.loads(config_json))
-    (x_train, y_train), (x_val, y_val) = split_train_validation(load_mnist(download=False), config)
+    (x_train, y_train), (x_val, y_val) = split_train_validation(_common.load_real_mnist(), config)
     model = build_model(config)
     model.compile(optimizer=make_optimizer(config, int(np.ceil(len(x_train) / config.batch_size))),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -63,6 +62,7 @@ def measure_app(args) -> tuple[list[float], dict]:
 
     app, window = _common.open_main_window("digitpad-bench-train")
     tab = window.train_tab
+    tab.data_folder = str(_common.real_data_folder(_common.MNIST_DATA))
     gaps, last = [], [time.perf_counter()]
 
     def tick():

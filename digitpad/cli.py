@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--init", metavar="FILE",
                         help="start from this saved model's weights instead of a fresh model "
                              "(fine-tuning; --arch must name its architecture)")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help="write TensorBoard logs of the run to DIR (scalars per epoch and "
+                             "per batch, weight histograms); view with tensorboard --logdir DIR")
     parser.add_argument("--experiments", action="store_true",
                         help="run the hyper-parameter study (batch size, activation, optimizer) "
                              "on --arch and print a markdown table; saves no model")
@@ -129,7 +133,38 @@ def _stop_on_ctrl_c(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_training(config: TrainConfig, data, out: Path, init: str | None = None) -> int:
+def out_problem(out: Path) -> str | None:
+    """Why the model cannot be saved as ``out``, or None: checked before any work is done."""
+    if out.is_dir():
+        return f"--out {out} is a folder; name the .keras file to write"
+    if out.suffix != ".keras":
+        return f"--out must end in .keras, got {out}"
+    existing = out.parent
+    while not existing.exists():  # the folders that do not exist yet are created on saving
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--out {out}: {existing} is a file, not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"--out {out}: cannot write in {existing} ({exc.strerror or exc})"
+    return None
+
+
+def describe_run(config: TrainConfig, data) -> str:
+    """What is about to happen, counting the images actually trained on."""
+    from digitpad.core.training import split_sizes
+
+    n_train, n_val = split_sizes(len(data.train), config)
+    epochs = "1 epoch" if config.epochs == 1 else f"{config.epochs} epochs"
+    return (f"Training {config.arch} for up to {epochs} on {n_train:,} images "
+            f"({n_val:,} held out for validation) from {data.folder}")
+
+
+def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
+                 tensorboard: str | None = None) -> int:
+    from digitpad.core.errors import TrainingError
     from digitpad.core.registry import ModelError, load_card, load_model
     from digitpad.core.training import save_result, train
 
@@ -148,13 +183,23 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None) 
     stop = threading.Event()
     _stop_on_ctrl_c(stop)
     printer = ProgressPrinter(config)
-    print(f"Training {config.arch} for up to {config.epochs} epochs on "
-          f"{len(data.train)} images from {data.folder}", flush=True)
-    result = train(config, data, model=model, on_batch=printer.on_batch,
-                   on_epoch=printer.on_epoch, stop=stop)
+    print(describe_run(config, data), flush=True)
+    try:
+        result = train(config, data, model=model, on_batch=printer.on_batch,
+                       on_epoch=printer.on_epoch, stop=stop, tensorboard_dir=tensorboard)
+    except TrainingError as exc:
+        print(f"\ndigitpad-train: {exc}", file=sys.stderr)
+        return 1
+    if not result.has_model:
+        print("\nStopped before the first epoch ended: no model was saved.")
+        return 1
     if result.stopped:
         print("Stopped by user; keeping the best model so far.")
-    card, _ = save_result(result, data, out, initialised_from=initialised_from)
+    try:
+        card, _ = save_result(result, data, out, initialised_from=initialised_from)
+    except (OSError, ModelError) as exc:
+        print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
+        return 1
     print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
           f"{card['test_accuracy']:.4f} ({card['test_errors']} errors), "
           f"{result.seconds:.0f}s of training")
@@ -163,6 +208,7 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None) 
 
 
 def run_experiments(base: TrainConfig, data) -> int:
+    from digitpad.core.errors import TrainingError
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
     from digitpad.core.training import train
@@ -176,7 +222,11 @@ def run_experiments(base: TrainConfig, data) -> int:
                 break
             config = base.replace(**{field: value})
             print(f"{field} = {value} ...", flush=True)
-            result = train(config, data, stop=stop)
+            try:
+                result = train(config, data, stop=stop)
+            except TrainingError as exc:
+                print(f"  {exc}", flush=True)  # one setting failed; the study goes on
+                continue
             test = evaluate(Predictor(result.model), data.test.images, data.test.labels)
             rows.append((field, value, result.val_accuracy, test.accuracy, result.seconds))
     print(f"\n{base.arch}: {base.epochs} epochs, otherwise the preset's defaults\n")
@@ -195,20 +245,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"digitpad-train: invalid --{exc.field_name.replace('_', '-')}: {exc.message}",
               file=sys.stderr)
         return 2
+    out = Path(args.out).expanduser() if args.out else (
+        paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras")
+    problem = None if args.experiments else out_problem(out)
+    if problem:
+        print(f"digitpad-train: {problem}", file=sys.stderr)
+        return 2
     try:
         data = load_mnist(args.data, download=not args.no_download, progress=_print_download)
     except DataError as exc:
         print(f"digitpad-train: {exc}", file=sys.stderr)
         return 1
     import_keras_quietly()
+    from digitpad.core.training import tensorboard_missing
+    if args.tensorboard and tensorboard_missing():
+        print(f"digitpad-train: --tensorboard: {tensorboard_missing()}", file=sys.stderr)
+        return 2
     if args.experiments:
         return run_experiments(config, data)
-    out = Path(args.out) if args.out else (
-        paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras")
-    if out.suffix != ".keras":
-        print(f"digitpad-train: --out must end in .keras, got {out}", file=sys.stderr)
-        return 2
-    return run_training(config, data, out, args.init)
+    return run_training(config, data, out, args.init, args.tensorboard)
 
 
 def _print_download(name: str, done: int, total: int) -> None:

@@ -159,7 +159,7 @@ def _run(job: Job, datasets: _Datasets, reports, stop, closing):
         if closing.is_set():
             return None
         path, card = None, {}
-        if result.history:  # stopped before one full epoch: nothing to keep
+        if result.has_model:  # not when stopped before its first epoch ended
             card, _ = save_result(result, mnist, job.out)
             path = job.out
         return ("finished", RunOutcome(

@@ -1,15 +1,47 @@
-"""Small synthetic data made by the tests themselves (never third-party files)."""
+"""Test data: where the real data sets are, and small synthetic data made by the tests."""
 
 from __future__ import annotations
 
 import gzip
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from digitpad.core.data import IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, Mnist, Split
+from digitpad.core.data import (DATA_ENV_VAR, IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, Mnist,
+                                Split, find_mnist_folder)
 
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+# Set to 1 (as CI does) to make a missing data set fail the tests that need it.
+REQUIRE_DATA_ENV_VAR = "DIGITPAD_REQUIRE_DATA"
+# A checkout's sibling ``shared/data`` folder, used when the variables are unset.
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class RealData:
+    """A third-party data set some tests and benchmarks need, and how to point at it."""
+
+    what: str          # as the skip message names it
+    env_var: str
+    default: Path
+    locate: object     # folder -> the folder with the files in it, or None
+
+    def find(self) -> Path | str:
+        """The folder holding the data set, or one line saying what to set."""
+        value = os.environ.get(self.env_var)
+        folder = Path(value).expanduser() if value else self.default
+        found = self.locate(folder) if folder.is_dir() else None
+        if found is not None:
+            return found
+        problem = f" ({self.env_var}={value} does not hold it)" if value else ""
+        return f"needs {self.what}: set {self.env_var}=DIR{problem}"
+
+
+MNIST_DATA = RealData("MNIST", DATA_ENV_VAR, SHARED_DATA / "mnist", find_mnist_folder)
+DRAWN_DATA = RealData("drawn digits", "DIGITPAD_DRAWN", SHARED_DATA / "drawn-dev",
+                      lambda folder: folder if (folder / "touch_strokes.json").is_file()
+                      else None)
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:

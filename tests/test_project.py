@@ -14,7 +14,9 @@ def readme_commands() -> list[str]:
 
 def test_readme_opens_with_install_and_test_commands():
     install, tests = readme_commands()[:2]
-    assert install.startswith("pip install") and "digitpad" in install
+    steps = install.split(" && ")
+    assert steps[0].startswith("python3 -m venv") and steps[-1] == "digitpad"
+    assert any(step.startswith("pip install") for step in steps)
     assert "[test]" in tests and "pytest" in tests
 
 

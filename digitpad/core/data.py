@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
+import math
 import os
 import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -26,7 +26,10 @@ IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 IMAGE_SIDE = 28
 NUM_CLASSES = 10
-GUNZIP_PIECE = 1 << 20  # bytes decompressed per call; see _gunzip
+READ_PIECE = 1 << 20  # bytes read or decompressed per call; see _read_idx_stream
+# Twice MNIST's training images (47 MB), room for QMNIST's 120,000 (94 MB): the most a
+# data file can make digitpad allocate, whatever its header claims.
+MAX_IDX_BYTES = 100_000_000
 
 # sha256 of the official gzip files, checked after every download.
 MNIST_FILES = {
@@ -84,55 +87,69 @@ class Mnist:
 def read_idx(path: str | os.PathLike, expected_magic: int) -> np.ndarray:
     """Read one IDX file (raw or gzip) into a uint8 array, checking every header field.
 
+    The header is read first; then only the bytes it announces are read (or inflated),
+    so a small file claiming or inflating to gigabytes costs no memory. Files announcing
+    more than ``MAX_IDX_BYTES`` are refused.
+
     Raises
     ------
     DataError
-        Missing or unreadable file, wrong magic number, bad dimensions, or a size that does
-        not match the header (truncated or with trailing bytes).
+        Missing or unreadable file, wrong magic number, bad dimensions, a size above
+        ``MAX_IDX_BYTES``, or a size that does not match the header (truncated or with
+        trailing bytes).
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = _gunzip(raw)
+        with open(path, "rb") as file:
+            if file.read(2) == b"\x1f\x8b":
+                file.seek(0)
+                with gzip.GzipFile(fileobj=file) as unzipped:
+                    return _read_idx_stream(unzipped, path, expected_magic)
+            file.seek(0)
+            return _read_idx_stream(file, path, expected_magic)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"{path}: cannot read the file ({exc})") from None
 
-    if len(raw) < 4:
-        raise DataError(f"{path}: file is too short to hold an IDX header ({len(raw)} bytes)")
-    magic = int.from_bytes(raw[:4], "big")
+
+def _read_idx_stream(stream: BinaryIO, path: Path, expected_magic: int) -> np.ndarray:
+    """The IDX array in ``stream``, reading no more than its header announces plus a byte."""
+    head = stream.read(4)
+    if len(head) < 4:
+        raise DataError(f"{path}: file is too short to hold an IDX header ({len(head)} bytes)")
+    magic = int.from_bytes(head, "big")
     if magic != expected_magic:
         kind = "images" if expected_magic == IMAGES_MAGIC else "labels"
         raise DataError(f"{path}: not an MNIST {kind} file (magic number {magic}, "
                         f"expected {expected_magic})")
-    ndim = raw[3]
-    header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
+    ndim = head[3]
+    dims = stream.read(4 * ndim)
+    if len(dims) < 4 * ndim:
         raise DataError(f"{path}: truncated header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected_bytes = header_size + int(np.prod(shape, dtype=np.int64))
-    if len(raw) != expected_bytes:
-        problem = "truncated" if len(raw) < expected_bytes else "has trailing bytes"
-        raise DataError(f"{path}: file {problem}: header says {shape} "
-                        f"({expected_bytes} bytes), file has {len(raw)} bytes")
-    array = np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+    shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+    header_size = 4 + 4 * ndim
+    body_size = math.prod(shape)  # a Python int: a header cannot overflow it
+    expected_bytes = header_size + body_size
+    if expected_bytes > MAX_IDX_BYTES:
+        raise DataError(f"{path}: header says {shape} ({expected_bytes:,} bytes), more than "
+                        f"the {MAX_IDX_BYTES:,} bytes digitpad reads from an IDX file")
+    body = bytearray(body_size)
+    view = memoryview(body)
+    done = 0
+    # A piece at a time: one call inflating the training images would hold Python's lock
+    # for ~30 ms, freezing the GUI while a worker thread loads them.
+    while done < body_size and (got := stream.readinto(view[done:done + READ_PIECE])):
+        done += got
+    if done < body_size:
+        raise DataError(f"{path}: file truncated: header says {shape} "
+                        f"({expected_bytes} bytes), file has {header_size + done} bytes")
+    if stream.read(1):
+        raise DataError(f"{path}: file has trailing bytes: header says {shape} "
+                        f"({expected_bytes} bytes), the file holds more")
+    array = np.frombuffer(body, dtype=np.uint8).reshape(shape)
     array.flags.writeable = False  # the same for raw and gzip files
     return array
-
-
-def _gunzip(compressed: bytes) -> bytearray:
-    """Decompress a gzip file a piece at a time.
-
-    ``gzip.decompress`` holds Python's lock for ~30 ms on the training images, freezing
-    the GUI while a worker thread loads them; a megabyte at a time holds it for about one.
-    """
-    out = bytearray()
-    with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as file:
-        while piece := file.read(GUNZIP_PIECE):
-            out += piece
-    return out
 
 
 def read_split(images_path: Path, labels_path: Path) -> Split:
@@ -156,12 +173,22 @@ def _find_file(folder: Path, gz_name: str) -> Path | None:
     return None
 
 
-def _folder_with_mnist(folder: Path) -> Path | None:
+def find_mnist_folder(folder: Path) -> Path | None:
     """``folder`` itself or its ``mnist/`` child, whichever holds all four files."""
     for candidate in (folder, folder / "mnist"):
         if all(_find_file(candidate, name) for name, _ in MNIST_FILES.values()):
             return candidate
     return None
+
+
+def require_mnist_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` or its ``mnist/`` child holding the four files; DataError if neither does."""
+    folder = Path(folder).expanduser()
+    found = find_mnist_folder(folder)
+    if found is None:
+        raise DataError(f"{folder}: MNIST files not found there (expected "
+                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+    return found
 
 
 def candidate_folders(explicit: str | os.PathLike | None = None) -> list[Path]:
@@ -184,11 +211,10 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     sha256 checksums. An explicit ``folder`` that lacks the files is an error by itself.
     """
     folders = candidate_folders(folder)
-    if folder is not None and _folder_with_mnist(folders[0]) is None:
-        raise DataError(f"{folders[0]}: MNIST files not found there (expected "
-                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+    if folder is not None:
+        return _load_folder(require_mnist_folder(folder))
     for candidate in folders:
-        found = _folder_with_mnist(candidate)
+        found = find_mnist_folder(candidate)
         if found is not None:
             return _load_folder(found)
     if download:
@@ -218,21 +244,50 @@ def _load_folder(folder: Path) -> Mnist:
 
 def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
                    mirrors: tuple[str, ...] | None = None, timeout: float = 30.0) -> None:
-    """Download the four files into ``dest``, each verified by sha256 before it is kept."""
+    """Download the four files into ``dest``, each verified by sha256 before it is kept.
+
+    Raises
+    ------
+    DataError
+        A file could not be downloaded from any mirror. The first line of the message is
+        plain words ("No internet connection: ..." when no mirror could be reached at all);
+        the lines after it give each mirror's error. Folders this call created are removed
+        again when they are still empty.
+    """
     mirrors = mirrors or MIRRORS
+    dest = Path(dest)
+    created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
     dest.mkdir(parents=True, exist_ok=True)
-    for name, sha256 in MNIST_FILES.values():
-        if (dest / name).is_file() and _sha256(dest / name) == sha256:
-            continue
-        errors = []
-        for mirror in mirrors:
+    try:
+        for name, sha256 in MNIST_FILES.values():
+            if not ((dest / name).is_file() and _sha256(dest / name) == sha256):
+                _download_from_a_mirror(name, dest / name, sha256, mirrors, progress, timeout)
+    except DataError:
+        for folder in created:  # deepest first; a folder holding a verified file stays
             try:
-                _download_verified(mirror + name, dest / name, sha256, progress, timeout)
+                folder.rmdir()
+            except OSError:
                 break
-            except (OSError, DataError) as exc:
-                errors.append(f"{mirror}: {exc}")
-        else:
-            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
+        raise
+
+
+def _download_from_a_mirror(name: str, target: Path, sha256: str, mirrors: tuple[str, ...],
+                            progress: ProgressFn | None, timeout: float) -> None:
+    from urllib.error import HTTPError
+
+    failures = []
+    for mirror in mirrors:
+        try:
+            _download_verified(mirror + name, target, sha256, progress, timeout)
+            return
+        except (OSError, DataError) as exc:
+            failures.append((mirror, exc))
+    # An HTTP error or a bad file means a server answered; anything else, that none did.
+    unreachable = all(isinstance(exc, OSError) and not isinstance(exc, HTTPError)
+                      for _, exc in failures)
+    summary = ("No internet connection: could not download MNIST." if unreachable
+               else f"Could not download MNIST ({name}).")
+    raise DataError(summary + "".join(f"\n  {mirror}{name}: {exc}" for mirror, exc in failures))
 
 
 def _download_verified(url: str, target: Path, sha256: str, progress: ProgressFn | None,

@@ -24,8 +24,10 @@ INK = 0.3  # pixels above this count as the digit's ink when placing an edit
 MARGIN = 1.0  # pixels kept free at the frame's edge
 
 # Share of each digit's training images that get its style (thickness: of all images).
-STYLE_RATES = {1: 0.3, 7: 0.25, 0: 0.1, 4: 0.2, 6: 0.15}
-THICKNESS_RATE = 0.2
+# Modest: at twice these the shipped model lost 0.1 pt on MNIST's own test set (7s read as
+# flagged 1s, 9s as closed 4s).
+STYLE_RATES = {1: 0.2, 7: 0.2, 0: 0.08, 4: 0.1, 6: 0.1}
+THICKNESS_RATE = 0.15
 
 
 def apply_styles(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -38,8 +38,10 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from digitpad.core.registry import ModelError, check_model_archive, load_card
+from digitpad.core.registry import ModelError, check_finite_weights, check_model_archive, load_card
 from digitpad.core.verdict import Thresholds, Verdict, decide
+from digitpad.core.weight_shapes import (IDENTITY_AT_INFERENCE, expected_weight_shapes,
+                                         unsupported_layer)
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -48,6 +50,7 @@ BATCH_SIZE = 32  # keeps each layer's patch matrix inside the CPU caches
 PARALLEL_MIN_IMAGES = 4 * BATCH_SIZE  # from here on batches are spread over the cores
 GRAPH_MIN_IMAGES = 512  # from here on Keras's compiled graph is faster than NumPy
 GRAPH_BATCH_SIZE = 1000  # bounds the graph's activation memory for large sets
+INPUT_TOLERANCE = 1e-3  # how far outside [0, 1] an input value may stray (rounding)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +82,18 @@ class Predictor:
         path = Path(path)
         check_model_archive(path)
         try:
+            # Entries are no larger than check_model_archive allowed: zipfile never inflates
+            # one past its declared size.
             with zipfile.ZipFile(path) as archive:
                 serialized = json.loads(archive.read("config.json"))
                 config = serialized["config"]
-                weights = _read_weights(archive.read("model.weights.h5"), config["layers"])
-        except ModelError:
-            raise
-        except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as exc:
+                shapes = _expected_shapes(config)
+                weights = _read_weights(archive.read("model.weights.h5"), config["layers"],
+                                        shapes)
+        except ModelError as exc:
+            raise ModelError(f"{path}: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OSError, RecursionError,
+                zipfile.BadZipFile) as exc:
             raise ModelError(f"{path}: not a readable Keras model ({_first_line(exc)})") from None
         predictor = cls.__new__(cls)
         predictor._init(config, weights, source=str(path),
@@ -102,8 +110,10 @@ class Predictor:
         self._graph_lock = threading.Lock()
         try:
             self._input_shape, layers = _chain(config, weights)
+            check_finite_weights(((f"layer {layer['config']['name']!r}", w)
+                                  for layer, layer_weights in layers for w in layer_weights))
             self._ops = _compile_layers(layers)
-            output = self._forward(np.zeros((1,) + IMAGE_SHAPE, np.float32))
+            output = self._probe()
         except ModelError as exc:
             raise ModelError(f"{source}: {exc}") from None
         except (KeyError, IndexError, TypeError, ValueError) as exc:
@@ -148,11 +158,7 @@ class Predictor:
 
     def _scores(self, images: np.ndarray) -> np.ndarray:
         """The model's own outputs, (n, 10) or (n, 11) probabilities."""
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-            raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}")
-        if not np.isfinite(images).all():
-            raise ValueError("images contain NaN or infinite values")
+        images = _checked_images(images)
         if (len(images) >= GRAPH_MIN_IMAGES and "keras" in sys.modules
                 and (graph := self._graph()) is not None):
             with self._graph_lock:  # one graph call at a time: Keras builds it on first use
@@ -191,6 +197,21 @@ class Predictor:
                                 "the model (%s)", self._source, _first_line(exc))
             return self._graph_model
 
+    def _probe(self) -> np.ndarray:
+        """Outputs for a blank and a full image, refused unless they are probabilities.
+
+        NaN or infinite weights, or finite ones large enough to overflow, would otherwise
+        show as "nan%" on every drawing.
+        """
+        probe = np.stack([np.zeros(IMAGE_SHAPE, np.float32), np.ones(IMAGE_SHAPE, np.float32)])
+        with np.errstate(all="ignore"):  # overflow is what is being looked for
+            output = self._forward(probe)
+        if output.ndim == 2 and not (np.isfinite(output).all()
+                                     and np.allclose(output.sum(axis=1), 1, atol=1e-3)):
+            raise ModelError("the model's outputs are not finite probabilities (NaN or "
+                             "overflowing weights)")
+        return output[:1]
+
     def _model_shaped(self, images: np.ndarray) -> np.ndarray:
         return images.reshape((len(images),) + self._input_shape)
 
@@ -224,29 +245,69 @@ def _in_chunks(function: Op, images: np.ndarray, size: int, spread=map) -> np.nd
     return np.concatenate(list(spread(function, chunks)))
 
 
+def _checked_images(images: np.ndarray) -> np.ndarray:
+    """``images`` as float32 (n, 28, 28), refused unless finite and within [0, 1].
+
+    Values may stray ``INPUT_TOLERANCE`` outside the range (rounding); 0-255 images, which
+    models score as confident nonsense, are refused.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}")
+    if not images.size:
+        return images
+    if not np.isfinite(images).all():
+        raise ValueError("images contain NaN or infinite values; expected values in [0, 1]")
+    low, high = float(images.min()), float(images.max())
+    if low < -INPUT_TOLERANCE or high > 1 + INPUT_TOLERANCE:
+        raise ValueError(f"images hold values from {low:g} to {high:g}; expected values in "
+                         f"[0, 1] (0 background, 1 ink), e.g. 0-255 images divided by 255")
+    return images
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _read_weights(h5_bytes: bytes, layers: list[dict]) -> list[list[np.ndarray]]:
+def _expected_shapes(config: dict) -> list[list[tuple[int, ...]]]:
+    """The variable shapes of every layer in ``config`` (none for the input layer)."""
+    input_shape, chain = _chain(config, [[] for _ in config["layers"]])
+    shapes = expected_weight_shapes(input_shape, [layer for layer, _ in chain])
+    return [[]] * (len(config["layers"]) - len(chain)) + shapes
+
+
+def _read_weights(h5_bytes: bytes, layers: list[dict],
+                  shapes: list[list[tuple[int, ...]]]) -> list[list[np.ndarray]]:
     """Each layer's variables from a ``.keras`` archive's weights file, in Keras's order.
 
     Keras stores layers under names made from their class (``conv2d``, ``conv2d_1``, ...)
-    in model order, not under the layers' own names.
+    in model order, not under the layers' own names. Each variable's declared shape must be
+    the one in ``shapes`` (what the config implies) before it is read: reading allocates
+    whatever the file declares.
     """
     import h5py  # Keras's own weights format; imported here, it is only needed for files
 
     used: dict[str, int] = {}
     weights = []
     with h5py.File(io.BytesIO(h5_bytes), "r") as h5:
-        for layer in layers:
+        for layer, expected in zip(layers, shapes, strict=True):
             name = _snake_case(layer["class_name"])
             used[name] = used.get(name, -1) + 1
             key = f"layers/{name}_{used[name]}" if used[name] else f"layers/{name}"
             variables = h5[key]["vars"] if key in h5 else {}
-            weights.append([np.asarray(variables[k]) for k in sorted(variables, key=int)])
+            datasets = [variables[k] for k in sorted(variables, key=int)]
+            declared = [tuple(dataset.shape) for dataset in datasets]
+            if declared != expected or any(d.dtype.kind != "f" for d in datasets):
+                raise ModelError(f"layer {layer['config'].get('name')!r}: the weights file "
+                                 f"holds {_shapes_text(datasets)}, the model's config needs "
+                                 f"{expected or 'no weights'}")
+            weights.append([np.asarray(dataset) for dataset in datasets])
     return weights
+
+
+def _shapes_text(datasets) -> str:
+    return ", ".join(f"{d.dtype} {tuple(d.shape)}" for d in datasets) or "no weights"
 
 
 def _keras_model(serialized: dict, weights: list[list[np.ndarray]]):
@@ -440,9 +501,6 @@ ACTIVATIONS: dict[str, Op] = {
     "swish": lambda x: x * (0.5 + 0.5 * np.tanh(0.5 * x)),
 }
 
-IDENTITY_AT_INFERENCE = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
-                         "GaussianDropout", "AlphaDropout", "ActivityRegularization"}
-
 
 def _activation_ops(name) -> list[Op]:
     if isinstance(name, dict):  # serialised form of a built-in activation
@@ -486,8 +544,7 @@ def _other_ops(kind: str, config: dict, params: list[np.ndarray]) -> list[Op]:
         return [_pool(config, np.max)]
     if kind == "AveragePooling2D" and config.get("padding", "valid") == "valid":
         return [_pool(config, np.mean)]
-    raise ModelError(f"layer {config.get('name')!r} of type {kind} is not supported by "
-                     f"digitpad's predictor")
+    raise unsupported_layer(kind, config)
 
 
 def _as_probabilities(outputs: np.ndarray) -> np.ndarray:

@@ -23,8 +23,9 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
     Parameters
     ----------
     image : np.ndarray
-        2-D array of any size, ink = high values. Integer images are read on their dtype's
-        full scale (0-255 for uint8); float images in [0, 1].
+        2-D array of any size, ink = high values. Integer images are read on the 0-255
+        scale, whatever their type (uint8, int32, int64...), except uint16 images, read on
+        0-65535; float and bool images on [0, 1] (values outside it are clipped).
 
     Returns
     -------
@@ -35,7 +36,8 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
     Raises
     ------
     ValueError
-        The image is not 2-D, is empty, or holds NaN or infinite values.
+        The image is not 2-D, is empty, holds NaN or infinite values, or is an integer
+        image with values outside its scale.
     """
     ink = _as_unit_float(image)
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
@@ -71,8 +73,14 @@ def _as_unit_float(image: np.ndarray) -> np.ndarray:
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"expected a non-empty 2-D image, got shape {array.shape}")
     if np.issubdtype(array.dtype, np.integer):
-        info = np.iinfo(array.dtype)
-        return np.clip(array.astype(np.float64) / info.max, 0.0, 1.0)
+        # 0-255 whatever the integer type (NumPy's default int64 included), but for uint16,
+        # the type of 16-bit image files.
+        full = 65535 if array.dtype == np.uint16 else 255
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > full:
+            raise ValueError(f"{array.dtype} image holds values from {low} to {high}; "
+                             f"expected 0-{full}")
+        return array.astype(np.float64) / full
     if not np.issubdtype(array.dtype, np.floating) and array.dtype != bool:
         raise ValueError(f"expected a numeric image, got dtype {array.dtype}")
     array = array.astype(np.float64)

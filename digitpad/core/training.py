@@ -8,7 +8,9 @@ and the report dataclasses live in ``core.reports`` so that the GUI can read the
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ NOT_A_DIGIT = 10  # the label of the "not a digit" class
 # Seconds between batch reports: live enough for curves and progress, rare enough that
 # drawing them takes little CPU away from training (two cores are shared with the GUI).
 BATCH_REPORT_INTERVAL = 0.2
+# Batches between the per-batch scalars of TensorBoard logs: a few dozen points per epoch.
+TENSORBOARD_BATCH_INTERVAL = 20
 
 
 @dataclass
@@ -48,6 +52,15 @@ class TrainResult:
     best_epoch: int | None = None
     val_accuracy: float = float("nan")
     seconds: float = 0.0
+
+    @property
+    def has_model(self) -> bool:
+        """Whether the run produced a model worth keeping: at least one epoch finished.
+
+        A run stopped before its first epoch ended was never validated; the CLI and the
+        GUI both save nothing then.
+        """
+        return bool(self.history)
 
     def card(self) -> dict:
         """Facts for the model card (registry adds test accuracy, data, date)."""
@@ -64,6 +77,13 @@ class TrainResult:
         }
 
 
+def split_sizes(n_images: int, config: TrainConfig) -> tuple[int, int]:
+    """(images trained on, images held out for validation) out of ``n_images``."""
+    n_val = max(1, int(round(n_images * config.validation_fraction)))
+    n_train = n_images - n_val
+    return (min(n_train, config.train_size) if config.train_size else n_train), n_val
+
+
 def split_train_validation(data: Mnist, config: TrainConfig):
     """Hold out a stratification-free random validation set from the 60k training images.
 
@@ -71,10 +91,8 @@ def split_train_validation(data: Mnist, config: TrainConfig):
     """
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(data.train))
-    n_val = max(1, int(round(len(order) * config.validation_fraction)))
-    val_idx, train_idx = order[:n_val], order[n_val:]
-    if config.train_size:
-        train_idx = train_idx[:config.train_size]
+    n_train, n_val = split_sizes(len(order), config)
+    val_idx, train_idx = order[:n_val], order[n_val:n_val + n_train]
     images = data.train.images
     labels = data.train.labels.astype(np.int32)
     return ((to_model_batch(images[train_idx]), labels[train_idx]),
@@ -84,7 +102,8 @@ def split_train_validation(data: Mnist, config: TrainConfig):
 def train(config: TrainConfig, data: Mnist, *, model=None,
           on_batch: Callable[[BatchReport], None] | None = None,
           on_epoch: Callable[[EpochReport], None] | None = None,
-          stop: threading.Event | None = None) -> TrainResult:
+          stop: threading.Event | None = None,
+          tensorboard_dir: str | os.PathLike | None = None) -> TrainResult:
     """Train ``config.arch`` on MNIST and return the best model on the validation set.
 
     Parameters
@@ -100,6 +119,10 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         ``BATCH_REPORT_INTERVAL`` seconds) and an :class:`EpochReport` after each epoch.
     stop : threading.Event or multiprocessing.Event, optional
         When set, training stops after the current batch; the best weights so far are kept.
+    tensorboard_dir : path, optional
+        Write standard Keras TensorBoard logs there: loss, accuracy and learning rate per
+        epoch (validation too) and every ``TENSORBOARD_BATCH_INTERVAL`` batches, and
+        histograms of the weights after every epoch.
     """
     config = config.validated()
     stop = stop or threading.Event()
@@ -122,9 +145,16 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     # Validation runs every epoch: converted once, in pieces, rather than at every epoch.
     monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), len(x_train),
                       on_batch, on_epoch, stop)
+    callbacks = [monitor]
+    if tensorboard_dir is not None:
+        if tensorboard_missing():
+            raise TrainingError(tensorboard_missing())
+        # After the monitor, which adds its validation scores to each epoch's logs.
+        callbacks.append(_TensorBoard(str(tensorboard_dir), histogram_freq=1,
+                                      update_freq=TENSORBOARD_BATCH_INTERVAL))
     started = time.perf_counter()
     try:
-        model.fit(**inputs, epochs=config.epochs, callbacks=[monitor], verbose=0)
+        model.fit(**inputs, epochs=config.epochs, callbacks=callbacks, verbose=0)
     except MemoryError:
         raise TrainingError("out of memory: try a smaller batch size or model") from None
     if monitor.diverged_at is not None:
@@ -138,6 +168,16 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     result.val_accuracy = (monitor.best_val_accuracy if monitor.best_epoch is not None
                            else _accuracy(model, x_val, y_val))
     return result
+
+
+def tensorboard_missing() -> str | None:
+    """Why TensorBoard logs cannot be written here, or None when they can."""
+    if importlib.util.find_spec("tensorboard") is None:
+        # TensorFlow writes summaries through the tensorboard package, which it no longer
+        # installs itself.
+        return ("writing TensorBoard logs needs the tensorboard package: "
+                "pip install tensorboard")
+    return None
 
 
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):
@@ -189,6 +229,18 @@ def _accuracy(model, images, labels) -> float:
     from digitpad.core.inference import Predictor
     probabilities = Predictor(model).predict(images)
     return float(np.mean(probabilities.argmax(axis=1) == labels))
+
+
+class _TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard callback, with every epoch's summaries kept.
+
+    With ``update_freq=N`` Keras writes the epoch summaries while its per-batch condition
+    (global batch a multiple of N) is in force, so it drops them for most epochs.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        with self.summary.record_if(True):
+            super().on_epoch_end(epoch, logs)
 
 
 class ShuffledBatches(keras.utils.PyDataset):
@@ -293,6 +345,8 @@ class Monitor(keras.callbacks.Callback):
             return  # an interrupted epoch is neither validated nor reported
         val_loss, val_accuracy = self.model.evaluate(
             self.x_val, self.y_val, batch_size=1024, verbose=0)
+        # Shared with the callbacks after this one (TensorBoard logs them as validation).
+        logs.update(val_loss=float(val_loss), val_accuracy=float(val_accuracy))
         improved = val_accuracy > self.best_val_accuracy
         if improved:
             self.best_val_accuracy, self.best_epoch = float(val_accuracy), epoch

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
                                QWidget)
 
 from digitpad.core.registry import default_model_path
+from digitpad.gui.data_source import DataSource
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.settings import read_setting
 from digitpad.gui.tabs.draw_tab import DrawTab
 
 TAB_NAMES = ("Draw", "Errors", "Train")
+FIRST_SIZE = QSize(1180, 720)  # the first window's size where the screen has room for it
+SCREEN_SHARE = 0.92            # the most of a smaller screen it takes (room for the frame)
 
 
 class MainWindow(QMainWindow):
@@ -26,10 +30,9 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, *, data_folder: str | None = None):
         super().__init__()
         self.settings = settings or QSettings("digitpad", "digitpad")
-        self.hub = ModelHub(self)
+        self.hub = ModelHub(self, DataSource(self.settings, override=data_folder))
         self.setWindowTitle("digitpad")
 
-        self.data_folder = data_folder
         self.draw_tab = DrawTab(self.hub)
         self._errors_tab = self._train_tab = None  # built by _complete()
         self.tabs = QTabWidget()
@@ -39,8 +42,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.model_label = QLabel("Loading model…")
+        self.model_label.setTextFormat(Qt.PlainText)  # it shows the card's text, never markup
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
+        self._fitted = False  # checked against the screen when first shown
         self._restore_settings()
 
         self._startup_path: Path | None = None
@@ -73,8 +78,12 @@ class MainWindow(QMainWindow):
         from digitpad.gui.tabs.train_tab import TrainTab
 
         self.draw_tab.add_chart()
-        self._errors_tab = ErrorsTab(self.hub, data_folder=self.data_folder)
-        self._train_tab = TrainTab(self.hub, data_folder=self.data_folder)
+        self._errors_tab = ErrorsTab(self.hub)
+        folder = self.hub.data.folder
+        self._train_tab = TrainTab(self.hub, data_folder=str(folder) if folder else None)
+        # Until the Train tab reads hub.data itself: it trains on the app's folder.
+        self.hub.data.changed.connect(
+            lambda folder: setattr(self._train_tab, "data_folder", str(folder)))
         current = self.tabs.currentIndex()
         for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
             placeholder = self.tabs.widget(index)
@@ -83,6 +92,7 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
+        self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -117,7 +127,8 @@ class MainWindow(QMainWindow):
 
     # ----- models ------------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        start = str(Path(self.settings.value("last_model", "") or default_model_path()).parent)
+        last = read_setting(self.settings, "last_model", str, "")
+        start = str(Path(last or default_model_path()).parent)
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras models (*.keras)")
         if path:
             self.hub.load(path)
@@ -126,7 +137,7 @@ class MainWindow(QMainWindow):
         self.hub.load(default_model_path())
 
     def _load_startup_model(self) -> None:
-        last = self.settings.value("last_model", "")
+        last = read_setting(self.settings, "last_model", str, "")
         path = Path(last) if last else default_model_path()
         self._startup_path = path
         self.hub.load(path)
@@ -137,6 +148,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model ready: {active.name}", 5000)
         if active.path is not None:
             self.settings.setValue("last_model", str(active.path))
+
+    def _on_evaluation_ready(self, evaluation) -> None:
+        """The Errors tab measured the active model: its accuracy replaces the card's claim."""
+        if self.hub.active is not None:
+            self.model_label.setText(
+                f"Model: {self.hub.active.describe(measured_accuracy=evaluation.accuracy)}")
 
     def _on_load_failed(self, message: str) -> None:
         shipped = default_model_path()
@@ -160,23 +177,38 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _on_send_to_pad(self, image28) -> None:
-        self.draw_tab.pad.set_background(image28)
+    def _on_send_to_pad(self, image28, index: int) -> None:
+        self.draw_tab.show_test_image(image28, index)
         self.tabs.setCurrentWidget(self.draw_tab)
 
     # ----- settings and shutdown ---------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1180, 720)
-        pen = self.settings.value("pen_width")
-        if pen is not None:
-            try:
-                self.draw_tab.pen_slider.setValue(round(float(pen) * 100))
-            except (TypeError, ValueError):
-                pass  # a hand-edited settings file: keep the default
+        geometry = read_setting(self.settings, "geometry", QByteArray, QByteArray())
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self._fit_on_screen(FIRST_SIZE)
+        pen = read_setting(self.settings, "pen_width", float, self.draw_tab.pad.pen_width())
+        self.draw_tab.pen_slider.setValue(round(min(max(pen, 0.0), 1.0) * 100))  # slider clamps
+
+    def _available_geometry(self) -> QRect:
+        return (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+
+    def _fit_on_screen(self, size: QSize) -> None:
+        """``size`` where it fits, else most of the available screen; centred on it."""
+        available = self._available_geometry()
+        size = size.boundedTo(QSize(int(available.width() * SCREEN_SHARE),
+                                    int(available.height() * SCREEN_SHARE)))
+        self.setGeometry(QRect(0, 0, size.width(), size.height()))
+        self.move(available.center() - self.rect().center())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Checked once shown, when the frame is known: a geometry remembered on a larger
+        # screen (or at a smaller display scaling) would run off this one, so it keeps
+        # what it can of its size, within the screen.
+        if not self._fitted:
+            self._fitted = True
+            if not self._available_geometry().contains(self.frameGeometry()):
+                self._fit_on_screen(self.size())
 
     def closeEvent(self, event) -> None:
         """Stop background work cleanly before the window goes."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from digitpad.core.verdict import decide
 from digitpad.gui import workers
+from digitpad.gui.data_source import DataSource
 from digitpad.gui.training_session import TrainingSession
 
 _serial = itertools.count(1)
@@ -37,22 +38,34 @@ class ActiveModel:
         value = self.card.get("test_accuracy")
         return float(value) if isinstance(value, (int, float)) else None
 
-    def describe(self) -> str:
-        """One line for the status bar: name, architecture, test accuracy."""
+    def describe(self, measured_accuracy: float | None = None) -> str:
+        """One line for the status bar: name, architecture, test accuracy.
+
+        The accuracy is ``measured_accuracy`` (measured on the MNIST test set) when given;
+        else the card's own claim, shown as such: a card is only what the file says.
+        """
         parts = [self.name]
         if self.card.get("architecture"):
             parts.append(str(self.card["architecture"]))
-        if self.test_accuracy is not None:
-            parts.append(f"test accuracy {self.test_accuracy:.2%}")
+        if measured_accuracy is not None:
+            parts.append(f"measured {measured_accuracy:.2%} test")
+        elif self.test_accuracy is not None:
+            parts.append(f"card says {self.test_accuracy:.2%} test")
         return " · ".join(parts)
 
 
 def _load(path: Path) -> ActiveModel:
-    """Runs in a worker thread: read the model file (NumPy only, no TensorFlow) and card."""
-    from digitpad.core.inference import Predictor
-    from digitpad.core.registry import load_card
+    """Runs in a worker thread: read the model file (NumPy only, no TensorFlow) and card.
 
-    return ActiveModel(Predictor.load(path), path, load_card(path))
+    Temporary files that killed saves left beside the model are removed too: the app's
+    first load, at start, is of the last model used, in the folder it was saved to.
+    """
+    from digitpad.core.inference import Predictor
+    from digitpad.core.registry import clean_stale_temp_files, load_card
+
+    active = ActiveModel(Predictor.load(path), path, load_card(path))
+    clean_stale_temp_files(path.parent)
+    return active
 
 
 class ModelHub(QObject):
@@ -78,8 +91,10 @@ class ModelHub(QObject):
     model_changed = Signal(object)
     load_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, data: DataSource | None = None):
         super().__init__(parent)
+        self.data = data if data is not None else DataSource()  # where every tab reads MNIST
+        self.data.setParent(self)
         self.active: ActiveModel | None = None
         self.previous: ActiveModel | None = None
         self._loader: workers.Worker | None = None
@@ -136,6 +151,7 @@ class ModelHub(QObject):
         self.training.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
+        self.data.shutdown()
 
     def _cancel_load(self) -> None:
         if self._loader is not None:

@@ -1,4 +1,6 @@
 import json
+import signal
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,74 @@ def test_fine_tuning_starts_from_a_saved_model(tmp_path, capsys):
     assert main(["--arch", "mlp", "--epochs", "1", "--data", str(data), "--out", str(tuned),
                  "--init", str(first)]) == 2
     assert "is a linear model" in capsys.readouterr().err
+
+
+def test_the_first_line_counts_the_images_trained_on(tmp_path, capsys):
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    assert main(["--arch", "linear", "--epochs", "1", "--train-size", "300", "--data", str(data),
+                 "--out", str(tmp_path / "m.keras"), "--no-download"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "up to 1 epoch on 300 images (80 held out for validation)" in first
+
+
+@pytest.mark.parametrize("make_out, problem", [
+    (lambda tmp: tmp / "a-file" / "m.keras", "is a file, not a folder"),
+    (lambda tmp: tmp / "m.h5", "must end in .keras"),
+    (lambda tmp: tmp, "is a folder"),
+])
+def test_a_bad_out_fails_at_once_with_one_line(tmp_path, capsys, make_out, problem):
+    (tmp_path / "a-file").write_text("")
+    # No data at all: the check must come before anything is loaded or trained.
+    assert main(["--data", str(tmp_path / "no-data"), "--no-download",
+                 "--out", str(make_out(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's read-only /sys")
+def test_an_unwritable_out_folder_fails_at_once(tmp_path, capsys):
+    assert main(["--data", str(tmp_path), "--no-download", "--out", "/sys/kernel/m.keras"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write in /sys/kernel" in err and len(err.strip().splitlines()) == 1
+
+
+def test_divergence_is_one_line_not_a_traceback(tmp_path, capsys):
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    out = tmp_path / "m.keras"
+    assert main(["--arch", "mlp", "--epochs", "2", "--optimizer", "sgd", "--learning-rate", "10",
+                 "--lr-schedule", "constant", "--dropout", "0", "--data", str(data),
+                 "--out", str(out), "--no-download"]) == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_ctrl_c_before_the_first_epoch_ends_saves_nothing(tmp_path, capsys, monkeypatch):
+    import digitpad.cli as cli
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    out = tmp_path / "m.keras"
+    pressed = []
+
+    def press_ctrl_c_once(self, report):
+        if not pressed:  # a real SIGINT, handled as the terminal's Ctrl-C would be
+            pressed.append(report.batch)
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli.ProgressPrinter, "on_batch", press_ctrl_c_once)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        assert main(["--arch", "linear", "--epochs", "2", "--batch-size", "16", "--data",
+                     str(data), "--out", str(out), "--no-download"]) == 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert pressed == [0]
+    assert "no model was saved" in capsys.readouterr().out
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_tensorboard_logs_are_written_from_the_cli(tmp_path):
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    logs = tmp_path / "logs"
+    assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--no-download",
+                 "--out", str(tmp_path / "m.keras"), "--tensorboard", str(logs)]) == 0
+    assert list((logs / "train").glob("events.out.tfevents.*"))

@@ -7,7 +7,7 @@ import pytest
 from digitpad.core import data as data_module
 from digitpad.core.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, DataError, download_mnist,
                                 load_mnist, read_idx)
-from tests.helpers import SHARED_MNIST, idx_bytes, synthetic_mnist, write_mnist_folder
+from tests.helpers import idx_bytes, synthetic_mnist, write_mnist_folder
 
 
 def test_reads_gzip_and_raw_files_alike(tmp_path):
@@ -27,8 +27,9 @@ def test_reads_gzip_and_raw_files_alike(tmp_path):
     (b"\x1f\x8b\x08garbage", "cannot read"),
     # A valid gzip header followed by a corrupt deflate stream.
     (gzip.compress(b"\0" * 100)[:10] + b"\xff" * 40, "cannot read"),
-    # Intact deflate data with a wrong checksum.
-    (gzip.compress(b"\0" * 100)[:-8] + b"\0" * 8, "cannot read"),
+    # Intact deflate data of a well-formed file with a wrong checksum.
+    (gzip.compress(idx_bytes(np.zeros((3, 28, 28), np.uint8), IMAGES_MAGIC))[:-8] + b"\0" * 8,
+     "cannot read"),
 ])
 def test_malformed_idx_files_name_the_file_and_the_problem(tmp_path, content, expected):
     path = tmp_path / "bad-images"
@@ -96,8 +97,7 @@ def test_failed_download_keeps_nothing_and_explains(tmp_path, monkeypatch):
     monkeypatch.setattr(data_module, "MIRRORS", (f"file://{tmp_path}/no-mirror/",))
     with pytest.raises(DataError, match="Download failed"):
         load_mnist()
-    leftovers = list((tmp_path / "xdg-data").rglob("*.part"))
-    assert leftovers == []
+    assert not (tmp_path / "xdg-data").exists()  # nothing left, not even empty folders
 
 
 def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
@@ -107,21 +107,85 @@ def test_download_rejects_a_file_with_the_wrong_checksum(tmp_path):
         (mirror / name).write_bytes(b"not mnist")
     with pytest.raises(DataError, match="checksum mismatch"):
         download_mnist(tmp_path / "dest", mirrors=(mirror.as_uri() + "/",))
-    assert os.listdir(tmp_path / "dest") == []
+    assert not (tmp_path / "dest").exists()
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs ../shared/data/mnist")
-def test_download_verifies_and_stores_the_real_files(tmp_path):
+def test_offline_download_says_so_first_and_leaves_no_folder_behind(tmp_path):
+    dest = tmp_path / "new" / "digitpad" / "mnist"
+    # Port 1 on this machine: refused at once, as any server is when there is no network.
+    with pytest.raises(DataError) as info:
+        download_mnist(dest, mirrors=("http://127.0.0.1:1/",), timeout=5)
+    summary, *detail = str(info.value).splitlines()
+    assert summary == "No internet connection: could not download MNIST."
+    assert detail and "127.0.0.1:1" in detail[0]
+    assert os.listdir(tmp_path) == []  # not even the parents it created
+
+
+def test_a_download_failing_after_a_verified_file_keeps_that_file(tmp_path, mnist_folder):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    first = MNIST_FILES["train_images"][0]
+    (mirror / first).write_bytes((mnist_folder / first).read_bytes())
+    with pytest.raises(DataError, match="could not download MNIST"):
+        download_mnist(tmp_path / "dest", mirrors=(mirror.as_uri() + "/",))
+    assert os.listdir(tmp_path / "dest") == [first]
+
+
+def test_download_verifies_and_stores_the_real_files(tmp_path, mnist_folder):
     reports = []
-    download_mnist(tmp_path / "dest", mirrors=(SHARED_MNIST.as_uri() + "/",),
+    download_mnist(tmp_path / "dest", mirrors=(mnist_folder.as_uri() + "/",),
                    progress=lambda name, done, total: reports.append(name))
     assert sorted(os.listdir(tmp_path / "dest")) == sorted(n for n, _ in MNIST_FILES.values())
     assert reports
 
 
 @pytest.mark.heavy
-def test_real_mnist_loads_with_expected_shapes():
-    mnist = load_mnist(download=False)
+def test_real_mnist_loads_with_expected_shapes(mnist):
     assert mnist.train.images.shape == (60000, 28, 28)
     assert mnist.test.images.shape == (10000, 28, 28)
     assert np.bincount(mnist.test.labels).tolist()[:2] == [980, 1135]
+
+
+def _write_gzip(path, header: bytes, body_bytes: int) -> None:
+    """A gzip file of ``header`` followed by ``body_bytes`` zeros, written a piece at a time."""
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(header)
+        piece = bytes(1 << 20)
+        for start in range(0, body_bytes, len(piece)):
+            file.write(piece[:body_bytes - start])
+
+
+def _traced_peak(function) -> int:
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gzip_bomb_is_refused_after_inflating_only_what_its_header_announces(tmp_path):
+    path = tmp_path / "bomb-images.gz"
+    header = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (10, 28, 28))
+    _write_gzip(path, header, 300 << 20)  # 300 MB of zeros in a few hundred kB
+
+    def read():
+        with pytest.raises(DataError, match="trailing bytes") as info:
+            read_idx(path, IMAGES_MAGIC)
+        assert str(path) in str(info.value)
+    assert _traced_peak(read) < 8 << 20
+
+
+@pytest.mark.parametrize("shape", [(2 ** 31, 2 ** 31, 4), (200_000, 28, 28)])
+def test_headers_announcing_more_than_a_data_set_are_refused_before_reading(tmp_path, shape):
+    """(2^31, 2^31, 4) multiplies to 2^64, which wraps to 0 in int64."""
+    path = tmp_path / "huge-images.gz"
+    header = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in shape)
+    _write_gzip(path, header, 4 << 20)
+
+    def read():
+        with pytest.raises(DataError, match="more than") as info:
+            read_idx(path, IMAGES_MAGIC)
+        assert str(path) in str(info.value)
+    assert _traced_peak(read) < 8 << 20

@@ -65,9 +65,15 @@ def test_numpy_forward_pass_matches_keras_for_every_preset(arch, tmp_path):
     rng = np.random.default_rng(1)
     model = _randomise_batch_norm(build_model(preset_config(arch)), rng)
     images = rng.random((70, 28, 28), dtype=np.float32)
-    expected = np.asarray(model(images, training=False))
+    outputs = np.asarray(model(images, training=False))
+    # Digits' probabilities given a digit, and the not-a-digit class (0 for 10 outputs).
+    expected = outputs[:, :10] / outputs[:, :10].sum(axis=1, keepdims=True)
+    expected_not_a_digit = outputs[:, 10] if outputs.shape[1] == 11 else np.zeros(len(images))
     model.save(tmp_path / "m.keras")
     for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
+        assert np.allclose(probabilities, expected, atol=1e-5)
+        assert np.allclose(not_a_digit, expected_not_a_digit, atol=1e-5)
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
 
 
@@ -137,6 +143,13 @@ def test_common_keras_layers_beyond_the_presets(tmp_path):
     expected = np.asarray(model(images.reshape(20, 784), training=False))
     model.save(tmp_path / "m.keras")
     for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
+        if expected.shape[1] == 11:  # the digits' share, given a digit; then the 11th class
+            assert np.allclose(not_a_digit, expected[:, 10], atol=1e-5)
+            expected = expected[:, :10] / expected[:, :10].sum(axis=1, keepdims=True)
+        else:
+            assert not not_a_digit.any()
+        assert np.allclose(probabilities, expected, atol=1e-5)
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)
 
 
@@ -209,3 +222,93 @@ def test_objects_that_are_not_keras_models_are_refused():
     from digitpad.core.registry import ModelError
     with pytest.raises(ModelError, match="not a Keras Sequential or functional model"):
         Predictor(object())
+
+
+def _rewrite_weights(source, target, change) -> None:
+    """Copy the ``.keras`` archive ``source`` to ``target``, ``change(h5)`` applied to its
+    weights file."""
+    import io
+    import zipfile
+
+    import h5py
+    with zipfile.ZipFile(source) as original:
+        entries = {name: original.read(name) for name in original.namelist()}
+    buffer = io.BytesIO(entries["model.weights.h5"])
+    with h5py.File(buffer, "r+") as h5:
+        change(h5)
+    entries["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+
+
+def test_weights_declaring_shapes_the_config_does_not_imply_are_refused_unread(tmp_path):
+    """A 30 kB file declaring a 100000 x 100000 matrix (37 GB) costs no memory."""
+    import tracemalloc
+
+    from digitpad.core.registry import ModelError
+    build_model(preset_config("linear")).save(tmp_path / "linear.keras")
+
+    def huge_kernel(h5):
+        variables = h5["layers/dense/vars"]
+        del variables["0"]
+        variables.create_dataset("0", shape=(100_000, 100_000), dtype="float32",
+                                 chunks=(1000, 1000), compression="gzip")
+    path = tmp_path / "huge.keras"
+    _rewrite_weights(tmp_path / "linear.keras", path, huge_kernel)
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    with pytest.raises(ModelError, match=r"huge.keras.*\(100000, 100000\).*\(784, 10\)"):
+        Predictor.load(path)
+    assert tracemalloc.get_traced_memory()[1] < 10 << 20
+    tracemalloc.stop()
+
+
+def test_configs_implying_more_than_a_digit_model_are_refused_before_reading(tmp_path):
+    import json
+    import zipfile
+
+    from digitpad.core.registry import ModelError
+    build_model(preset_config("linear")).save(tmp_path / "linear.keras")
+    with zipfile.ZipFile(tmp_path / "linear.keras") as original:
+        entries = {name: original.read(name) for name in original.namelist()}
+    config = json.loads(entries["config.json"])
+    config["config"]["layers"][-1]["config"]["units"] = 30_000_000  # 94 GB of weights
+    entries["config.json"] = json.dumps(config)
+    with zipfile.ZipFile(tmp_path / "wide.keras", "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    with pytest.raises(ModelError, match="wide.keras.*parameters"):
+        Predictor.load(tmp_path / "wide.keras")
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 3e38])  # 2 x 3e38 overflows float32
+def test_models_whose_weights_give_no_probabilities_are_refused_by_every_loader(tmp_path, value):
+    from digitpad.core.registry import ModelError, load_model
+    model = build_model(preset_config("linear"))
+    kernel, bias = model.layers[-1].get_weights()
+    kernel[3:5, 4] = value
+    model.layers[-1].set_weights([kernel, bias])
+    model.save(tmp_path / "broken.keras")
+    for load in (Predictor.load, load_model):
+        with pytest.raises(ModelError, match="broken.keras.*(NaN|not finite)"):
+            load(tmp_path / "broken.keras")
+    with pytest.raises(ModelError, match="NaN|not finite"):
+        Predictor(model)
+
+
+@pytest.mark.parametrize("image", [np.full((28, 28), 255.0), np.full((28, 28), -0.5),
+                                   np.full((28, 28), np.nan), np.full((28, 28), np.inf)])
+def test_inputs_outside_the_unit_range_are_refused(quick_model, image):
+    predictor = Predictor(quick_model)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        predictor.predict_one(image)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        predictor.predict(np.stack([np.zeros((28, 28)), image]))
+
+
+def test_inputs_a_rounding_error_outside_the_unit_range_are_accepted(quick_model):
+    image = np.zeros((28, 28), np.float32)
+    image[10:18, 12:15] = 1 + 1e-5
+    image[0, 0] = -1e-5
+    assert Predictor(quick_model).predict_one(image).shape == (10,)

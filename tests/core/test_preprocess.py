@@ -95,9 +95,31 @@ def test_bad_images_raise_value_error(bad, message):
         to_model_input(bad)
 
 
-def test_mnist_digit_is_left_almost_unchanged():
+@pytest.mark.heavy
+def test_mnist_digit_is_left_almost_unchanged(mnist):
     """An MNIST-normalised digit passes through close to itself (same recipe)."""
-    from digitpad.core.data import load_mnist
-    mnist = load_mnist(download=False)
     diffs = [np.abs(to_model_input(img) - img / 255.0).mean() for img in mnist.test.images[:50]]
     assert np.median(diffs) < 0.06
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.uint32])
+def test_integer_images_of_any_type_are_read_on_the_0_255_scale(dtype):
+    canvas = np.zeros((100, 100), np.uint8)
+    canvas[10:80, 40:55] = 255
+    canvas[20:30, 20:40] = 120
+    assert np.allclose(to_model_input(canvas.astype(dtype)), to_model_input(canvas), atol=1e-6)
+
+
+def test_uint16_images_are_read_on_the_0_65535_scale():
+    canvas = np.zeros((100, 100), np.uint16)
+    canvas[10:80, 40:55] = 65535
+    canvas[20:30, 20:40] = 30000
+    assert np.allclose(to_model_input(canvas), to_model_input(canvas / 65535.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("value", [256, -1, 1000])
+def test_integer_images_outside_their_scale_are_refused(value):
+    canvas = np.zeros((50, 50), np.int64)
+    canvas[10:40, 20:30] = value
+    with pytest.raises(ValueError, match="expected 0-255"):
+        to_model_input(canvas)

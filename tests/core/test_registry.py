@@ -1,12 +1,19 @@
+import os
+import signal
+import stat
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
 from digitpad.core.architectures import preset_config, build_model
-from digitpad.core.registry import (ModelError, card_path, list_models,
-                                    load_card, load_model, save_model)
+from digitpad.core.inference import Predictor
+from digitpad.core.registry import (ModelError, card_path, clean_stale_temp_files,
+                                    list_models, load_card, load_model, save_model)
 
 
 @pytest.fixture
@@ -88,9 +95,115 @@ def test_lambda_layers_are_refused_by_safe_mode(tmp_path):
 
 
 def test_card_is_optional_and_corrupt_cards_read_as_empty(tmp_path, tiny_model):
-    path = save_model(tiny_model, tmp_path / "m.keras", {})
-    card_path(path).write_text("{not json")
-    assert load_card(path) == {}
-    card_path(path).unlink()
-    assert load_card(path) == {}
+    """Archives without a card inside (other programs' models) fall back to the .json."""
+    tiny_model.save(tmp_path / "m.keras")
+    assert load_card(tmp_path / "m.keras") == {}
+    card_path(tmp_path / "m.keras").write_text('{"version": 1}')
+    assert load_card(tmp_path / "m.keras") == {"version": 1}
+    card_path(tmp_path / "m.keras").write_text("{not json")
+    assert load_card(tmp_path / "m.keras") == {}
 
+
+def test_the_card_inside_the_model_wins_over_a_stale_or_edited_json(tmp_path, tiny_model):
+    path = save_model(tiny_model, tmp_path / "m.keras", {"version": 1})
+    first_json = card_path(path).read_text()
+    save_model(tiny_model, path, {"version": 2})
+    card_path(path).write_text(first_json)  # as if the save was killed before the .json
+    assert load_card(path)["version"] == 2
+    # Keras (safe mode) and the NumPy loader both read the archive with the card inside.
+    assert len(load_model(path).layers) == len(tiny_model.layers)
+    assert Predictor.load(path).predict_one(np.zeros((28, 28))).shape == (10,)
+
+
+@pytest.fixture
+def usual_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_saved_files_get_the_permissions_of_any_new_file(tmp_path, tiny_model, usual_umask):
+    path = save_model(tiny_model, tmp_path / "m.keras", {})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(card_path(path).stat().st_mode) == 0o644
+
+
+class ZipModel:
+    """Writes a small archive recording ``serial``, as Keras's ``save`` writes a model."""
+
+    def __init__(self, serial: int):
+        self.serial = serial
+
+    def save(self, target):
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.writestr("serial.txt", str(self.serial))
+
+
+KILLED_SAVE = """
+import os, signal, sys
+from digitpad.core import registry
+from tests.core.test_registry import ZipModel
+kill_at_write = int(sys.argv[2])
+original, calls = registry._atomic_write, []
+def write_then_maybe_die(target, write):
+    calls.append(target)
+    if len(calls) == kill_at_write:  # after this write's temp file is complete
+        def write_and_die(tmp):
+            write(tmp)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(target, write_and_die)
+    return original(target, write)
+registry._atomic_write = write_then_maybe_die
+registry.save_model(ZipModel(2), sys.argv[1], {"serial": 2})
+"""
+
+
+@pytest.mark.parametrize("kill_at_write", [1, 2])
+def test_a_killed_save_leaves_model_and_card_in_agreement_and_the_next_save_cleans_up(
+        tmp_path, kill_at_write):
+    """Killed while writing the model (1) or its .json (2): whichever model the file holds,
+    its card comes with it; the temp file left behind goes at the next save."""
+    path = save_model(ZipModel(1), tmp_path / "m.keras", {"serial": 1})
+    child = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(path), str(kill_at_write)],
+                           cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    with zipfile.ZipFile(path) as archive:
+        serial_in_model = int(archive.read("serial.txt"))
+    assert serial_in_model == (1 if kill_at_write == 1 else 2)  # the rename is atomic
+    assert load_card(path)["serial"] == serial_in_model
+    assert any(p.name.startswith(".") for p in tmp_path.iterdir())  # the killed save's litter
+    save_model(ZipModel(3), path, {"serial": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.keras"]
+
+
+def test_temp_files_of_saves_in_progress_are_left_alone(tmp_path):
+    running = tmp_path / f".m.keras.{os.getpid()}-0123abcd.keras"
+    running.write_bytes(b"being written")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    gone = tmp_path / f".m.keras.{int(ended.stdout)}-0123abcd.keras"
+    gone.write_bytes(b"left by a killed save")
+    others = tmp_path / ".notes.txt"
+    others.write_text("not ours")
+    assert clean_stale_temp_files(tmp_path) == [gone]
+    assert running.exists() and others.exists() and not gone.exists()
+
+
+def test_an_archive_entry_declaring_more_than_a_digit_model_needs_is_refused_unread(
+        tmp_path, tiny_model):
+    import tracemalloc
+    tiny_model.save(tmp_path / "real.keras")
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(tmp_path / "real.keras") as real, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("config.json", real.read("config.json"))
+        with bomb.open("model.weights.h5", "w", force_zip64=True) as weights:
+            for _ in range(100):
+                weights.write(bytes(1 << 20))  # 100 MB of zeros, 100 kB in the file
+    for load in (load_model, Predictor.load):
+        tracemalloc.start()
+        with pytest.raises(ModelError, match=r"bomb.keras.*model.weights.h5.*more than"):
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 10 << 20, load

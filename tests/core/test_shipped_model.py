@@ -15,11 +15,9 @@ def test_default_model_ships_with_a_card():
 
 
 @pytest.mark.heavy
-def test_default_model_scores_on_the_real_test_set():
-    from digitpad.core.data import load_mnist
+def test_default_model_scores_on_the_real_test_set(mnist):
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
-    mnist = load_mnist(download=False)
     evaluation = evaluate(Predictor(load_model(default_model_path())),
                           mnist.test.images, mnist.test.labels)
     assert evaluation.accuracy >= TARGET

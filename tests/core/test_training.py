@@ -7,7 +7,7 @@ from digitpad.core.architectures import PRESETS, build_model, preset_config
 from digitpad.core.augment import random_affine
 from digitpad.core.config import ConfigError, TrainConfig
 from digitpad.core.inference import Predictor
-from digitpad.core.training import split_train_validation, train
+from digitpad.core.training import NOT_A_DIGIT, ShuffledBatches, split_train_validation, train
 from tests.helpers import synthetic_mnist
 
 
@@ -16,11 +16,14 @@ def data():
     return synthetic_mnist(n_train=1200, n_test=200)
 
 
-def test_every_preset_builds_a_28x28_to_10_softmax_model():
+def test_every_preset_builds_a_28x28_to_digits_softmax_model():
     for name in PRESETS:
-        model = build_model(preset_config(name))
+        config = preset_config(name)
+        model = build_model(config)
         assert tuple(model.inputs[0].shape[1:]) == (28, 28)
-        assert tuple(model.outputs[0].shape[1:]) == (10,)
+        # An eleventh output, "not a digit", exactly when the run trains on non-digits.
+        assert tuple(model.outputs[0].shape[1:]) == ((11,) if config.not_a_digit else (10,))
+    assert preset_config("strong").not_a_digit > 0
 
 
 def test_training_reports_batches_and_epochs_and_learns(data):
@@ -114,10 +117,8 @@ def test_augmentation_keeps_shape_range_and_mostly_ink():
 
 
 @pytest.mark.heavy
-def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy():
-    from digitpad.core.data import load_mnist
+def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy(mnist):
     from digitpad.core.evaluation import evaluate
-    mnist = load_mnist(download=False)
     result = train(preset_config("quick", epochs=1, train_size=20000), mnist)
     accuracy = evaluate(Predictor(result.model), mnist.test.images, mnist.test.labels).accuracy
     assert accuracy > 0.97
@@ -129,3 +130,61 @@ def test_divergence_is_a_clear_error(data):
                            lr_schedule="constant", dropout=0.0)
     with pytest.raises(TrainingError, match="diverged.*lower learning rate"):
         train(config, data)
+
+
+def test_not_a_digit_batches_mix_in_synthetic_non_digits_at_the_configured_share(data):
+    config = preset_config("quick", not_a_digit=0.2, augment=True, batch_size=40)
+    (x_train, y_train), _ = split_train_validation(data, config)
+    batches = ShuffledBatches(x_train, y_train, config)
+    images, labels = batches[0]
+    assert images.shape[1:] == (28, 28) and images.dtype == np.float32
+    assert np.count_nonzero(labels == NOT_A_DIGIT) == 10  # 10 of 50: a fifth
+    assert set(labels[:40]) <= set(range(10))
+
+
+def test_a_run_with_non_digits_learns_the_eleventh_class(data):
+    from digitpad.core.nondigits import make_nondigits
+
+    config = preset_config("linear", not_a_digit=0.3, epochs=6, batch_size=32)
+    result = train(config, data)
+    predictor = Predictor(result.model)
+    assert predictor.has_not_a_digit
+    _, on_digits = predictor.predict_with_not_a_digit(data.test.images[:100] / 255.0)
+    _, on_nondigits = predictor.predict_with_not_a_digit(make_nondigits(100, seed=99))
+    assert np.median(on_nondigits) > 0.5 > np.median(on_digits)
+
+
+def test_a_run_stopped_before_its_first_epoch_ended_has_no_model(data):
+    stop = threading.Event()
+    stop.set()
+    result = train(preset_config("linear", epochs=2), data, stop=stop)
+    assert result.stopped and not result.has_model
+    assert train(preset_config("linear", epochs=1), data).has_model
+
+
+def _logged(folder, tag) -> list[tuple[int, float]]:
+    """(step, value) of one scalar in a TensorBoard run folder, read as TensorBoard reads it."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+    events = EventAccumulator(str(folder), size_guidance={"tensors": 0})
+    events.Reload()
+    if tag not in events.Tags()["tensors"]:
+        return []
+    return [(e.step, float(make_ndarray(e.tensor_proto))) for e in events.Tensors(tag)]
+
+
+def test_tensorboard_logs_hold_the_loss_per_epoch_and_per_batches(data, tmp_path):
+    from digitpad.core.training import TENSORBOARD_BATCH_INTERVAL
+    config = preset_config("linear", epochs=3, batch_size=16)
+    result = train(config, data, tensorboard_dir=tmp_path)
+    epoch_losses = _logged(tmp_path / "train", "epoch_loss")
+    assert [step for step, _ in epoch_losses] == [0, 1, 2]
+    assert [v for _, v in epoch_losses] == pytest.approx([e.loss for e in result.history])
+    val_accuracy = _logged(tmp_path / "validation", "epoch_accuracy")
+    assert [v for _, v in val_accuracy] == pytest.approx([e.val_accuracy for e in result.history])
+    batch_steps = [step for step, _ in _logged(tmp_path / "train", "batch_loss")]
+    assert batch_steps and all(step % TENSORBOARD_BATCH_INTERVAL == 0 for step in batch_steps)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(tmp_path / "train"))
+    events.Reload()
+    assert any(tag.endswith("kernel/histogram") for tag in events.Tags()["tensors"])

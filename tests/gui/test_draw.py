@@ -49,19 +49,28 @@ def test_drawing_updates_chart_answer_and_preview_while_drawing(qtbot, window):
     assert tab.preview.has_image()
 
 
-def test_at_most_one_prediction_per_frame_and_the_final_pad_is_predicted(qtbot, window):
+def test_moves_predict_at_most_once_a_frame_and_pen_up_predicts_at_once(qtbot, window):
     tab = window.draw_tab
     updates = []  # (when the update started, what it showed)
     tab.prediction_updated.connect(lambda: updates.append((tab._last_update,
                                                            tab.probabilities())))
     for _ in range(3):  # bursts of moves, each delivered faster than a frame
-        draw_stroke(tab.pad, SEVEN)
+        draw_stroke(tab.pad, SEVEN, release=False)
         qtbot.wait(5)
-    wait_for_prediction(qtbot, tab)
-    times = [t for t, _ in updates]
-    assert 2 <= len(updates) < 3 * len(SEVEN)
-    assert min(np.diff(times)) >= FRAME_SECONDS - 0.002  # timers may fire a ms early
+    moving = [t for t, _ in updates]
+    assert 1 <= len(moving) < 3 * len(SEVEN)
+    assert len(moving) < 2 or min(np.diff(moving)) >= FRAME_SECONDS - 0.002  # timers: a ms early
+    shown = len(updates)
+    send_mouse(tab.pad, QEvent.MouseButtonRelease, QPointF(tab.pad.width() * 0.45,
+                                                           tab.pad.height() * 0.8))
+    # Pen-up: the answer is final within the release event itself, no frame later.
+    assert len(updates) == shown + 1 and not tab._timer.isActive()
     assert np.allclose(updates[-1][1], window.hub.predict(to_model_input(tab.pad.render_ink())))
+    for key, modifiers in ((Qt.Key_Z, Qt.ControlModifier),
+                           (Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)):
+        shown = len(updates)
+        qtbot.keyClick(window, key, modifiers)  # undo, redo: at once too
+        assert len(updates) == shown + 1 and not tab._timer.isActive()
 
 
 def test_undo_redo_clear(qtbot, window):
@@ -126,3 +135,84 @@ def test_pen_width_and_geometry_persist(qtbot, settings, synthetic_data_folder):
     # The offscreen screen is 800 px square, so only the height is free to compare.
     assert abs(second.height() - 640) <= 10
     second.close()
+
+
+def bare_pad(qtbot, side=400):
+    from digitpad.gui.widgets.draw_pad import DrawPad
+    pad = DrawPad()
+    qtbot.addWidget(pad)
+    pad.resize(side, side)
+    pad.show()
+    qtbot.waitExposed(pad)
+    return pad
+
+
+def vertical_stroke(i):
+    return [(0.1 + 0.004 * i, 0.2), (0.1 + 0.004 * i, 0.5), (0.1 + 0.004 * i, 0.8)]
+
+
+def test_a_mouse_move_redraws_only_the_stroke_in_progress(qtbot, monkeypatch):
+    """The cost of a repaint is flat in the number of strokes on the pad."""
+    from digitpad.gui.widgets import draw_pad
+    pad = bare_pad(qtbot)
+    drawn = []
+    original = draw_pad._draw_strokes
+
+    def counting(painter, strokes, width):
+        drawn.append(len(strokes))
+        original(painter, strokes, width)
+    monkeypatch.setattr(draw_pad, "_draw_strokes", counting)
+
+    def strokes_drawn_by_a_move():
+        draw_stroke(pad, ONE[:2], release=False)
+        pad.grab()  # paints the pad as a repaint would
+        drawn.clear()
+        send_mouse(pad, QEvent.MouseMove, QPointF(pad.width() * 0.5, pad.height() * 0.7))
+        pad.grab()
+        count = sum(drawn)
+        send_mouse(pad, QEvent.MouseButtonRelease, QPointF(pad.width() * 0.5, pad.height() * 0.7))
+        return count
+    assert strokes_drawn_by_a_move() == 1
+    for i in range(200):
+        draw_stroke(pad, vertical_stroke(i))
+    assert strokes_drawn_by_a_move() == 1
+
+
+def test_the_pad_shows_the_same_after_undo_redo_clear_pen_width_and_resize(qtbot):
+    """Whatever the edits, the pad looks like a fresh pad given the same strokes."""
+    pad, fresh = bare_pad(qtbot), bare_pad(qtbot)
+
+    def looks_like(strokes, pen_width):
+        fresh.resize(pad.size())
+        fresh.set_pen_width(pen_width)
+        fresh.clear()
+        for stroke in strokes:
+            draw_stroke(fresh, stroke)
+        return pad.grab().toImage() == fresh.grab().toImage()
+    for stroke in (SEVEN, ONE):
+        draw_stroke(pad, stroke)
+    assert looks_like([SEVEN, ONE], pad.pen_width())
+    pad.undo()
+    assert looks_like([SEVEN], pad.pen_width())
+    pad.redo()
+    assert looks_like([SEVEN, ONE], pad.pen_width())
+    pad.set_pen_width(0.1)
+    assert looks_like([SEVEN, ONE], 0.1)
+    pad.resize(300, 300)
+    qtbot.waitUntil(lambda: pad.width() == 300)
+    assert looks_like([SEVEN, ONE], 0.1)
+    pad.clear()
+    draw_stroke(pad, ONE)
+    assert looks_like([ONE], 0.1)
+
+
+def test_the_undo_history_is_capped(qtbot):
+    from digitpad.gui.widgets.draw_pad import MAX_UNDO
+    pad = bare_pad(qtbot, side=200)
+    for i in range(MAX_UNDO + 5):
+        draw_stroke(pad, vertical_stroke(i % 200))
+    undone = 0
+    while pad.can_undo():
+        pad.undo()
+        undone += 1
+    assert undone == MAX_UNDO and len(pad.strokes()) == 5

@@ -5,14 +5,11 @@ import json
 import pytest
 
 from digitpad.gui import replay
-from tests.helpers import SHARED_MNIST
-
-TOUCH_STROKES = SHARED_MNIST.parent / "drawn-dev" / "touch_strokes.json"
 
 
 @pytest.mark.heavy
-def test_finger_drawn_digits_are_recognised(qtbot, window):
-    digits = json.loads(TOUCH_STROKES.read_text())
+def test_finger_drawn_digits_are_recognised(qtbot, window, drawn_folder):
+    digits = json.loads((drawn_folder / "touch_strokes.json").read_text())
     tab = window.draw_tab
     wrong = []
     for n, digit in enumerate(digits):

@@ -1,10 +1,11 @@
 import csv
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from digitpad.core.inference import Predictor
-from digitpad.gui.tabs.errors_tab import contact_sheet, write_csv
+from digitpad.core.preprocess import to_model_batch
+from digitpad.gui.error_export import contact_sheet, csv_bytes
 from tests.gui.conftest import open_window
 
 EVAL_TIMEOUT_MS = 60_000
@@ -68,15 +69,40 @@ def test_sorting_and_filtering(qtbot, window):
 
 def test_detail_and_send_to_pad(qtbot, window):
     tab = window.errors_tab
-    wait_for_evaluation(qtbot, tab)
+    evaluation = wait_for_evaluation(qtbot, tab)
     tab.include_correct.setChecked(True)
     first = tab.gallery.current_item()
     assert first is not None and f"#{first}" in tab.detail_text.text()
     assert tab.detail_chart.probabilities() is not None
     qtbot.mouseClick(tab.send_button, Qt.LeftButton)
-    assert window.tabs.currentWidget() is window.draw_tab
-    window.draw_tab.update_prediction()
-    assert window.draw_tab.probabilities() is not None
+    draw = window.draw_tab
+    assert window.tabs.currentWidget() is draw
+    draw.update_prediction()
+    # The pad reads the image as the Errors tab did: the model input, not preprocessed again.
+    assert np.allclose(draw.probabilities(), evaluation.probabilities[first], atol=1e-5)
+    assert np.array_equal(draw.pad.sent_image(), to_model_batch(tab._test_images[first:first + 1])[0])
+    assert draw.sent_label.isVisible() and f"test image #{first}" in draw.sent_label.text()
+    pad = draw.pad
+    qtbot.mousePress(pad, Qt.LeftButton, pos=pad.rect().center())
+    assert not draw.sent_label.isVisible()  # the user started drawing: it is their digit now
+    qtbot.mouseRelease(pad, Qt.LeftButton, pos=pad.rect().center() + QPoint(10, 10))
+    pad.undo()
+    assert draw.sent_label.isVisible()
+    pad.clear()
+    assert not draw.sent_label.isVisible()
+
+
+def test_a_sent_test_image_reads_on_the_pad_as_in_the_errors_tab(qtbot, window):
+    """Every error the Errors tab lists gets the same answer on the pad."""
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    for item in tab.shown_indices()[:10]:
+        tab.gallery.setCurrentIndex(tab.gallery.gallery_model.index(
+            int(np.flatnonzero(tab.shown_indices() == item)[0])))
+        qtbot.mouseClick(tab.send_button, Qt.LeftButton)
+        window.draw_tab.update_prediction()
+        assert np.allclose(window.draw_tab.probabilities(), evaluation.probabilities[item],
+                           atol=1e-5)
 
 
 def test_a_model_change_triggers_re_evaluation(qtbot, window):
@@ -97,10 +123,58 @@ def test_missing_data_shows_where_it_looked(qtbot, settings, tmp_path):
     tab = window.errors_tab
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.pages.currentIndex() == 1, timeout=EVAL_TIMEOUT_MS)
-    assert "no-such-folder" in tab.missing_text.text()
-    assert "Traceback" not in tab.missing_text.text()
-    assert tab.choose_folder.isVisible() and tab.download_button.isVisible()
+    panel = tab.data_panel
+    assert "no-such-folder" in panel.message.text()
+    assert "Traceback" not in panel.message.text()
+    assert panel.choose_button.isVisible() and panel.download_button.isVisible()
     window.close()
+
+
+def test_precision_and_recall_have_one_decimal(qtbot, window):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    precision, recall = evaluation.precision_recall()
+    for row, values in enumerate((precision, recall)):
+        for digit, value in enumerate(values):
+            if not np.isnan(value):
+                assert tab.class_table.item(row, digit).text() == f"{value * 100:.1f}"
+
+
+def test_a_chosen_cell_stays_highlighted_only_while_its_filter_is(qtbot, window):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    off_diagonal = evaluation.confusion_matrix() * (1 - np.eye(10, dtype=int))
+    true, predicted = (int(v) for v in np.unravel_index(off_diagonal.argmax(), (10, 10)))
+    click_cell(qtbot, tab.matrix, true, predicted)
+    assert tab.matrix.highlighted() == (true, predicted)
+    tab.true_box.setCurrentIndex(0)  # "any"
+    assert tab.matrix.highlighted() is None
+    click_cell(qtbot, tab.matrix, true, predicted)
+    tab.predicted_box.setCurrentIndex(0)
+    assert tab.matrix.highlighted() is None
+    click_cell(qtbot, tab.matrix, true, predicted)
+    import keras
+    zeros = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+        window.hub.set_model(Predictor(zeros), None, {"name": "other"})
+    assert tab.matrix.highlighted() is None
+    assert tab.true_box.currentData() is None and tab.predicted_box.currentData() is None
+
+
+def test_export_says_where_it_wrote_or_why_not_and_keeps_the_summary(qtbot, window, tmp_path):
+    tab = window.errors_tab
+    wait_for_evaluation(qtbot, tab)
+    summary = tab.summary.text()
+    count = len(tab.shown_indices())
+    for name in ("sheet.png", "errors.csv"):
+        assert tab.export(tmp_path / name)
+        assert tab.export_status.text() == f"Exported {count:,} images to {tmp_path / name}"
+        assert (tmp_path / name).stat().st_size > 0
+    missing = tmp_path / "no-such-folder" / "errors.csv"
+    assert not tab.export(missing)
+    assert tab.export_status.text() == f"Could not write {missing}: No such file or directory"
+    assert tab.export_status.isVisible() and tab.summary.text() == summary
 
 
 def test_exports(qtbot, window, tmp_path):
@@ -108,7 +182,7 @@ def test_exports(qtbot, window, tmp_path):
     evaluation = wait_for_evaluation(qtbot, tab)
     tab.include_correct.setChecked(True)
     shown = tab.shown_indices()[:25]
-    write_csv(tmp_path / "e.csv", evaluation, shown)
+    (tmp_path / "e.csv").write_bytes(csv_bytes(evaluation, shown))
     with open(tmp_path / "e.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["index"]) for r in rows] == shown.tolist()
@@ -123,3 +197,16 @@ def test_evaluation_waits_until_the_tab_is_opened(qtbot, window):
     qtbot.wait(300)
     assert tab.evaluation is None and tab._worker is None
     assert wait_for_evaluation(qtbot, tab) is not None
+
+
+def test_a_tab_built_after_the_model_loaded_still_evaluates_it(qtbot, settings,
+                                                               synthetic_data_folder):
+    window = open_window(qtbot, settings, str(synthetic_data_folder), wait_for_model=False)
+    qtbot.waitUntil(lambda: window.hub.active is not None, timeout=60_000)
+    from digitpad.gui.tabs.errors_tab import ErrorsTab
+    late = ErrorsTab(window.hub)  # as when the first frame comes after the model
+    qtbot.addWidget(late)
+    with qtbot.waitSignal(late.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+        late.show()
+    late.shutdown()
+    window.close()

@@ -38,6 +38,9 @@ class DrawTab(QWidget):
         self._timer.timeout.connect(self.update_prediction)
 
         self.pad = DrawPad()
+        self.sent_label = QLabel("")  # names the test image sent from the Errors tab
+        self.sent_label.setAlignment(Qt.AlignCenter)
+        self.sent_label.setVisible(False)
         self.chart = None  # a ProbabilityChart once add_chart() has run
         self._chart_placeholder = QWidget()
         self._chart_placeholder.setMinimumHeight(140)
@@ -77,6 +80,7 @@ class DrawTab(QWidget):
         buttons.addWidget(QLabel("Pen"))
         buttons.addWidget(self.pen_slider, 1)
         left = QVBoxLayout()
+        left.addWidget(self.sent_label)
         left.addWidget(self.pad, 1)
         left.addLayout(buttons)
 
@@ -121,12 +125,15 @@ class DrawTab(QWidget):
             return None
         return self._verdict.digit
 
+    def show_test_image(self, image28: np.ndarray, index: int) -> None:
+        """Put MNIST test image ``index`` on the pad exactly as the model sees it."""
+        self.pad.set_background(image28, f"test image #{index}")
+
     def update_prediction(self) -> None:
         """Preprocess the pad once, predict, and update chart, answer and preview."""
         self._timer.stop()
         self._last_update = time.perf_counter()
-        ink = self.pad.render_ink()
-        image = to_model_input(ink) if ink is not None else None
+        image = self._model_input()
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
@@ -157,8 +164,19 @@ class DrawTab(QWidget):
         else:  # not a digit, or too small to read: no big answer at all
             self.answer.setText("")
 
+    def _model_input(self) -> np.ndarray | None:
+        sent = self.pad.sent_image()
+        if sent is not None:
+            return sent  # already preprocessed: a second pass would change what is read
+        ink = self.pad.render_ink()
+        return to_model_input(ink) if ink is not None else None
+
     def _on_pad_changed(self) -> None:
         self._refresh_buttons()
+        # Named until the user draws on it or clears it: then it is their drawing.
+        name = self.pad.background_name() if self.pad.sent_image() is not None else ""
+        self.sent_label.setText(f"{name} (as the model sees it)" if name else "")
+        self.sent_label.setVisible(bool(name))
         wait = FRAME_SECONDS - (time.perf_counter() - self._last_update)
         if wait <= 0 or not self.pad.is_drawing():
             self.update_prediction()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
+import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox,
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget, QHeaderView)
@@ -18,68 +17,34 @@ from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
+                                       write_atomically)
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
+from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
-from digitpad.gui.widgets.image_view import ImageView, to_qimage
+from digitpad.gui.widgets.image_view import ImageView
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
 CACHE_MODELS = 4            # evaluations kept, one per model
-SHEET_COLUMNS = 20
-SHEET_MAX_ITEMS = 1000      # a contact sheet larger than this is unreadable anyway
-
-
-def write_csv(path: str | Path, evaluation: Evaluation, indices: np.ndarray) -> None:
-    """index, true, predicted, confidence: one row per selected test image."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["index", "true", "predicted", "confidence"])
-        for i in indices:
-            writer.writerow([int(i), int(evaluation.labels[i]), int(evaluation.predictions[i]),
-                             f"{evaluation.confidence[i]:.4f}"])
-
-
-def contact_sheet(images: np.ndarray, evaluation: Evaluation, indices: np.ndarray) -> QImage:
-    """A grid of the selected images, each captioned ``#index true→predicted (conf)``."""
-    indices = np.asarray(indices)[:SHEET_MAX_ITEMS]
-    cell_w, cell_h, thumb = 84, 104, 72
-    rows = max(1, -(-len(indices) // SHEET_COLUMNS))
-    columns = min(SHEET_COLUMNS, max(1, len(indices)))
-    sheet = QImage(columns * cell_w, rows * cell_h, QImage.Format_RGB32)
-    sheet.fill(QColor(255, 255, 255))
-    painter = QPainter(sheet)
-    font = QFont()
-    font.setPixelSize(11)
-    painter.setFont(font)
-    for n, i in enumerate(indices):
-        x, y = (n % SHEET_COLUMNS) * cell_w, (n // SHEET_COLUMNS) * cell_h
-        painter.drawImage(QRect(x + 6, y + 4, thumb, thumb), to_qimage(images[i]))
-        painter.setPen(QColor(30, 30, 30))
-        caption = (f"#{i}\n{evaluation.labels[i]}→{evaluation.predictions[i]} "
-                   f"({evaluation.confidence[i]:.0%})")
-        painter.drawText(QRect(x, y + thumb + 4, cell_w, cell_h - thumb - 4),
-                         Qt.AlignHCenter | Qt.AlignTop, caption)
-    painter.end()
-    return sheet
 
 
 class ErrorsTab(QWidget):
     """Evaluates each active model once (in the background) and browses its mistakes."""
 
-    send_to_pad = Signal(object)      # a 28x28 float image for the Draw tab's pad
+    send_to_pad = Signal(object, int)  # a test image exactly as the model saw it, its index
     evaluation_ready = Signal(object)  # the Evaluation now shown
 
-    def __init__(self, hub: ModelHub, parent: QWidget | None = None, *,
-                 data_folder: str | None = None):
+    def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
-        self._data_folder = data_folder
         self._test_images: np.ndarray | None = None
         self._test_labels: np.ndarray | None = None
         self._cache: dict[int, Evaluation] = {}
         self.evaluation: Evaluation | None = None
-        self._pending: ActiveModel | None = None
+        # Built after the model arrived (the first frame came late): evaluate that one.
+        self._pending: ActiveModel | None = hub.active
         self._worker: workers.Worker | None = None
         self._on_done = None  # what to do with the running worker's result
 
@@ -116,6 +81,10 @@ class ErrorsTab(QWidget):
         self.count_label = QLabel("")
         self.export_png = QPushButton("Export PNG…")
         self.export_csv = QPushButton("Export CSV…")
+        self.export_status = QLabel("")  # what the last export did; the summary stays
+        self.export_status.setWordWrap(True)
+        self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.export_status.setVisible(False)
         self.gallery = ImageGallery()
 
         self.detail_image = ImageView(empty_text="Select an image")
@@ -126,11 +95,8 @@ class ErrorsTab(QWidget):
         self.send_button = QPushButton("Send to Draw pad")
         self.send_button.setEnabled(False)
 
-        self.missing_text = QLabel("")
-        self.missing_text.setWordWrap(True)
-        self.missing_text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.choose_folder = QPushButton("Choose MNIST folder…")
-        self.download_button = QPushButton("Download MNIST")
+        self.data_panel = DataPanel(hub.data, "The MNIST test set is needed to find the "
+                                              "model's errors.")
 
         self._build_layout()
         for box in (self.sort_box, self.true_box, self.predicted_box):
@@ -142,28 +108,33 @@ class ErrorsTab(QWidget):
         self.send_button.clicked.connect(self._on_send)
         self.export_png.clicked.connect(self._on_export_png)
         self.export_csv.clicked.connect(self._on_export_csv)
-        self.choose_folder.clicked.connect(self._on_choose_folder)
-        self.download_button.clicked.connect(lambda: self._load_data(download=True))
         hub.model_changed.connect(self._on_model_changed)
+        hub.data.changed.connect(self._on_data_changed)
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        choices = QHBoxLayout()
-        for text, widget in (("Sort", self.sort_box), ("True", self.true_box),
-                             ("Predicted", self.predicted_box)):
-            choices.addWidget(QLabel(text))
-            choices.addWidget(widget)
-        choices.addStretch(1)
-        choices.addWidget(self.count_label)
+        # Short rows, so that the gallery column stays narrow enough for a 900 px window.
+        sorting = QHBoxLayout()
+        sorting.addWidget(QLabel("Sort"))
+        sorting.addWidget(self.sort_box)
+        sorting.addStretch(1)
+        sorting.addWidget(self.count_label)
+        digits = QHBoxLayout()
+        for text, widget in (("True", self.true_box), ("Predicted", self.predicted_box)):
+            digits.addWidget(QLabel(text))
+            digits.addWidget(widget)
+        digits.addStretch(1)
         toggles = QHBoxLayout()
         toggles.addWidget(self.label_errors_only)
         toggles.addWidget(self.include_correct)
         toggles.addStretch(1)
-        toggles.addWidget(self.export_png)
-        toggles.addWidget(self.export_csv)
+        exports = QHBoxLayout()
+        exports.addWidget(self.export_status, 1)
+        exports.addWidget(self.export_png)
+        exports.addWidget(self.export_csv)
         filters = QVBoxLayout()
-        filters.addLayout(choices)
-        filters.addLayout(toggles)
+        for row in (sorting, digits, toggles, exports):
+            filters.addLayout(row)
 
         left = QVBoxLayout()
         left.addWidget(self.summary)
@@ -194,16 +165,9 @@ class ErrorsTab(QWidget):
         browser.setStretchFactor(2, 2)
         browser.setSizes([380, 560, 260])
 
-        missing = QWidget()
-        missing_layout = QGridLayout(missing)
-        missing_layout.addWidget(self.missing_text, 0, 0, 1, 2)
-        missing_layout.addWidget(self.choose_folder, 1, 0)
-        missing_layout.addWidget(self.download_button, 1, 1)
-        missing_layout.setRowStretch(2, 1)
-
         self.pages = QStackedWidget()
         self.pages.addWidget(browser)
-        self.pages.addWidget(missing)
+        self.pages.addWidget(self.data_panel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.progress)
         layout.addWidget(self.pages, 1)
@@ -232,6 +196,18 @@ class ErrorsTab(QWidget):
         # Otherwise the evaluation waits until the tab is opened, so that it never competes
         # with drawing for the CPU at start-up or right after training.
 
+    def _on_data_changed(self, folder) -> None:
+        """Another MNIST folder: what was loaded and evaluated from the old one is stale."""
+        if self._worker is not None:
+            self._worker.cancel()  # its result is ignored when it arrives
+            self._worker = None
+            self.progress.setVisible(False)
+        self._test_images = self._test_labels = None
+        self._cache.clear()
+        self._pending = self.hub.active
+        if self.isVisible():
+            self._refresh()
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh()
@@ -245,20 +221,17 @@ class ErrorsTab(QWidget):
             self._pending = None
             self._show(self._cache[active.key])
         elif self._test_images is None:
-            self._load_data(download=False)
+            self._load_data()
         else:
             self._start_evaluation()
 
-    def _load_data(self, download: bool) -> None:
+    def _load_data(self) -> None:
         if self._worker is not None:
             return  # data loading or evaluation in progress; it continues from there
-        # A download goes to the user data folder, whatever folder was named before.
-        folder = None if download else self._data_folder
+        folder = self.hub.data.folder
 
         def job(worker):
-            mnist = load_mnist(folder, download=download,
-                               progress=lambda name, done, total: worker.progress.emit(done, total))
-            return mnist.test
+            return load_mnist(folder, download=False).test
         self._run(job, self._on_data_loaded, "Loading the MNIST test set… %p%")
 
     def _on_data_loaded(self, test_split) -> None:
@@ -320,17 +293,10 @@ class ErrorsTab(QWidget):
         self._worker = None
         self.progress.setVisible(False)
         if self._test_images is None:
-            self.missing_text.setText(f"The MNIST test set is needed to find the model's "
-                                      f"errors.\n\n{message}")
+            self.data_panel.show_problem(message)
             self.pages.setCurrentIndex(1)
         else:
             self.summary.setText(f"Evaluation failed: {message}")
-
-    def _on_choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST IDX files")
-        if folder:
-            self._data_folder = folder
-            self._load_data(download=False)
 
     # ----- display -----------------------------------------------------------------------
     def _show(self, evaluation: Evaluation) -> None:
@@ -339,14 +305,18 @@ class ErrorsTab(QWidget):
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())
         self.summary.setText(
-            f"<b>{name}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+            f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
             f"{label_errors} possible label errors")
         self.matrix.set_matrix(evaluation.confusion_matrix())
+        for box in (self.true_box, self.predicted_box):  # a new model: no cell chosen yet
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
         precision, recall = evaluation.precision_recall()
         for row, values in enumerate((precision, recall)):
             for digit, value in enumerate(values):
-                item = QTableWidgetItem("–" if np.isnan(value) else f"{value * 100:.0f}")
+                item = QTableWidgetItem("–" if np.isnan(value) else f"{value * 100:.1f}")
                 item.setToolTip("" if np.isnan(value) else f"{value:.2%}")
                 item.setTextAlignment(Qt.AlignCenter)
                 self.class_table.setItem(row, digit, item)
@@ -364,6 +334,8 @@ class ErrorsTab(QWidget):
             sort_by=self.sort_box.currentData())
         self.gallery.gallery_model.set_indices(indices)
         self.count_label.setText(f"{len(indices):,} images")
+        # The matrix shows a cell as chosen exactly while both of its filters are set.
+        self.matrix.highlight(self.true_box.currentData(), self.predicted_box.currentData())
         if len(indices):
             self.gallery.setCurrentIndex(self.gallery.gallery_model.index(0))
         else:
@@ -392,23 +364,46 @@ class ErrorsTab(QWidget):
     def _on_send(self) -> None:
         item = self.gallery.current_item()
         if item is not None:
-            self.send_to_pad.emit(self._test_images[item] / 255.0)
+            # The very input the evaluation gave the model, so the pad reads it the same.
+            image = to_model_batch(self._test_images[item:item + 1])[0]
+            self.send_to_pad.emit(image, int(item))
 
     def _on_export_png(self) -> None:
-        if self.evaluation is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export contact sheet", "errors.png",
-                                              "PNG images (*.png)")
-        if path and not contact_sheet(self._test_images, self.evaluation,
-                                      self.shown_indices()).save(path, "PNG"):
-            self.summary.setText(f"Could not write {path}")
+        if self.evaluation is not None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export contact sheet", "errors.png",
+                                                  "PNG images (*.png)")
+            if path:
+                self.export(path)
 
     def _on_export_csv(self) -> None:
-        if self.evaluation is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "errors.csv", "CSV (*.csv)")
-        if path:
-            try:
-                write_csv(path, self.evaluation, self.shown_indices())
-            except OSError as exc:
-                self.summary.setText(f"Could not write {path}: {exc.strerror}")
+        if self.evaluation is not None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "errors.csv",
+                                                  "CSV (*.csv)")
+            if path:
+                self.export(path)
+
+    def export(self, path: str | Path) -> bool:
+        """Write the images shown as a PNG contact sheet or a CSV (by ``path``'s suffix).
+
+        The outcome (the path written, or the system's reason it could not be) is shown
+        beside the export buttons.
+        """
+        path = Path(path)
+        indices = self.shown_indices()
+        if path.suffix.lower() == ".csv":
+            content = csv_bytes(self.evaluation, indices)
+        else:
+            indices = indices[:SHEET_MAX_ITEMS]
+            content = png_bytes(contact_sheet(self._test_images, self.evaluation, indices))
+        try:
+            write_atomically(path, content)
+        except OSError as exc:
+            self._show_export_status(f"Could not write {path}: {exc.strerror or exc}", ok=False)
+            return False
+        self._show_export_status(f"Exported {len(indices):,} images to {path}", ok=True)
+        return True
+
+    def _show_export_status(self, text: str, ok: bool) -> None:
+        self.export_status.setText(text)
+        self.export_status.setStyleSheet("" if ok else "color: #c0392b;")
+        self.export_status.setVisible(True)

@@ -64,5 +64,18 @@ class ConfusionMatrix(QTableWidget):
                 item.setToolTip(f"true {true}, predicted {predicted}: {count}")
                 self.setItem(true, predicted, item)
 
+    def highlight(self, true: int | None, predicted: int | None) -> None:
+        """Show cell (true, predicted) as chosen; no cell when either is None."""
+        if true is None or predicted is None:
+            self.clearSelection()
+            self.setCurrentCell(-1, -1)
+        else:
+            self.setCurrentCell(true, predicted)
+
+    def highlighted(self) -> tuple[int, int] | None:
+        """(true, predicted) of the cell shown as chosen, or None."""
+        selected = self.selectedIndexes()
+        return (selected[0].row(), selected[0].column()) if selected else None
+
     def matrix(self) -> np.ndarray:
         return self._matrix.copy()

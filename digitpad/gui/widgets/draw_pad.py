@@ -1,4 +1,9 @@
-"""The drawing pad: smooth vector strokes, undo/redo, and the ink image the model gets."""
+"""The drawing pad: smooth vector strokes, undo/redo, and the ink image the model gets.
+
+Finished strokes are painted once into an image the size of the widget (in device pixels)
+and each repaint draws that image and the stroke in progress, so a mouse move costs the
+same with 200 strokes on the pad as with one.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ INK_BOX = 72         # the drawing's longer side inside that canvas
 # 2-3 px in a 20 px box; tuned on real drawn digits (see benchmarks/drawn_digits.py).
 MODEL_PEN_RATIO = 0.13
 DEFAULT_PEN_WIDTH = 0.045  # display stroke width as a share of the pad's side
+MAX_UNDO = 1000  # undo states kept; the oldest go first
+BACKDROP = QColor(28, 28, 32)  # around the square drawing area
 
 
 class DrawPad(SquareWidget):
@@ -33,7 +40,9 @@ class DrawPad(SquareWidget):
         self._undo: list[tuple] = []   # earlier (strokes, background) states
         self._redo: list[tuple] = []
         self._background: np.ndarray | None = None  # an image sent to the pad as a start
+        self._background_name = ""                  # what that image is, for a caption
         self._pen_width = DEFAULT_PEN_WIDTH
+        self._finished: QImage | None = None  # backdrop, background and finished strokes
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setCursor(Qt.CrossCursor)
@@ -63,36 +72,53 @@ class DrawPad(SquareWidget):
     def set_pen_width(self, share_of_side: float) -> None:
         """Display stroke width as a share of the pad's side (kept on resize)."""
         self._pen_width = float(np.clip(share_of_side, 0.01, 0.15))
+        self._finished = None
         self.update()
 
     def strokes(self) -> list[list[tuple[float, float]]]:
         """Finished strokes as lists of (x, y) in 0..1 pad coordinates."""
         return [[(p.x(), p.y()) for p in stroke] for stroke in self._all_strokes()]
 
-    def set_background(self, image28: np.ndarray) -> None:
-        """Start from an image (28x28, ink high, [0, 1]); strokes are drawn on top of it."""
+    def set_background(self, image28: np.ndarray, name: str = "") -> None:
+        """Start from a model-ready image (28x28, ink high, [0, 1]), shown filling the pad;
+        strokes are drawn on top of it. ``name`` says what it is (``background_name``)."""
         self._push_undo()
         self._background = np.clip(np.asarray(image28, dtype=np.float32), 0, 1)
+        self._background_name = name
         self._strokes = []
         self._after_edit()
+
+    def sent_image(self) -> np.ndarray | None:
+        """The background image while nothing is drawn on it, else None.
+
+        It is already what a model sees, so it is predicted as it is; once strokes are
+        added, background and strokes are rendered and preprocessed together.
+        """
+        if self._background is None or self._strokes or self._current is not None:
+            return None
+        return self._background
+
+    def background_name(self) -> str:
+        return self._background_name if self._background is not None else ""
 
     def clear(self) -> None:
         if self.is_empty():
             return
         self._push_undo()
         self._strokes, self._current, self._background = [], None, None
+        self._background_name = ""
         self._after_edit()
 
     def undo(self) -> None:
         if self._undo:
             self._redo.append(self._state())
-            self._strokes, self._background = self._undo.pop()
+            self._strokes, self._background, self._background_name = self._undo.pop()
             self._after_edit()
 
     def redo(self) -> None:
         if self._redo:
             self._undo.append(self._state())
-            self._strokes, self._background = self._redo.pop()
+            self._strokes, self._background, self._background_name = self._redo.pop()
             self._after_edit()
 
     def can_undo(self) -> bool:
@@ -135,23 +161,22 @@ class DrawPad(SquareWidget):
         return QSize(420, 420)
 
     def paintEvent(self, event) -> None:
+        finished = self._finished_image()
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(28, 28, 32))
-        area = centred_square(self)
-        painter.fillRect(area, Qt.black)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        painter.translate(area.topLeft())
-        painter.scale(area.width(), area.height())
-        if self._background is not None:
-            painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))
-        _draw_strokes(painter, self._all_strokes(), self._pen_width)
+        painter.drawImage(0, 0, finished)
+        if self._current is not None:
+            self._to_pad_painter(painter)
+            _draw_strokes(painter, [self._current], self._pen_width)
         painter.end()
         if self.is_empty():
             hint = QPainter(self)
             hint.setPen(QColor(110, 110, 120))
-            hint.drawText(area, Qt.AlignCenter, "Draw a digit here")
+            hint.drawText(centred_square(self), Qt.AlignCenter, "Draw a digit here")
             hint.end()
+
+    def resizeEvent(self, event) -> None:
+        self._finished = None
+        super().resizeEvent(event)
 
     def mousePressEvent(self, event) -> None:
         if event.button() != Qt.LeftButton:
@@ -174,22 +199,59 @@ class DrawPad(SquareWidget):
         self._current = None
         self._push_undo()
         self._strokes = self._strokes + [stroke]
-        self._after_edit()
+        if self._finished is not None:  # one more stroke on the image: no full redraw
+            painter = QPainter(self._finished)
+            self._to_pad_painter(painter)
+            _draw_strokes(painter, [stroke], self._pen_width)
+            painter.end()
+        self.update()
+        self.changed.emit()
 
     # ----- internals ---------------------------------------------------------------------
     def _all_strokes(self) -> list[list[QPointF]]:
         return self._strokes + ([self._current] if self._current else [])
 
     def _state(self) -> tuple:
-        return (self._strokes, self._background)
+        return (self._strokes, self._background, self._background_name)
 
     def _push_undo(self) -> None:
         self._undo.append(self._state())
+        del self._undo[:-MAX_UNDO]
         self._redo.clear()
 
     def _after_edit(self) -> None:
+        """After an edit that changes what is drawn other than by adding one stroke."""
+        self._finished = None
         self.update()
         self.changed.emit()
+
+    def _finished_image(self) -> QImage:
+        """The backdrop, background and finished strokes at the widget's device pixels."""
+        ratio = self.devicePixelRatioF()
+        size = QSize(round(self.width() * ratio), round(self.height() * ratio))
+        if self._finished is not None and self._finished.size() == size \
+                and self._finished.devicePixelRatioF() == ratio:
+            return self._finished
+        image = QImage(size, QImage.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(BACKDROP)
+        painter = QPainter(image)
+        painter.fillRect(centred_square(self), Qt.black)
+        self._to_pad_painter(painter)
+        if self._background is not None:
+            painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))
+        _draw_strokes(painter, self._strokes, self._pen_width)
+        painter.end()
+        self._finished = image
+        return image
+
+    def _to_pad_painter(self, painter: QPainter) -> None:
+        """Set ``painter`` to draw in pad coordinates (0..1 over the square area)."""
+        area = centred_square(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.translate(area.topLeft())
+        painter.scale(area.width(), area.height())
 
     def _to_pad(self, position: QPointF) -> QPointF:
         area = centred_square(self)

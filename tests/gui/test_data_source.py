@@ -1,0 +1,92 @@
+"""One MNIST folder for the whole app: chosen or downloaded once, used by every tab, remembered."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from digitpad import paths
+from digitpad.core import data as data_module
+from digitpad.gui.data_source import SETTINGS_KEY, DataSource
+from tests.gui.conftest import open_window
+from tests.gui.test_errors_tab import EVAL_TIMEOUT_MS, wait_for_evaluation
+
+
+def no_data_window(qtbot, settings, monkeypatch):
+    monkeypatch.delenv("DIGITPAD_DATA", raising=False)
+    window = open_window(qtbot, settings)
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.pages.currentIndex() == 1, timeout=EVAL_TIMEOUT_MS)
+    return window
+
+
+def test_a_folder_chosen_in_the_errors_tab_serves_every_tab_and_the_next_start(
+        qtbot, settings, synthetic_data_folder, monkeypatch):
+    window = no_data_window(qtbot, settings, monkeypatch)
+    tab = window.errors_tab
+    with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+        assert tab.data_panel.choose_folder(str(synthetic_data_folder))
+    assert len(tab.evaluation.labels) == 300
+    assert window.train_tab.data_folder == str(synthetic_data_folder)
+    window.close()
+    again = open_window(qtbot, settings)
+    assert again.hub.data.folder == synthetic_data_folder
+    assert wait_for_evaluation(qtbot, again.errors_tab) is not None
+    again.close()
+
+
+def test_a_folder_without_mnist_is_refused_with_its_reason(qtbot, settings, tmp_path,
+                                                          monkeypatch):
+    window = no_data_window(qtbot, settings, monkeypatch)
+    panel = window.errors_tab.data_panel
+    assert not panel.choose_folder(str(tmp_path))
+    assert "MNIST files not found there" in panel.message.text()
+    assert window.hub.data.folder is None and settings.value(SETTINGS_KEY) is None
+    window.close()
+
+
+def test_data_given_on_the_command_line_wins_for_the_session_only(settings, tmp_path,
+                                                                  synthetic_data_folder):
+    settings.setValue(SETTINGS_KEY, str(synthetic_data_folder))
+    source = DataSource(settings, override=str(tmp_path / "other"))
+    assert source.folder == tmp_path / "other"
+    assert settings.value(SETTINGS_KEY) == str(synthetic_data_folder)
+
+
+def test_a_stored_value_that_is_not_a_folder_with_mnist_is_forgotten(settings, tmp_path):
+    for stored in (["a", "list"], str(tmp_path / "moved-away"), ""):
+        settings.setValue(SETTINGS_KEY, stored)
+        assert DataSource(settings).folder is None
+        assert settings.value(SETTINGS_KEY) is None
+
+
+def test_offline_download_explains_plainly_with_details_behind_a_toggle(
+        qtbot, settings, monkeypatch):
+    monkeypatch.setattr(data_module, "MIRRORS", ("http://127.0.0.1:1/",))  # refused: offline
+    window = no_data_window(qtbot, settings, monkeypatch)
+    panel = window.errors_tab.data_panel
+    with qtbot.waitSignal(window.hub.data.download_failed, timeout=EVAL_TIMEOUT_MS):
+        qtbot.mouseClick(panel.download_button, Qt.LeftButton)
+    assert panel.message.text().endswith(
+        "No internet connection: could not download MNIST. "
+        "Choose a folder that has the four files instead.")
+    assert not panel.details.isVisible() and panel.details_button.isVisible()
+    qtbot.mouseClick(panel.details_button, Qt.LeftButton)
+    assert panel.details.isVisible() and "127.0.0.1:1" in panel.details.toPlainText()
+    assert panel.download_button.isEnabled() and not panel.progress.isVisible()
+    assert not paths.user_mnist_dir().exists() and not Path(paths.user_data_dir()).exists()
+    window.close()
+
+
+@pytest.mark.heavy
+def test_a_download_from_the_panel_is_used_at_once(qtbot, settings, monkeypatch, mnist_folder):
+    monkeypatch.setattr(data_module, "MIRRORS", (mnist_folder.as_uri() + "/",))
+    window = no_data_window(qtbot, settings, monkeypatch)
+    tab = window.errors_tab
+    with qtbot.waitSignal(tab.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
+        qtbot.mouseClick(tab.data_panel.download_button, Qt.LeftButton)
+    assert len(tab.evaluation.labels) == 10_000
+    assert window.hub.data.folder == paths.user_mnist_dir()
+    assert settings.value(SETTINGS_KEY) == str(paths.user_mnist_dir())
+    window.close()

@@ -154,8 +154,13 @@ def test_presets_fill_the_form_and_show_their_name_with_the_description_below(wi
 
 
 def _text_room(widget) -> tuple[str, int, int]:
-    """(text, width it needs, width it has) for a button, label or combo box."""
-    from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox
+    """(text, width it needs, width it has) for a button, label, text field or combo box."""
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QStyle, QStyleOptionComboBox
+    if isinstance(widget, QLineEdit):
+        text = widget.text()
+        margins = widget.textMargins()
+        room = widget.contentsRect().width() - margins.left() - margins.right() - 4
+        return text, widget.fontMetrics().horizontalAdvance(text), room
     if isinstance(widget, QComboBox):
         option = QStyleOptionComboBox()
         widget.initStyleOption(option)
@@ -167,7 +172,7 @@ def _text_room(widget) -> tuple[str, int, int]:
 
 
 def test_at_900_by_600_no_train_tab_control_is_cut_off(qtbot, window):
-    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit
     window.resize(900, 600)
     window.tabs.setCurrentWidget(window.train_tab)
     qtbot.waitExposed(window)
@@ -177,8 +182,10 @@ def test_at_900_by_600_no_train_tab_control_is_cut_off(qtbot, window):
     tab.progress.setFormat("epoch 12/50 · batch 338/338 · loss 0.123 · ETA 12:34")
     qtbot.wait(50)
     cut = []
+    tab.form.fields["learning_rate"].setText("0.00015")  # the longest values a user types
+    tab.form.fields["train_size"].setText("54000")
     for widget in (tab.findChildren(QAbstractButton) + tab.findChildren(QComboBox)
-                   + tab.findChildren(QLabel)):
+                   + tab.findChildren(QLabel) + tab.findChildren(QLineEdit)):
         if not widget.isVisibleTo(tab) or (isinstance(widget, QLabel) and widget.wordWrap()):
             continue
         if isinstance(widget, QComboBox):  # every choice, not only the current one

@@ -48,8 +48,9 @@ class TrainingForm(QGroupBox):
         self.errors: dict[str, QLabel] = {}
         self._base = preset_config("quick")  # supplies what the form does not show
         form = QFormLayout(self)
-        # Long texts wrap onto more lines rather than widening the form.
-        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        # Each label above its field: the form stays narrow beside the curves, and every
+        # field gets the form's whole width for its value.
+        form.setRowWrapPolicy(QFormLayout.WrapAllRows)
         self.arch_box = QComboBox()
         for preset in PRESETS.values():
             self.arch_box.addItem(preset.name, preset.name)

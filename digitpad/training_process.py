@@ -16,16 +16,18 @@ Protocol, between :func:`serve` and ``gui.training_session``:
   ``("finished", RunOutcome)`` or ``("failed", message)``.
 - ``stop`` (a multiprocessing Event, cleared by the parent before each job): the run stops
   after the current batch and keeps its best weights.
-- ``closing`` (set by the parent as the window closes): nothing more is saved; the process
-  ends as soon as its run has stopped.
+- ``closing`` (set by the parent as the window closes): the process ends at once, saving
+  nothing more (a save under way removes its temporary file as it unwinds).
 """
 
 from __future__ import annotations
 
+import _thread
 import logging
 import os
 import signal
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,9 @@ def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
     # happens to its runs. A terminate from the window unwinds (removing temporary files).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_terminate)
+    # Closing must not wait for the run to wind down (validation, evaluation): the main
+    # thread is interrupted as a terminate would, wherever it is, and unwinds from there.
+    threading.Thread(target=_interrupt_when_set, args=(closing,), daemon=True).start()
     code = 0
     try:
         import_keras_quietly()
@@ -115,6 +120,11 @@ def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
 
 def _exit_on_terminate(signum, frame):
     raise SystemExit(1)
+
+
+def _interrupt_when_set(closing) -> None:
+    closing.wait()
+    _thread.interrupt_main(signal.SIGTERM)
 
 
 class _Datasets:

@@ -29,7 +29,7 @@ def _start(owner, job):
 def test_signals_from_a_replaced_worker_are_ignored(qtbot):
     owner = Owner()
     go = threading.Event()
-    first = _start(owner, lambda worker: go.wait(10) and "first")
+    first = _start(owner, lambda worker: go.wait(60) and "first")  # ends only after go.set()
     _start(owner, lambda worker: "second")  # replaces the first, still running
     qtbot.waitUntil(lambda: owner.results == ["second"], timeout=10_000)
     with qtbot.waitSignal(first.finished, timeout=10_000):

@@ -203,6 +203,9 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
     print(f"validation accuracy {result.val_accuracy:.4f}, test accuracy "
           f"{card['test_accuracy']:.4f} ({card['test_errors']} errors), "
           f"{result.seconds:.0f}s of training")
+    if "test_not_a_digit" in card:
+        print(f"test digits the verdict would answer 'not a digit': "
+              f"{card['test_not_a_digit']:.2%}")
     print(f"saved {out} and {out.with_suffix('.json').name}")
     return 0
 

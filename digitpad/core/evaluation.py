@@ -1,11 +1,12 @@
 """Evaluation on a labelled set: predictions, confusion matrix, ranked errors.
 
 Pure NumPy once the probabilities exist; the prediction itself goes through any object
-with a ``predict(images) -> (n, 10)`` method (``inference.Predictor`` in practice).
+with ``predict_with_not_a_digit(images)`` and ``thresholds`` (``inference.Predictor``).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,15 @@ class Evaluation:
 
     probabilities: np.ndarray  # (n, 10) float32
     labels: np.ndarray         # (n,) int
+    not_a_digit: np.ndarray | None = None  # (n,) the model's not-a-digit scores, if it has them
+    not_a_digit_threshold: float = math.inf  # the score from which the verdict rejects
+
+    @cached_property
+    def rejected_mask(self) -> np.ndarray:
+        """Images the verdict would call "not a digit" (none for models without that class)."""
+        if self.not_a_digit is None:
+            return np.zeros(len(self.labels), dtype=bool)
+        return self.not_a_digit >= self.not_a_digit_threshold
 
     # Cached: the gallery reads these for every thumbnail it paints.
     @cached_property
@@ -76,13 +86,15 @@ class Evaluation:
 
     def select(self, *, true: int | None = None, predicted: int | None = None,
                errors_only: bool = True, label_errors_only: bool = False,
-               sort_by: str = "confidence") -> np.ndarray:
+               rejected_only: bool = False, sort_by: str = "confidence") -> np.ndarray:
         """Indices matching the filters, sorted (most confident / highest loss first)."""
         mask = np.ones(len(self.labels), dtype=bool)
         if errors_only:
             mask &= self.predictions != self.labels
         if label_errors_only:
             mask &= self.label_error_mask
+        if rejected_only:
+            mask &= self.rejected_mask
         if true is not None:
             mask &= self.labels == true
         if predicted is not None:
@@ -117,12 +129,19 @@ def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
     labels = np.asarray(labels).astype(np.int64)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    parts = []
+    parts, scores = [], []
     for start in range(0, len(images), CHUNK):
         if stop is not None and stop.is_set():
             raise EvaluationCancelled()
-        parts.append(predictor.predict(images[start:start + CHUNK]))
+        probabilities, not_a_digit = predictor.predict_with_not_a_digit(
+            images[start:start + CHUNK])
+        parts.append(probabilities)
+        scores.append(not_a_digit)
         if on_progress:
             on_progress(min(start + CHUNK, len(images)), len(images))
-    probabilities = np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
-    return Evaluation(probabilities=probabilities, labels=labels)
+    if not parts:
+        return Evaluation(np.zeros((0, NUM_CLASSES), np.float32), labels)
+    has_class = getattr(predictor, "has_not_a_digit", False)
+    return Evaluation(probabilities=np.concatenate(parts), labels=labels,
+                      not_a_digit=np.concatenate(scores) if has_class else None,
+                      not_a_digit_threshold=predictor.thresholds.not_a_digit)

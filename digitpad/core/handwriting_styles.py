@@ -101,7 +101,7 @@ def close_four(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return image
     stem_top = (np.ceil(middle) + np.flatnonzero(right_half[rows[0]]).mean() + 0.5, rows[0] + 0.5)
     # The bar is the widest row in the middle band of the digit.
-    band = np.arange(int(top + 0.35 * (bottom - top)), int(top + 0.8 * (bottom - top)) + 1)
+    band = _rows_between(top, bottom, 0.35, 0.8)
     widths = [np.ptp(np.flatnonzero(ink[r])) if ink[r].any() else 0 for r in band]
     bar_row = int(band[int(np.argmax(widths))])
     bar_left = (np.flatnonzero(ink[bar_row])[0] + 0.5, bar_row + 0.5)
@@ -115,7 +115,7 @@ def cross_six(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return image
     top, bottom, left, right = box
     ink = image > INK
-    rows = np.arange(int(top + 0.45 * (bottom - top)), int(top + 0.7 * (bottom - top)) + 1)
+    rows = _rows_between(top, bottom, 0.45, 0.7)
     # Where the loop's top meets the stem: the row where the ink reaches furthest right.
     rightmost = [np.flatnonzero(ink[r])[-1] if ink[r].any() else -1 for r in rows]
     row = int(rows[int(np.argmax(rightmost))])
@@ -155,6 +155,11 @@ def _ink_box(image: np.ndarray) -> tuple[float, float, float, float] | None:
     if rows.size < 6:
         return None
     return float(rows[0]), float(rows[-1] + 1), float(cols[0]), float(cols[-1] + 1)
+
+
+def _rows_between(top: float, bottom: float, low: float, high: float) -> np.ndarray:
+    """The rows from ``low`` to ``high`` of the way down the ink (shares of its height)."""
+    return np.arange(int(top + low * (bottom - top)), int(top + high * (bottom - top)) + 1)
 
 
 def _ink_centre_x(image: np.ndarray, first_row: float, last_row: float) -> float:

@@ -203,6 +203,8 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
     evaluation = evaluate(predictor, data.test.images, data.test.labels)
     card = {**result.card(), **card_extra, "test_accuracy": evaluation.accuracy,
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
+    if evaluation.not_a_digit is not None:  # by the verdict's rule, at its default thresholds
+        card["test_not_a_digit"] = float(evaluation.rejected_mask.mean())
     save_model(result.model, out, card)
     return load_card(out), predictor
 

@@ -4,18 +4,23 @@ import numpy as np
 import pytest
 
 from digitpad.core.evaluation import EvaluationCancelled, evaluate
+from digitpad.core.verdict import Thresholds
 
 
 class FixedPredictor:
-    """Returns prepared probabilities in order, as a real predictor would."""
+    """Returns prepared probabilities (and not-a-digit scores) in order, as a real one would."""
 
-    def __init__(self, probabilities):
+    def __init__(self, probabilities, not_a_digit=None, threshold=0.5):
         self.probabilities, self.position = probabilities, 0
+        self.has_not_a_digit = not_a_digit is not None
+        self.not_a_digit = (not_a_digit if self.has_not_a_digit
+                            else np.zeros(len(probabilities), np.float32))
+        self.thresholds = Thresholds(not_a_digit=threshold)
 
-    def predict(self, images):
-        out = self.probabilities[self.position:self.position + len(images)]
+    def predict_with_not_a_digit(self, images):
+        chosen = slice(self.position, self.position + len(images))
         self.position += len(images)
-        return out
+        return self.probabilities[chosen], self.not_a_digit[chosen]
 
 
 def one_hot_probabilities(predicted, confidence):
@@ -73,4 +78,16 @@ def test_progress_and_cancel():
 
 def test_mismatched_lengths():
     with pytest.raises(ValueError, match="3 images but 2 labels"):
-        evaluate(FixedPredictor(None), np.zeros((3, 28, 28)), np.zeros(2))
+        evaluate(FixedPredictor(np.zeros((3, 10), np.float32)), np.zeros((3, 28, 28)), np.zeros(2))
+
+
+def test_images_the_verdict_rejects_are_counted_and_can_be_filtered():
+    labels = np.array([0, 1, 2, 3])
+    probabilities = one_hot_probabilities(np.array([0, 1, 5, 3]), np.full(4, 0.9))
+    scores = np.array([0.1, 0.7, 0.2, 0.5], np.float32)
+    evaluation = evaluate(FixedPredictor(probabilities, scores, threshold=0.5),
+                          np.zeros((4, 28, 28), np.uint8), labels)
+    assert evaluation.rejected_mask.tolist() == [False, True, False, True]
+    assert evaluation.select(errors_only=False, rejected_only=True, sort_by="index").tolist() == [1, 3]
+    plain = evaluate(FixedPredictor(probabilities), np.zeros((4, 28, 28), np.uint8), labels)
+    assert plain.not_a_digit is None and not plain.rejected_mask.any()

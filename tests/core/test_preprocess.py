@@ -123,3 +123,16 @@ def test_integer_images_outside_their_scale_are_refused(value):
     canvas[10:40, 20:30] = value
     with pytest.raises(ValueError, match="expected 0-255"):
         to_model_input(canvas)
+
+
+@pytest.mark.heavy
+def test_the_centre_of_mass_is_where_mnist_has_it(mnist):
+    images = mnist.train.images[:10000].astype(np.float64)
+    ys = np.arange(28) + 0.5
+    totals = images.sum(axis=(1, 2))
+    mean_y = float(np.mean(images.sum(axis=2) @ ys / totals))
+    mean_x = float(np.mean(images.sum(axis=1) @ ys / totals))
+    assert abs(mean_y - CENTRE_OF_MASS) < 0.05 and abs(mean_x - CENTRE_OF_MASS) < 0.05
+    # A drawing of an MNIST digit, normalised, lands where MNIST's own digits do.
+    redrawn = [_centre_of_mass(to_model_input(image)) for image in mnist.test.images[:200]]
+    assert np.allclose(np.mean(redrawn, axis=0), (mean_y, mean_x), atol=0.05)

@@ -1,5 +1,6 @@
 """The model that ships in models/ is the one a new user meets: it must be excellent."""
 
+import numpy as np
 import pytest
 
 from digitpad.core.registry import default_model_path, load_card, load_model
@@ -22,3 +23,24 @@ def test_default_model_scores_on_the_real_test_set(mnist):
                           mnist.test.images, mnist.test.labels)
     assert evaluation.accuracy >= TARGET
     assert evaluation.accuracy == pytest.approx(load_card(default_model_path())["test_accuracy"])
+
+
+@pytest.mark.heavy
+def test_a_clean_mnist_digit_of_each_class_is_read_as_that_digit(mnist):
+    from digitpad.core.inference import Predictor
+    from digitpad.core.verdict import DIGIT
+
+    predictor = Predictor.load(default_model_path())
+    assert predictor.has_not_a_digit
+    for digit in range(10):
+        index = int(np.flatnonzero(mnist.test.labels == digit)[0])  # the class's first
+        verdict = predictor.verdict(mnist.test.images[index] / 255.0)
+        assert verdict.kind == DIGIT and verdict.digit == digit, (digit, index, verdict)
+
+
+def test_the_card_holds_verdict_thresholds_calibrated_on_drawn_digits():
+    from digitpad.core.verdict import Thresholds
+
+    card = load_card(default_model_path())
+    assert "thresholds" in card
+    assert Thresholds.from_card(card).to_card() == card["thresholds"]

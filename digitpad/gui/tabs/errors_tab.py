@@ -78,6 +78,9 @@ class ErrorsTab(QWidget):
         self.label_errors_only.setToolTip("The model disagrees with the label with at least "
                                           "98% confidence: the label itself may be wrong")
         self.include_correct = QCheckBox("Include correct")
+        self.rejected_only = QCheckBox("Only “not a digit”")
+        self.rejected_only.setToolTip("Test digits that the Draw tab would answer with "
+                                      "“That doesn't look like a digit”, right or wrong")
         self.count_label = QLabel("")
         self.export_png = QPushButton("Export PNG…")
         self.export_csv = QPushButton("Export CSV…")
@@ -103,6 +106,7 @@ class ErrorsTab(QWidget):
             box.currentIndexChanged.connect(self._apply_filters)
         self.label_errors_only.toggled.connect(self._apply_filters)
         self.include_correct.toggled.connect(self._apply_filters)
+        self.rejected_only.toggled.connect(self._apply_filters)
         self.matrix.cell_chosen.connect(self.show_cell)
         self.gallery.selectionModel().currentChanged.connect(self._on_current_changed)
         self.send_button.clicked.connect(self._on_send)
@@ -127,6 +131,7 @@ class ErrorsTab(QWidget):
         toggles = QHBoxLayout()
         toggles.addWidget(self.label_errors_only)
         toggles.addWidget(self.include_correct)
+        toggles.addWidget(self.rejected_only)
         toggles.addStretch(1)
         exports = QHBoxLayout()
         exports.addWidget(self.export_status, 1)
@@ -304,10 +309,14 @@ class ErrorsTab(QWidget):
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())
+        rejected = int(evaluation.rejected_mask.sum())
+        rejection = (f" · {rejected} ({rejected / max(1, len(evaluation.labels)):.2%}) would "
+                     f"be answered “not a digit”" if evaluation.not_a_digit is not None else "")
+        self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
         self.summary.setText(
             f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
-            f"{label_errors} possible label errors")
+            f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
         for box in (self.true_box, self.predicted_box):  # a new model: no cell chosen yet
             box.blockSignals(True)
@@ -329,8 +338,9 @@ class ErrorsTab(QWidget):
             return
         indices = self.evaluation.select(
             true=self.true_box.currentData(), predicted=self.predicted_box.currentData(),
-            errors_only=not self.include_correct.isChecked(),
+            errors_only=not (self.include_correct.isChecked() or self.rejected_only.isChecked()),
             label_errors_only=self.label_errors_only.isChecked(),
+            rejected_only=self.rejected_only.isChecked(),
             sort_by=self.sort_box.currentData())
         self.gallery.gallery_model.set_indices(indices)
         self.count_label.setText(f"{len(indices):,} images")

@@ -1,6 +1,6 @@
 import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from digitpad.gui import workers
 
@@ -28,35 +28,42 @@ def _start(owner, job):
 
 def test_signals_from_a_replaced_worker_are_ignored(qtbot):
     owner = Owner()
-    go = threading.Event()
-    first = _start(owner, lambda worker: go.wait(60) and "first")  # ends only after go.set()
+    go, first_done, late_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first_job(worker):
+        go.wait(60)  # ends only once the second worker has replaced it
+        first_done.set()
+        return "first"
+
+    _start(owner, first_job)
     _start(owner, lambda worker: "second")  # replaces the first, still running
     qtbot.waitUntil(lambda: owner.results == ["second"], timeout=10_000)
-    with qtbot.waitSignal(first.finished, timeout=10_000):
-        go.set()
-    qtbot.wait(20)  # the first's result, queued to the owner, arrives and is ignored
+    go.set()
+    qtbot.waitUntil(first_done.is_set, timeout=10_000)
+    qtbot.wait(50)  # the first's result, queued to the owner, arrives and is ignored
     assert owner.results == ["second"]
     # After a shut-down (no current worker) nothing arrives either.
+    _start(owner, lambda worker: late_done.set() or "late")
     owner._worker = None
-    late = workers.Worker(lambda worker: "late")
-    late.finished.connect(owner._on_finished)
-    with qtbot.waitSignal(late.finished, timeout=10_000):
-        workers.start(late, owner)
-    qtbot.wait(20)
+    qtbot.waitUntil(late_done.is_set, timeout=10_000)
+    qtbot.wait(50)
     assert owner.results == ["second"]
     assert workers.stop_and_wait(owner)
 
 
 def test_a_failing_job_reports_its_message_and_cancel_reaches_the_job(qtbot):
-    owner = QObject()
+    # Received by a slot of a GUI-thread object, as the app's owners do (a test blocker
+    # called straight from the worker's thread could miss a signal that comes at once).
+    owner = Owner()
 
     def job(worker):
         worker.stop_event.wait(10)
         raise ValueError(f"cancelled: {worker.cancelled}")
 
     worker = workers.Worker(job)
-    with qtbot.waitSignal(worker.errored, timeout=10_000) as errored:
-        workers.start(worker, owner)
-        worker.cancel()
-    assert errored.args == ["cancelled: True"]
+    worker.errored.connect(owner._on_finished)
+    owner._worker = worker
+    workers.start(worker, owner)
+    worker.cancel()
+    qtbot.waitUntil(lambda: owner.results == ["cancelled: True"], timeout=10_000)
     assert workers.stop_and_wait(owner)

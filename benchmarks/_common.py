@@ -38,10 +38,8 @@ def open_main_window(settings_name: str):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from digitpad.app import configure_process
     from digitpad.gui.main_window import MainWindow
 
-    configure_process()  # as the app does
     app = QApplication.instance() or QApplication([])
     settings = QSettings(f"/tmp/{settings_name}.ini", QSettings.IniFormat)
     settings.clear()

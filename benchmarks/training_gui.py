@@ -1,33 +1,38 @@
-"""Training inside the app: longest GUI stall, and throughput vs a plain model.fit.
+"""Training from the window: the longest GUI stall, and throughput vs a plain ``model.fit``.
 
-Opens the Train tab as a user would (which starts TensorFlow in the background), then
-trains ``quick`` on the full training set, while a 5 ms timer measures the event loop's
-gaps in each phase; then runs a plain ``model.fit`` of the same model on the same data in
-the same process, in a thread while the same timer ticks, and compares epoch times: the
-fastest epoch of each, since on a shared machine single epochs of the same run differ by
-up to 1.7x (23 s and 40 s for the same model and data).
+Opens the Train tab as a user would (which starts the training process: spawn, TensorFlow's
+import, MNIST read ahead), then trains ``quick`` for one epoch on 8000 images, while a 5 ms
+timer measures the event loop's gaps in each phase (first, for comparison, a window with
+nothing to do: on a loaded machine the scheduler alone causes stalls). Then the same model
+is fitted with a plain ``model.fit`` in a process of its own, and the epoch times compared.
+``--burners N`` keeps N CPU-bound processes running beside the app throughout, as a busy
+machine would.
 
-    python benchmarks/training_gui.py [--epochs 3]
+    python benchmarks/training_gui.py [--burners 2] [--epochs 1] [--train-size 8000]
 """
 
 import argparse
+import json
+import subprocess
 import sys
-import threading
 import time
 
 import _common
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
+
+BURNER = "while True: pass"
 
 
-
-def plain_fit_epoch_seconds(config, mnist) -> list[float]:
-    # Imported here, not at the top: the Train tab must be the one that starts TensorFlow.
-    import keras
-
+def plain_fit_epoch_seconds(config_json: str) -> list[float]:
+    """Fit ``config`` with nothing but Keras (in this process) and time each epoch."""
+    from digitpad.training_process import import_keras_quietly
+    keras = import_keras_quietly()
     from digitpad.core.architectures import build_model
+    from digitpad.core.config import TrainConfig
     from digitpad.core.training import make_optimizer, split_train_validation
-    (x_train, y_train), (x_val, y_val) = split_train_validation(mnist, config)
+
+    config = TrainConfig(**json.loads(config_json))
+    (x_train, y_train), (x_val, y_val) = split_train_validation(_common.load_real_mnist(), config)
     model = build_model(config)
     model.compile(optimizer=make_optimizer(config, int(np.ceil(len(x_train) / config.batch_size))),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -45,20 +50,19 @@ def plain_fit_epoch_seconds(config, mnist) -> list[float]:
     return marks
 
 
-def report_gaps(phase: str, gaps: list[float]) -> None:
-    print(f"{phase}: event-loop ticks {len(gaps)}, longest stall {max(gaps) * 1000:.1f} ms, "
-          f"p99 gap {np.percentile(gaps, 99) * 1000:.1f} ms (timer interval 5 ms)")
+def report_gaps(phase: str, gaps: list[float], seconds: float) -> None:
+    longest = int(np.argmax(gaps))
+    print(f"{phase} ({seconds:.1f} s): event-loop ticks {len(gaps)}, longest stall "
+          f"{gaps[longest] * 1000:.1f} ms at +{sum(gaps[:longest]):.2f} s, p99 gap "
+          f"{np.percentile(gaps, 99) * 1000:.1f} ms (timer interval 5 ms)")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=3)
-    args = parser.parse_args()
+def measure_app(args) -> tuple[list[float], dict]:
+    from PySide6.QtCore import QEventLoop, QTimer
+
     app, window = _common.open_main_window("digitpad-bench-train")
     tab = window.train_tab
-    tab.arch_box.setCurrentIndex(tab.arch_box.findData("quick"))
-    tab.fields["epochs"].setText(str(args.epochs))
-
+    tab.data_folder = str(_common.real_data_folder(_common.MNIST_DATA))
     gaps, last = [], [time.perf_counter()]
 
     def tick():
@@ -69,39 +73,67 @@ def main():
     timer = QTimer()
     timer.timeout.connect(tick)
     timer.start(5)
-    # Phase 1: the tab opens and TensorFlow starts in the background.
     loop = QEventLoop()  # a real event loop: a processEvents() spin would steal a core
-    poll = QTimer()
-    assert "keras" not in sys.modules
-    # Done when TensorFlow is warmed up and MNIST loaded, as once the user has read the form.
-    poll.timeout.connect(lambda: tab._mnist is not None and loop.quit())
-    poll.start(50)
+    # Phase 0: nothing but the window, for what the machine's load alone costs the GUI.
+    QTimer.singleShot(args.baseline * 1000, loop.quit)
+    started = time.perf_counter()
+    last[0] = started
+    loop.exec()
+    report_gaps("window idle, no training (the machine's own stalls)", gaps,
+                time.perf_counter() - started)
+    gaps.clear()
+    # Phase 1: the tab opens and the training process starts in the background.
+    window.hub.training.ready.connect(loop.quit)
+    started = time.perf_counter()
+    last[0] = started
     window.tabs.setCurrentWidget(tab)
     loop.exec()
-    poll.stop()
-    report_gaps("Train tab opened, TensorFlow starting and warming up", gaps)
-    # Phase 2: training.
+    report_gaps("Train tab opened, training process starting TensorFlow", gaps,
+                time.perf_counter() - started)
+    # Phase 2: a run.
     gaps.clear()
     done = []
     tab.run_finished.connect(lambda run: (done.append(run), loop.quit()))
-    tab.start_training()
+    started = time.perf_counter()
+    last[0] = started
+    assert tab.start_training(arch="quick", epochs=args.epochs, train_size=args.train_size)
     loop.exec()
-    report_gaps("training quick", gaps)
-    app_epochs = [e.seconds for e in done[0].epochs]
-    config = done[0].config
-    window.close()
-    # The plain fit runs in a thread too, while the main thread serves the same 5 ms timer:
-    # the two runs differ only by what the app does, not by the measurement's own cost.
-    mnist, plain = _common.load_real_mnist(), []
-    fitting = threading.Thread(target=lambda: plain.extend(plain_fit_epoch_seconds(config, mnist)))
-    fitting.start()
-    poll.timeout.disconnect()
-    poll.timeout.connect(lambda: not fitting.is_alive() and loop.quit())
-    poll.start(50)
-    loop.exec()
+    run_seconds = time.perf_counter() - started
+    report_gaps(f"training quick, {args.epochs} epoch(s) on {args.train_size} images", gaps,
+                run_seconds)
     timer.stop()
+    run = done[0]
+    print(f"run: {run.status}, Train pressed -> model active {run_seconds:.1f} s")
+    window.close()
+    return [e.seconds for e in run.epochs], run.config.to_dict()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--train-size", type=int, default=8000)
+    parser.add_argument("--baseline", type=int, default=10,
+                        help="seconds of the idle window measured first")
+    parser.add_argument("--burners", type=int, default=0,
+                        help="CPU-bound processes to run beside the app")
+    parser.add_argument("--plain-fit", metavar="CONFIG_JSON", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain_fit:
+        print(json.dumps(plain_fit_epoch_seconds(args.plain_fit)))
+        return
+    burners = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(args.burners)]
+    try:
+        print(f"{args.burners} CPU burner(s) running beside the app")
+        app_epochs, config = measure_app(args)
+        plain = json.loads(subprocess.run(
+            [sys.executable, __file__, "--plain-fit", json.dumps(config)],
+            capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
     print(f"epoch seconds in the app: {[round(s, 1) for s in app_epochs]}; "
-          f"plain model.fit: {[round(s, 1) for s in plain]}")
+          f"plain model.fit in its own process: {[round(s, 1) for s in plain]}")
     print(f"throughput ratio app/plain (fastest epochs): {min(plain) / min(app_epochs):.2f}")
 
 

@@ -6,26 +6,13 @@ import argparse
 import os
 import sys
 
-# Seconds a thread that wants Python's lock waits before asking the holder to let go
-# (Python's default: 0.005). The GUI thread takes the lock for every Python slot and paint
-# call, and while a worker runs Python (Keras tracing a model, say) each of those waits
-# the full interval: at 1 ms a frame that needs the lock a dozen times stays smooth.
-LOCK_SWITCH_INTERVAL = 0.001
-
-
-def configure_process() -> None:
-    """Process-wide settings for the GUI: quiet TensorFlow, a responsive lock hand-over."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.setswitchinterval(LOCK_SWITCH_INTERVAL)
-
 
 def main(argv: list[str] | None = None) -> int:
-    """Start the GUI. TensorFlow is imported only when a training run starts."""
+    """Start the GUI. It never imports TensorFlow: training runs in a process of its own."""
     parser = argparse.ArgumentParser(prog="digitpad", description="Draw digits, see what a "
                                      "neural network thinks, browse its errors, retrain it.")
     parser.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files")
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
-    configure_process()
 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -42,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(data_folder=args.data)
     window.show()
     code = app.exec()
-    # Leave without running interpreter teardown: PySide6 and TensorFlow both own native
-    # threads and objects, and destroying them in Python's final collection can abort the
-    # process after a clean close. Everything worth keeping was saved in closeEvent.
+    # Leave without running interpreter teardown: PySide6 owns native threads and objects,
+    # and destroying them in Python's final collection can abort the process after a clean
+    # close. Everything worth keeping was saved in closeEvent.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from digitpad import paths
 from digitpad.core.architectures import PRESETS, preset_config
-from digitpad.core.backend import import_keras_quietly
+from digitpad.training_process import import_keras_quietly
 from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
 from digitpad.core.data import DATA_ENV_VAR, DataError, load_mnist
 

@@ -9,11 +9,11 @@ even been imported. It reads either a Keras model in memory or a ``.keras`` file
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
 latency-bound. Their batches are spread over one thread per core, with BLAS kept to one
-thread each: copying image patches is then parallel too, not only the matrix products
-(about 1.25x faster on 2 cores). Once TensorFlow is loaded (the Train tab loads it), sets
-of ``GRAPH_MIN_IMAGES`` or more run the same weights through Keras's compiled graph
-instead, which is a little faster still; importing TensorFlow only for that would cost
-more than it saves.
+thread each while they run: copying image patches is then parallel too, not only the matrix
+products (about 1.25x faster on 2 cores). Once TensorFlow is loaded (in a training
+process), sets of ``GRAPH_MIN_IMAGES`` or more run the same weights through Keras's
+compiled graph instead, which is a little faster still; importing TensorFlow only for that
+would cost more than it saves.
 
 Supported: chains of the layers digitpad's presets use and the common Keras ones around
 them. Any other layer is refused with a :class:`~digitpad.core.registry.ModelError` that
@@ -169,8 +169,15 @@ class Predictor:
             return _as_probabilities(outputs.astype(np.float32, copy=False))
         if not len(images):
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
-        spread = _batch_pool().map if len(images) >= PARALLEL_MIN_IMAGES else map
-        return _in_chunks(self._forward, images, BATCH_SIZE, spread)
+        if len(images) < PARALLEL_MIN_IMAGES:
+            return _in_chunks(self._forward, images, BATCH_SIZE)
+        from threadpoolctl import threadpool_limits
+
+        # The pool's threads are the parallelism: a BLAS pool under each of them would only
+        # fight for the same cores. Limited for this call only, one such call at a time
+        # (two overlapping limits could restore each other's values in the wrong order).
+        with _batch_executor_lock, threadpool_limits(1, user_api="blas"):
+            return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -221,23 +228,13 @@ _batch_executor_lock = threading.Lock()
 
 
 def _batch_pool() -> ThreadPoolExecutor:
-    """One thread per core for large sets, created on first use.
-
-    BLAS is limited to one thread for the whole process from then on: these threads are the
-    parallelism, and a BLAS pool under each of them would only fight for the same cores.
-    Nothing else in digitpad makes NumPy matrix products large enough to miss it. The
-    threads are started by the first caller (a worker), so they share its lower priority.
-    """
+    """One thread per core for large sets, created on first use (under the lock)."""
     global _batch_executor
-    with _batch_executor_lock:
-        if _batch_executor is None:
-            from threadpoolctl import threadpool_limits
-
-            threadpool_limits(1, user_api="blas")
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-            _batch_executor = ThreadPoolExecutor(cores or os.cpu_count() or 1,
-                                                 thread_name_prefix="digitpad-predict")
-        return _batch_executor
+    if _batch_executor is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        _batch_executor = ThreadPoolExecutor(cores or os.cpu_count() or 1,
+                                             thread_name_prefix="digitpad-predict")
+    return _batch_executor
 
 
 def _in_chunks(function: Op, images: np.ndarray, size: int, spread=map) -> np.ndarray:
@@ -319,9 +316,8 @@ def _keras_model(serialized: dict, weights: list[list[np.ndarray]]):
 
     Safe mode refuses anything that would run code from the file (lambdas, custom classes).
     """
-    from digitpad.core.backend import import_keras_quietly
+    import keras  # only called once Keras is loaded (see Predictor.predict)
 
-    keras = import_keras_quietly()
     names = [layer["config"]["name"] for layer in serialized["config"]["layers"]]
     model = keras.saving.deserialize_keras_object(copy.deepcopy(serialized), safe_mode=True)
     for name, layer_weights in zip(names, weights, strict=True):

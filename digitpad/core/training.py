@@ -2,7 +2,8 @@
 
 ``train`` knows nothing of terminals or widgets: progress goes out through ``on_batch`` and
 ``on_epoch`` (small dataclasses), and a ``threading.Event`` stops it within one batch.
-This module imports Keras (and so TensorFlow): the GUI imports it only in its worker thread.
+This module imports Keras (and so TensorFlow): the GUI runs it only in its training process,
+and the report dataclasses live in ``core.reports`` so that the GUI can read them without it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from digitpad.core.config import TrainConfig
 from digitpad.core.data import Mnist
 from digitpad.core.errors import TrainingError
 from digitpad.core.preprocess import to_model_batch
+from digitpad.core.reports import BatchReport, EpochReport
 
 # Synthetic non-digits made per run for the "not a digit" class (at most; small runs make
 # twice what they use in an epoch). Made once, then distorted afresh in every batch.
@@ -36,32 +38,6 @@ NOT_A_DIGIT = 10  # the label of the "not a digit" class
 BATCH_REPORT_INTERVAL = 0.2
 # Batches between the per-batch scalars of TensorBoard logs: a few dozen points per epoch.
 TENSORBOARD_BATCH_INTERVAL = 20
-
-
-@dataclass(frozen=True)
-class BatchReport:
-    epoch: int            # 0-based
-    batch: int            # 0-based, within the epoch
-    batches_per_epoch: int
-    # Means over the batches since the previous report. Keras logs the epoch's running
-    # mean instead, which lags behind the model and drops at every epoch's first batch.
-    loss: float
-    accuracy: float
-    seen_batches: int     # since the start of training, for plotting against
-
-
-@dataclass(frozen=True)
-class EpochReport:
-    epoch: int            # 0-based
-    epochs: int
-    loss: float
-    accuracy: float
-    val_loss: float
-    val_accuracy: float
-    learning_rate: float
-    seconds: float        # this epoch, validation included
-    eta_seconds: float    # for the remaining epochs at the average pace so far
-    improved: bool        # best validation accuracy so far
 
 
 @dataclass
@@ -141,7 +117,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     on_batch, on_epoch : callable, optional
         Called from the training thread with a :class:`BatchReport` (throttled to every
         ``BATCH_REPORT_INTERVAL`` seconds) and an :class:`EpochReport` after each epoch.
-    stop : threading.Event, optional
+    stop : threading.Event or multiprocessing.Event, optional
         When set, training stops after the current batch; the best weights so far are kept.
     tensorboard_dir : path, optional
         Write standard Keras TensorBoard logs there: loss, accuracy and learning rate per
@@ -202,39 +178,6 @@ def tensorboard_missing() -> str | None:
         return ("writing TensorBoard logs needs the tensorboard package: "
                 "pip install tensorboard")
     return None
-
-
-_warm_up_lock = threading.Lock()
-_warmed_up = False
-
-
-def warm_up(stop: threading.Event | None = None) -> None:
-    """Train a tiny model on a few random images, once per process, and discard it.
-
-    A process's first training run pays one-time costs on top of its own work: lazy
-    imports, and the first use of tf.data and of function tracing. Most of them hold
-    Python's lock for 20-50 ms at a time, which a GUI thread feels as stalls at the start
-    of the run and at its first validation. The GUI calls this in the background before
-    the user's first run; a call made while one is running waits for it.
-    """
-    global _warmed_up
-    with _warm_up_lock:
-        if _warmed_up:
-            return
-        from pathlib import Path
-
-        from digitpad.core.architectures import preset_config
-        from digitpad.core.data import Mnist, Split
-
-        rng = np.random.default_rng(0)
-        digits = Split(rng.integers(0, 256, (64, 28, 28), dtype=np.uint8),
-                       np.arange(64, dtype=np.uint8) % 10)
-        data = Mnist(train=digits, test=digits, folder=Path())
-        for augment in (False, True):  # the two input pipelines train() uses
-            # The smallest preset: the costs paid here are TensorFlow's, not the model's.
-            train(preset_config("linear", epochs=1, batch_size=16, validation_fraction=0.25,
-                                augment=augment), data, stop=stop)
-        _warmed_up = not (stop and stop.is_set())
 
 
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):

@@ -95,21 +95,19 @@ class DataSource(QObject):
         workers.stop_and_wait(self, self._downloader)
         self._downloader = None
 
+    @workers.from_current("_downloader")
     def _on_progress(self, done: int, total: int) -> None:
-        if self.sender() is self._downloader:
-            self.download_progress.emit(done, total)
+        self.download_progress.emit(done, total)
 
+    @workers.from_current("_downloader")
     def _on_downloaded(self, folder: Path) -> None:
-        if self.sender() is not self._downloader:
-            return
         self._downloader = None
         try:
             self.set_folder(folder)
         except DataError as exc:  # removed again while it was being verified
             self.download_failed.emit(str(exc))
 
+    @workers.from_current("_downloader")
     def _on_download_failed(self, message: str) -> None:
-        if self.sender() is not self._downloader:
-            return
         self._downloader = None
         self.download_failed.emit(message)

@@ -6,7 +6,6 @@ Train tabs are built right after it, while the model loads in the background.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QT
 
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import DataSource
-from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.settings import read_setting
 from digitpad.gui.tabs.draw_tab import DrawTab
 
@@ -31,7 +30,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, *, data_folder: str | None = None):
         super().__init__()
         self.settings = settings or QSettings("digitpad", "digitpad")
-        self.hub = QtModelManager(self, DataSource(self.settings, override=data_folder))
+        self.hub = ModelHub(self, DataSource(self.settings, override=data_folder))
         self.setWindowTitle("digitpad")
 
         self.draw_tab = DrawTab(self.hub)
@@ -94,9 +93,6 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
         self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
-        # Qt, pyqtgraph and the widgets live as long as the window: keep the garbage
-        # collector from visiting them again and again (each full pass stalls the GUI).
-        gc.freeze()
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -219,8 +215,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
-        for tab in (self._train_tab, self._errors_tab):
-            if tab is not None:
-                tab.shutdown()
-        self.hub.shutdown()
+        if self._errors_tab is not None:
+            self._errors_tab.shutdown()
+        self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

@@ -1,4 +1,5 @@
-"""The one shared model manager: every tab receives it and reacts to its signals."""
+"""The one shared model hub: it owns the models and the training runs; every tab receives
+it and reacts to its signals."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from digitpad.core.verdict import decide
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
+from digitpad.gui.training_session import TrainingSession
 
 _serial = itertools.count(1)
 
@@ -66,8 +68,13 @@ def _load(path: Path) -> ActiveModel:
     return active
 
 
-class QtModelManager(QObject):
-    """Owns the active model; loads models off the GUI thread; announces every change.
+class ModelHub(QObject):
+    """Owns the active model and the training runs; loads models off the GUI thread;
+    announces every change.
+
+    ``training`` is the :class:`TrainingSession`: a run that completes is loaded here and
+    becomes active everywhere. ``previous`` is the model the active one replaced, which
+    :meth:`restore_previous` brings back.
 
     Signals
     -------
@@ -89,7 +96,10 @@ class QtModelManager(QObject):
         self.data = data if data is not None else DataSource()  # where every tab reads MNIST
         self.data.setParent(self)
         self.active: ActiveModel | None = None
+        self.previous: ActiveModel | None = None
         self._loader: workers.Worker | None = None
+        self.training = TrainingSession(self)
+        self.training.finished.connect(self._on_run_finished)
 
     @property
     def is_loading(self) -> bool:
@@ -98,8 +108,7 @@ class QtModelManager(QObject):
     def load(self, path: str | Path) -> None:
         """Load ``path`` in the background; the result arrives as ``model_changed``."""
         path = Path(path)
-        if self._loader is not None:
-            self._loader.cancel()  # its result is ignored when it arrives
+        self._cancel_load()
         loader = workers.Worker(lambda worker: _load(path))
         # Bound methods (not lambdas) so the slots run in this object's (the GUI) thread.
         loader.finished.connect(self._on_loaded)
@@ -109,8 +118,16 @@ class QtModelManager(QObject):
         workers.start(loader, self)
 
     def set_model(self, predictor, path: Path | None, card: dict) -> None:
-        """Make a model active from its predictor (e.g. one just trained). GUI thread only."""
+        """Make a model active from its predictor. GUI thread only."""
         self._set_active(ActiveModel(predictor, path, card))
+
+    def restore_previous(self) -> bool:
+        """Make the model that the active one replaced active again; False if there is none."""
+        if self.previous is None:
+            return False
+        self._cancel_load()
+        self._set_active(self.previous)
+        return True
 
     def predict(self, image28: np.ndarray) -> np.ndarray | None:
         """(10,) probabilities for one model-ready image, or None while no model is loaded."""
@@ -130,23 +147,34 @@ class QtModelManager(QObject):
                                         predictor.thresholds, ink_share)
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
-        """Wait for a load in progress (called when the window closes)."""
+        """End the training process and wait for a load in progress (the window closes)."""
+        self.training.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
         self.data.shutdown()
 
+    def _cancel_load(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel()
+            self._loader = None  # its result is ignored when it arrives
+
+    def _on_run_finished(self, outcome) -> None:
+        # A completed run's model replaces the active one; a stopped run's is only offered.
+        if outcome.path is not None and not outcome.stopped:
+            self.load(outcome.path)
+
+    @workers.from_current("_loader")  # superseded by a later load otherwise
     def _on_loaded(self, active: ActiveModel) -> None:
-        if self._loader is None or self.sender() is not self._loader:
-            return  # superseded by a later load
         self._loader = None
         self._set_active(active)
 
+    @workers.from_current("_loader")
     def _on_load_failed(self, message: str) -> None:
-        if self._loader is None or self.sender() is not self._loader:
-            return
         self._loader = None
         self.load_failed.emit(message)
 
     def _set_active(self, active: ActiveModel) -> None:
+        if self.active is not None and self.active is not active:
+            self.previous = self.active
         self.active = active
         self.model_changed.emit(active)

@@ -4,14 +4,14 @@
 ``thread.started -> worker.run``; ``finished/errored -> thread.quit``;
 ``thread.finished -> deleteLater``. Cancelling goes through a ``threading.Event`` set
 directly from the GUI thread, because a queued signal would never reach a worker whose
-thread is blocked inside ``fit()``.
+thread is busy with its job. Signals from a replaced worker are ignored with
+:func:`from_current`. Training is the exception to threads: it runs in a process of its own
+(see ``training_session``), because Keras holds Python's lock in long pieces.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
+import functools
 import threading
 import traceback
 from typing import Callable
@@ -23,15 +23,6 @@ from digitpad.core.data import DataError
 from digitpad.core.errors import TrainingError
 from digitpad.core.evaluation import EvaluationCancelled
 from digitpad.core.registry import ModelError
-
-# Niceness of worker threads (Linux): at 10 the scheduler gives a busy GUI thread about
-# ten times the CPU share of each worker thread, so the window keeps its frame rate on two
-# cores while training keeps both of them busy.
-WORKER_NICENESS = 10
-
-# Every core the process may use, read as the GUI thread imports this module, before any
-# worker shares its core (see sharing_gui_core).
-PROCESS_CORES = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
 
 # Failures whose message says everything: no traceback, not even for developers.
 EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
@@ -69,7 +60,6 @@ class Worker(QObject):
 
     @Slot()
     def run(self) -> None:
-        _yield_cpu_to_gui()
         try:
             result = self.work()
         except Exception as exc:  # reported to the user, never raised into Qt's event loop
@@ -80,53 +70,21 @@ class Worker(QObject):
             self.finished.emit(result)
 
 
-def _yield_cpu_to_gui() -> None:
-    """Lower this worker thread's CPU priority, and that of the threads it starts.
+def from_current(attribute: str):
+    """Decorate a slot so that it runs only for signals from the worker in ``self.<attribute>``.
 
-    Linux schedules threads separately and new threads inherit their creator's niceness,
-    so TensorFlow's compute threads, created by the worker that first runs it, yield too.
-    Elsewhere the priority is left alone (on macOS it would apply to the whole app).
-    A new thread also inherits its creator's cores: a worker started while the GUI thread
-    shares one core with a training run takes all of them back.
+    A replaced or shut-down worker may still deliver signals queued before it was replaced;
+    owners set the attribute to the new worker (or None) and these arrive ignored.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-        except OSError:
-            pass  # not allowed here: the worker runs at normal priority
-    if PROCESS_CORES is not None:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(threading.get_native_id(), PROCESS_CORES)
-
-
-@contextlib.contextmanager
-def sharing_gui_core():
-    """Run the body with this worker thread and the GUI thread on one CPU core (Linux).
-
-    Why: TensorFlow tracing a model runs Python that calls into C thousands of times a
-    second, and each call lets go of Python's lock and takes it back within microseconds,
-    before the GUI thread, waking on another core, can take it: the window froze for 50 to
-    500 ms at the start of each run. On a shared core the scheduler runs the waking GUI
-    thread first (the worker has a lower priority), so it gets the lock at once.
-    TensorFlow's compute threads already exist (started before this) and keep every core.
-    Threads started inside the body would inherit the single core, so start none there.
-    """
-    if PROCESS_CORES is None:
-        yield
-        return
-    threads = [threading.get_native_id(), threading.main_thread().native_id]
-    before = [os.sched_getaffinity(tid) for tid in threads]
-    try:
-        for tid in threads:
-            os.sched_setaffinity(tid, {min(before[1])})
-    except OSError:
-        pass  # not allowed here: the threads keep their cores (or get them back below)
-    try:
-        yield
-    finally:
-        for tid, cores in zip(threads, before):
-            with contextlib.suppress(OSError):
-                os.sched_setaffinity(tid, cores)
+    def decorate(slot):
+        @functools.wraps(slot)
+        def guarded(self, *args):
+            current = getattr(self, attribute)
+            if current is None or self.sender() is not current:
+                return None
+            return slot(self, *args)
+        return guarded
+    return decorate
 
 
 # A worker moved to a thread can have no Qt parent, so nothing in Qt keeps its Python object

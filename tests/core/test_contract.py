@@ -31,3 +31,48 @@ def test_the_first_frame_needs_neither_tensorflow_nor_pyqtgraph():
     # Start-up budget: the window's first frame (the pad) must not wait for either import.
     modules = _imported_after("import digitpad.app, digitpad.gui.main_window")
     assert not {"tensorflow", "keras", "pyqtgraph"} & modules
+
+
+# Everything about a process that a library could change behind its caller's back.
+PROCESS_STATE = """
+import gc, hashlib, os, pickle, random, signal, sys
+import numpy as np
+from threadpoolctl import threadpool_info
+
+def state():
+    stderr = os.fstat(2)
+    return {"gc": (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()),
+            "stderr": (stderr.st_dev, stderr.st_ino),
+            "threads": sorted((i["internal_api"], i["num_threads"]) for i in threadpool_info()),
+            "switch": sys.getswitchinterval(),
+            "random": hashlib.sha1(pickle.dumps(random.getstate())).hexdigest(),
+            "numpy_random": hashlib.sha1(pickle.dumps(np.random.get_state())).hexdigest(),
+            "signals": (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)),
+            "priority": os.getpriority(os.PRIO_PROCESS, 0),
+            "cores": sorted(os.sched_getaffinity(0))}
+"""
+
+
+def test_using_core_changes_nothing_process_wide(tmp_path):
+    # Import every pure module and use the parts the GUI uses: load the shipped model,
+    # predict one image and a batch big enough for the thread pool, evaluate.
+    script = PROCESS_STATE + """
+before = state()
+import digitpad.core.data, digitpad.core.preprocess, digitpad.core.architectures
+import digitpad.core.curves, digitpad.core.tiles, digitpad.core.reports, digitpad.core.config
+from digitpad.core.evaluation import evaluate
+from digitpad.core.inference import Predictor
+from digitpad.core.registry import default_model_path, load_card
+predictor = Predictor.load(default_model_path())
+images = np.random.default_rng(0).random((600, 28, 28), dtype=np.float32)
+predictor.predict_one(images[0])
+predictor.predict(images)
+evaluate(predictor, images, np.zeros(600, np.uint8))
+load_card(default_model_path())
+after = state()
+changed = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+print(changed or "unchanged")
+"""
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    assert output.stdout.strip() == "unchanged"

@@ -132,25 +132,6 @@ def test_divergence_is_a_clear_error(data):
         train(config, data)
 
 
-def test_warm_up_trains_both_input_pipelines_once_and_again_after_a_stop(monkeypatch):
-    from digitpad.core import training
-    monkeypatch.setattr(training, "_warmed_up", False)
-    runs = []
-
-    def recording_train(config, data, **kwargs):
-        runs.append((config.arch, config.augment, kwargs["stop"].is_set()))
-        return train(config, data, **kwargs)
-
-    monkeypatch.setattr(training, "train", recording_train)
-    stopped = threading.Event()
-    stopped.set()
-    training.warm_up(stopped)  # e.g. the window closed while the Train tab prepared
-    training.warm_up(threading.Event())
-    training.warm_up(threading.Event())  # already done: trains nothing
-    assert runs == [("linear", False, True), ("linear", True, True),
-                    ("linear", False, False), ("linear", True, False)]
-
-
 def test_not_a_digit_batches_mix_in_synthetic_non_digits_at_the_configured_share(data):
     config = preset_config("quick", not_a_digit=0.2, augment=True, batch_size=40)
     (x_train, y_train), _ = split_train_validation(data, config)

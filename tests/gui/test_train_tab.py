@@ -1,234 +1,305 @@
+"""The Train tab over the hub's training session: real runs in a real training process.
+
+Each window starts one training process (a few seconds: spawn and TensorFlow's import), so
+the runs that can share one are tested in one test.
+"""
+
 import itertools
-import threading
+import os
+import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QThread, Qt
 
 from digitpad import paths
 from digitpad.core.registry import load_card
+from digitpad.core.reports import BatchReport, EpochReport
 from tests.gui.conftest import open_window
 
 TRAIN_TIMEOUT_MS = 120_000
 
 
-def test_a_short_real_run_updates_curves_and_swaps_the_model(qtbot, window):
+def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, window):
     tab = window.train_tab
-    window.tabs.setCurrentWidget(tab)
-    tab.arch_box.setCurrentIndex(tab.arch_box.findData("mlp"))
-    tab.fields["epochs"].setText("2")
-    tab.fields["batch_size"].setText("64")
+    session = window.hub.training
+    with qtbot.waitSignal(session.ready, timeout=TRAIN_TIMEOUT_MS):
+        window.tabs.setCurrentWidget(tab)  # opening the tab starts the training process
+    assert session.process.is_alive() and session.process.pid != os.getpid()
+    tab.form.arch_box.setCurrentIndex(tab.form.arch_box.findData("mlp"))
+    tab.form.fields["epochs"].setText("2")
+    tab.form.fields["batch_size"].setText("64")
     before = window.hub.active
-    batches, epochs = [], []
-    with qtbot.waitSignal(window.hub.model_changed, timeout=TRAIN_TIMEOUT_MS):
-        assert tab.start_training()
-        tab._worker.batch_done.connect(batches.append)
-        tab._worker.epoch_done.connect(epochs.append)
+    reports = []
+    session.batch_done.connect(lambda report: reports.append(report))
+    session.epoch_done.connect(lambda report, tiles: reports.append(report))
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.train_button, Qt.LeftButton)
+        assert tab.is_training
         assert not tab.train_button.isEnabled() and tab.stop_button.isEnabled()
     run = tab.runs[-1]
     assert run.status == "finished" and len(run.epochs) == 2
-    assert batches and len(epochs) == 2
-    assert len(tab.smooth_loss_curve.getData()[0]) > 0
-    assert len(tab.val_acc_curve.getData()[1]) == 2
-    assert tab.weights_view.has_image()  # first dense layer as 28x28 tiles
+    # In order: each epoch's batches, then the epoch; batches counted up across epochs.
+    epochs = [r.epoch for r in reports if isinstance(r, EpochReport)]
+    batches = [r for r in reports if isinstance(r, BatchReport)]
+    assert epochs == [0, 1] and batches
+    assert [b.seen_batches for b in batches] == sorted({b.seen_batches for b in batches})
+    first_epoch_end = next(n for n, r in enumerate(reports) if isinstance(r, EpochReport))
+    assert all(r.epoch == 0 for r in reports[:first_epoch_end])
+    assert len(tab.curves.smooth_loss_curve.getData()[0]) > 0
+    assert len(tab.curves.val_acc_curve.getData()[1]) == 2
+    assert tab.curves.weights_view.has_image()  # the first dense layer as 28x28 tiles
+    # Saved, loaded by the hub and active everywhere; the status compares it.
     active = window.hub.active
     assert active is not before and active.path == run.path and run.path.is_file()
     assert load_card(run.path)["architecture"] == "mlp"
-    assert tab.train_button.isEnabled() and tab.history.rowCount() == 1
-    # Selecting the run overlays its validation curve, named in the legend.
-    assert not tab._compare_legend.items
-    tab.history.selectRow(0)
-    assert len(tab._compare_curves[0].getData()[0]) == 2
-    assert [label.text for _, label in tab._compare_legend.items] == ["run 1"]
-    # The Errors tab re-evaluates with the new model by itself when opened.
-    window.tabs.setCurrentWidget(window.errors_tab)
-    qtbot.waitUntil(lambda: active.key in window.errors_tab._cache, timeout=TRAIN_TIMEOUT_MS)
+    assert window.hub.previous is before
+    assert (f"{run.test_accuracy:.2%} test, previous model {before.test_accuracy:.2%}"
+            in tab.state_label.text())
+    assert tab.progress.value() == tab.progress.maximum() and tab.progress.format() == "Done"
+    assert tab.train_button.isEnabled() and tab.history.table.rowCount() == 1
+    # One click back to the model it replaced.
+    assert tab.back_button.isVisibleTo(tab)
+    qtbot.mouseClick(tab.back_button, Qt.LeftButton)
+    assert window.hub.active is before and not tab.back_button.isVisibleTo(tab)
+    # Selecting the run in the history shows its validation accuracy, named in the legend.
+    tab.history.table.selectRow(0)
+    assert tab.history.legend_labels() == ["run 1 · mlp"]
 
 
-def start_long_run(tab):
-    """Start a run of many tiny batches (linear, batch 4, 50 epochs) and return its worker."""
-    tab.arch_box.setCurrentIndex(tab.arch_box.findData("linear"))
-    tab.fields["epochs"].setText("50")
-    tab.fields["batch_size"].setText("4")
-    assert tab.start_training()
-    return tab._worker
-
-
-def test_stop_ends_the_run_within_one_batch(qtbot, window):
+def test_failed_stopped_and_repeated_runs_share_one_training_process(qtbot, window, tmp_path):
     tab = window.train_tab
-    worker = start_long_run(tab)
-    reported, clicked = [], threading.Event()
-
-    def hold_until_clicked(report):
-        # Runs in the training thread (direct connection): training waits here, right
-        # after batch ``report.seen_batches``, until the user has pressed Stop.
-        if not reported:
-            reported.append(report.seen_batches)
-            clicked.wait(30)
-
-    worker.batch_done.connect(hold_until_clicked, Qt.DirectConnection)
-    outcomes = []  # (TrainResult, path, card, predictor), as the worker finishes
-
-    def keep(outcome):
-        outcomes.append(outcome)
-
-    worker.finished.connect(keep, Qt.DirectConnection)
-    qtbot.waitUntil(lambda: bool(reported), timeout=TRAIN_TIMEOUT_MS)
+    session = window.hub.training
+    window.tabs.setCurrentWidget(tab)
+    before = window.hub.active
+    outcomes = []
+    session.finished.connect(outcomes.append)
+    # A run without data fails with a message naming the folder; no full "Ready" bar.
+    data_folder, tab.data_folder = tab.data_folder, str(tmp_path / "missing-data")
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training(arch="linear", epochs=1)
+    process = session.process
+    assert tab.runs[-1].status == "failed" and "missing-data" in tab.state_label.text()
+    assert tab.progress.format() == "Failed" and tab.progress.value() < tab.progress.maximum()
+    assert window.hub.active is before
+    tab.data_folder = data_folder
+
+    # Stop pressed before training begins: the run stops after its first batch.
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training(arch="linear", epochs=50, batch_size=4)
+        assert tab.form.arch_box.currentData() == "linear"  # the form shows what runs
+        assert tab.form.fields["epochs"].text() == "50"
         qtbot.mouseClick(tab.stop_button, Qt.LeftButton)
-        clicked.set()
+    assert outcomes[-1].batches_trained == 1 and outcomes[-1].path is None
+    assert tab.runs[-1].status == "stopped (nothing kept)"
+
+    # Stopped after an epoch: the best weights are saved and offered, not made active.
+    with qtbot.waitSignal(session.epoch_done, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training()
+    with qtbot.waitSignal(tab.run_finished, timeout=10_000):
+        qtbot.mouseClick(tab.stop_button, Qt.LeftButton)
     run = tab.runs[-1]
-    assert run.status.startswith("stopped")
-    qtbot.waitUntil(lambda: bool(outcomes))  # appended in the worker thread, maybe just now
-    trained = int(outcomes[0][0].model.optimizer.iterations.numpy())
-    assert reported[0] <= trained <= reported[0] + 1  # at most the batch already under way
-    assert tab.train_button.isEnabled()
+    assert run.status == "stopped" and run.path.is_file() and outcomes[-1].stopped
+    assert outcomes[-1].best_epoch is not None and window.hub.active is before
+    assert tab.use_button.isVisibleTo(tab)
+    with qtbot.waitSignal(window.hub.model_changed, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.use_button, Qt.LeftButton)
+    assert window.hub.active.path == run.path
+    assert session.process is process and process.is_alive()  # one process for all runs
 
 
-def test_closing_the_window_mid_run_exits_cleanly(qtbot, settings, synthetic_data_folder):
+def test_closing_the_window_mid_run_ends_the_training_process_within_a_second(
+        qtbot, settings, synthetic_data_folder):
     window = open_window(qtbot, settings, str(synthetic_data_folder))
     tab = window.train_tab
-    worker = start_long_run(tab)
-    batches = []
-    worker.batch_done.connect(batches.append)
-    qtbot.waitUntil(lambda: len(batches) > 0, timeout=TRAIN_TIMEOUT_MS)
+    session = window.hub.training
+    with qtbot.waitSignal(session.batch_done, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training(arch="linear", epochs=50, batch_size=4)
+    process = session.process
+    started = time.perf_counter()
     window.close()
-    assert worker.cancelled and not tab.is_training
-    from PySide6.QtCore import QThread
+    closing_seconds = time.perf_counter() - started
+    assert closing_seconds < 1.0
+    assert not process.is_alive() and not tab.is_training
     assert not any(t.isRunning() for t in window.findChildren(QThread))
     folder = paths.user_models_dir()
-    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")] if folder.exists() else []
-    assert leftovers == []  # no half-written model
+    assert not folder.exists() or list(folder.iterdir()) == []  # nothing, not even half
 
 
-def test_invalid_values_are_refused_next_to_the_field(qtbot, window):
+def test_invalid_values_are_refused_next_to_the_field(window):
     tab = window.train_tab
-    tab.fields["epochs"].setText("three")
+    tab.form.fields["epochs"].setText("three")
     assert not tab.start_training()
-    assert tab.errors["epochs"].isVisibleTo(tab) and "whole number" in tab.errors["epochs"].text()
-    tab.fields["epochs"].setText("3")
-    tab.fields["learning_rate"].setText("-0.1")
-    assert not tab.start_training()
-    assert tab.errors["learning_rate"].isVisibleTo(tab)
-    assert not tab.errors["epochs"].isVisibleTo(tab)
-    assert tab.runs == []
+    error = tab.form.errors["epochs"]
+    assert error.isVisibleTo(tab) and "whole number" in error.text()
+    tab.form.fields["epochs"].setText("3")
+    assert not tab.start_training(learning_rate=-0.1)
+    assert tab.form.errors["learning_rate"].isVisibleTo(tab)
+    assert not tab.form.errors["epochs"].isVisibleTo(tab)
+    assert tab.runs == [] and not tab.is_training
 
 
-def test_presets_fill_the_form(window):
-    tab = window.train_tab
-    tab.arch_box.setCurrentIndex(tab.arch_box.findData("funnel"))
-    assert tab.fields["optimizer"].currentData() == "nesterov"
-    assert tab.fields["activation"].currentData() == "leaky_relu"
-    assert float(tab.fields["l2"].text()) > 0
-    config = tab.form_config()
+def test_presets_fill_the_form_and_show_their_name_with_the_description_below(window):
+    from digitpad.core.architectures import PRESETS
+    form = window.train_tab.form
+    form.arch_box.setCurrentIndex(form.arch_box.findData("funnel"))
+    assert form.arch_box.currentText() == "funnel"
+    assert form.arch_description.text() == PRESETS["funnel"].description
+    assert form.fields["optimizer"].currentData() == "nesterov"
+    assert form.fields["activation"].currentData() == "leaky_relu"
+    config = form.config()
     assert config.arch == "funnel" and np.isclose(config.learning_rate, 0.05)
+    # Settings the form does not show come from the preset.
+    form.arch_box.setCurrentIndex(form.arch_box.findData("strong"))
+    assert form.config().not_a_digit == PRESETS["strong"].config().not_a_digit
 
 
-def test_a_failed_run_keeps_the_previous_model(qtbot, settings, tmp_path):
-    window = open_window(qtbot, settings, str(tmp_path / "missing-data"))
+def _text_room(widget) -> tuple[str, int, int]:
+    """(text, width it needs, width it has) for a button, label, text field or combo box."""
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QStyle, QStyleOptionComboBox
+    if isinstance(widget, QLineEdit):
+        text = widget.text()
+        margins = widget.textMargins()
+        room = widget.contentsRect().width() - margins.left() - margins.right() - 4
+        return text, widget.fontMetrics().horizontalAdvance(text), room
+    if isinstance(widget, QComboBox):
+        option = QStyleOptionComboBox()
+        widget.initStyleOption(option)
+        field = widget.style().subControlRect(QStyle.CC_ComboBox, option,
+                                              QStyle.SC_ComboBoxEditField, widget)
+        text = widget.currentText()
+        return text, widget.fontMetrics().horizontalAdvance(text), field.width()
+    return widget.text(), widget.sizeHint().width(), widget.width()
+
+
+def test_at_900_by_600_no_train_tab_control_is_cut_off(qtbot, window):
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit
+    window.resize(900, 600)
+    window.tabs.setCurrentWidget(window.train_tab)
+    qtbot.waitExposed(window)
     tab = window.train_tab
-    before = window.hub.active
-    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
-        assert tab.start_training()
-    assert tab.runs[-1].status == "failed"
-    assert "missing-data" in tab.state_label.text()
-    assert window.hub.active is before
-    window.close()
+    tab.use_button.setVisible(True)  # the widest the button row gets
+    tab.back_button.setVisible(True)
+    tab.progress.setFormat("epoch 12/50 · batch 338/338 · loss 0.123 · ETA 12:34")
+    qtbot.wait(50)
+    cut = []
+    tab.form.fields["learning_rate"].setText("0.00015")  # the longest values a user types
+    tab.form.fields["train_size"].setText("54000")
+    for widget in (tab.findChildren(QAbstractButton) + tab.findChildren(QComboBox)
+                   + tab.findChildren(QLabel) + tab.findChildren(QLineEdit)):
+        if not widget.isVisibleTo(tab) or (isinstance(widget, QLabel) and widget.wordWrap()):
+            continue
+        if isinstance(widget, QComboBox):  # every choice, not only the current one
+            for index in range(widget.count()):
+                widget.setCurrentIndex(index)
+                text, needed, room = _text_room(widget)
+                if needed > room:
+                    cut.append(f"{text!r}: {room} < {needed}")
+            continue
+        text, needed, room = _text_room(widget)
+        if needed > room:
+            cut.append(f"{text!r}: {room} < {needed}")
+    progress_text = tab.progress.text()
+    if tab.progress.fontMetrics().horizontalAdvance(progress_text) > tab.progress.width() - 40:
+        cut.append(f"{progress_text!r}: {tab.progress.width()}")
+    assert cut == []
 
 
-def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(qtbot, window,
-                                                                      monkeypatch):
+def test_the_comparison_fits_its_runs_with_one_legend_entry_each_and_hints_when_empty(window):
+    from digitpad.core.architectures import preset_config
+    from digitpad.gui.widgets.run_history import Run
+    history = window.train_tab.history
+    assert history.compare.currentWidget() is history.hint
+    for arch, accuracies in (("mlp", [0.962, 0.975, 0.981]), ("quick", [0.985, 0.991])):
+        run = Run(config=preset_config(arch), started=time.time(), status="finished")
+        run.epochs = [EpochReport(epoch=n, epochs=3, loss=0.1, accuracy=a, val_loss=0.1,
+                                  val_accuracy=a, learning_rate=0.001, seconds=1.0,
+                                  eta_seconds=0.0, improved=True)
+                      for n, a in enumerate(accuracies)]
+        history.add(run)
+    history.table.selectAll()
+    assert history.compare.currentWidget() is history.compare_plot
+    assert history.legend_labels() == ["run 1 · mlp", "run 2 · quick"]
+    (_, _), (low, high) = history.compare_plot.viewRange()
+    assert 0.94 < low <= 0.962 and 0.991 <= high <= 1.0
+    history.table.clearSelection()
+    assert history.compare.currentWidget() is history.hint and history.legend_labels() == []
+
+
+def _feed(curves, reports):
+    """Reports into the curves widget, recording the loss plot's range after each."""
+    curves.reset(2)
+    ranges = []
+    for report in reports:
+        curves.add_batch(report)
+        ranges.append(tuple(map(tuple, curves.loss_plot.viewRange())))
+    return ranges
+
+
+def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(window):
     """Redrawing the axes is the costliest part of a live update, so the loss plot's range
     moves only when the loss leaves it: here once per decade as it falls from 2.3 to 0.005."""
-    import digitpad.gui.tabs.train_tab as train_tab_module
-    from digitpad.core.training import BatchReport
-
+    curves = window.train_tab.curves
     losses = np.geomspace(2.3, 0.005, 40)
-    go = threading.Event()
-
-    def fake_training(worker):
-        go.wait(10)
-        for n, loss in enumerate(losses):
-            worker.batch_done.emit(BatchReport(epoch=n // 20, batch=n % 20, batches_per_epoch=20,
-                                               loss=float(loss), accuracy=0.9,
-                                               seen_batches=n + 1))
-        return None, None, None, None  # as if stopped before an epoch ended
-
-    class RangeRecorder(QObject):  # lives in the GUI thread: called after the tab's own slot
-        ranges = []
-
-        @Slot(object)
-        def record(self, report):
-            self.ranges.append(tuple(map(tuple, tab.loss_plot.viewRange())))
-
-    monkeypatch.setattr(train_tab_module.TrainingWorker, "work", fake_training)
-    tab = window.train_tab
-    tab.fields["epochs"].setText("2")
-    recorder = RangeRecorder()
-    with qtbot.waitSignal(tab.run_finished, timeout=10_000):
-        assert tab.start_training()
-        tab._worker.batch_done.connect(recorder.record)
-        go.set()
-    ranges = recorder.ranges
-    assert len(ranges) == len(losses)
+    ranges = _feed(curves, [BatchReport(epoch=n // 20, batch=n % 20, batches_per_epoch=20,
+                                        loss=float(loss), accuracy=0.9, seen_batches=n + 1)
+                            for n, loss in enumerate(losses)])
     assert len({x for x, _ in ranges}) == 1  # the x axis spans the whole run from the start
     assert [y for y, _ in itertools.groupby(y for _, y in ranges)] == [
         pytest.approx(y, abs=0.1) for y in [(0, 1), (-1, 1), (-2, 1), (-3, 1)]]
     (x_low, x_high), (y_low, y_high) = ranges[-1]
-    x, y = tab.raw_loss_curve.getData()  # y in log10 units: the plot is logarithmic
+    x, y = curves.raw_loss_curve.getData()  # y in log10 units: the plot is logarithmic
     assert len(x) == len(losses)
     assert x_low <= x.min() and x.max() <= x_high and y_low <= y.min() and y.max() <= y_high
 
 
-def test_opening_the_tab_starts_tensorflow_in_the_background(qtbot, window, monkeypatch):
-    import gc
-
-    import digitpad.gui.tabs.train_tab as train_tab_module
-    started = threading.Event()
-    monkeypatch.setattr(train_tab_module, "_prepare_training",
-                        lambda worker, folder: started.set())
-    window.tabs.setCurrentWidget(window.train_tab)
-    gc.collect()  # nothing but the thread's start keeps the import's worker alive
-    qtbot.waitUntil(started.is_set, timeout=10_000)
-
-
-def test_a_run_starts_with_tensorflow_warmed_up_and_the_data_already_loaded(qtbot, window):
-    from digitpad.core import training
-    tab = window.train_tab
-    window.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab._mnist is not None, timeout=TRAIN_TIMEOUT_MS)
-    assert training._warmed_up
-    assert len(tab._mnist.train) > 0
-    worker = start_long_run(tab)
-    assert worker.mnist is tab._mnist  # the run does not read and unzip MNIST again
-    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
-        qtbot.waitUntil(lambda: bool(tab._loss_x), timeout=TRAIN_TIMEOUT_MS)
-        tab.stop_training()
-
-
-def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(
-        qtbot, window, monkeypatch):
-    import digitpad.gui.tabs.train_tab as train_tab_module
-    from digitpad.core.training import BatchReport
-
+def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(window):
+    curves = window.train_tab.curves
     batches_per_report, reports = 5, 16  # a report per 5 batches, as on a fast machine
     losses = np.geomspace(2.0, 0.02, reports)  # a decade every 40 batches
-
-    def fake_training(worker):
-        for n, loss in enumerate(losses):
-            seen = (n + 1) * batches_per_report
-            worker.batch_done.emit(BatchReport(epoch=seen // 40, batch=seen % 40 - 1,
-                                               batches_per_epoch=40, loss=float(loss),
-                                               accuracy=0.9, seen_batches=seen))
-        return None, None, None, None
-
-    monkeypatch.setattr(train_tab_module.TrainingWorker, "work", fake_training)
-    tab = window.train_tab
-    tab.fields["epochs"].setText("2")
-    with qtbot.waitSignal(tab.run_finished, timeout=10_000):
-        assert tab.start_training()
-    _, raw = tab.raw_loss_curve.getData()  # log10 units
-    _, smoothed = tab.smooth_loss_curve.getData()
+    _feed(curves, [BatchReport(epoch=(n + 1) * 5 // 40, batch=(n + 1) * 5 % 40 - 1,
+                               batches_per_epoch=40, loss=float(loss), accuracy=0.9,
+                               seen_batches=(n + 1) * batches_per_report)
+                   for n, loss in enumerate(losses)])
+    _, raw = curves.raw_loss_curve.getData()  # log10 units
+    _, smoothed = curves.smooth_loss_curve.getData()
     # About 10 batches behind: a quarter of a decade here, never 10 reports (50 batches).
-    lag_in_decades = smoothed[-1] - raw[-1]
-    assert 0.1 < lag_in_decades < 0.4
+    assert 0.1 < smoothed[-1] - raw[-1] < 0.4
+
+
+WHOLE_RUN = """
+import sys
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+import digitpad.gui.main_window as main_window
+app = QApplication([])
+window = main_window.MainWindow(settings=QSettings(sys.argv[1], QSettings.IniFormat),
+                                data_folder=sys.argv[2])
+window.show()
+loop = QEventLoop()
+window.hub.model_changed.connect(loop.quit)
+loop.exec()
+window.tabs.setCurrentWidget(window.train_tab)
+window.train_tab.run_finished.connect(loop.quit)
+QTimer.singleShot(120_000, loop.quit)
+assert window.train_tab.start_training(arch="mlp", epochs=1, batch_size=64)
+loop.exec()
+print(window.train_tab.runs[-1].status, window.hub.active.path == window.train_tab.runs[-1].path)
+window.errors_tab  # built and evaluating the new model with NumPy
+window.close()
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")))
+"""
+
+
+def test_the_window_never_imports_tensorflow_even_while_it_trains(tmp_path, synthetic_data_folder):
+    import subprocess
+    import sys
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the training process quietens TensorFlow itself
+    output = subprocess.run(
+        [sys.executable, "-c", WHOLE_RUN, str(tmp_path / "settings.ini"),
+         str(synthetic_data_folder)], capture_output=True, text=True, timeout=180, env=env)
+    assert output.returncode == 0, output.stderr[-2000:]
+    assert output.stdout.split("\n")[:2] == ["finished True", "[]"]
+    for noise in ("cuda", "absl", "oneDNN"):
+        assert noise not in output.stderr, output.stderr[-2000:]

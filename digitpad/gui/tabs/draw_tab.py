@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxL
 
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
-from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
 
@@ -28,7 +28,7 @@ class DrawTab(QWidget):
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
 
-    def __init__(self, hub: QtModelManager, parent: QWidget | None = None):
+    def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
         self._last_update = -1.0

@@ -16,7 +16,7 @@ from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
-from digitpad.gui.model_hub import ActiveModel, QtModelManager
+from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
                                        write_atomically)
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
@@ -36,7 +36,7 @@ class ErrorsTab(QWidget):
     send_to_pad = Signal(object, int)  # a test image exactly as the model saw it, its index
     evaluation_ready = Signal(object)  # the Evaluation now shown
 
-    def __init__(self, hub: QtModelManager, parent: QWidget | None = None):
+    def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
         self._test_images: np.ndarray | None = None
@@ -282,22 +282,19 @@ class ErrorsTab(QWidget):
         self.progress.setVisible(True)
         workers.start(worker, self)
 
+    @workers.from_current("_worker")  # arrived after shutdown: start nothing new
     def _worker_done(self, result) -> None:
-        if self._worker is None or self.sender() is not self._worker:
-            return  # arrived after shutdown: start nothing new
         self._worker = None
         self.progress.setVisible(False)
         self._on_done(result)
 
+    @workers.from_current("_worker")
     def _on_progress(self, done: int, total: int) -> None:
-        if self._worker is None or self.sender() is not self._worker:
-            return
         self.progress.setMaximum(total or 0)
         self.progress.setValue(done)
 
+    @workers.from_current("_worker")
     def _on_failed(self, message: str) -> None:
-        if self._worker is None or self.sender() is not self._worker:
-            return
         self._worker = None
         self.progress.setVisible(False)
         if self._test_images is None:

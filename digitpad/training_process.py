@@ -49,6 +49,7 @@ class Job:
     config: TrainConfig
     data_folder: str | None  # None: MNIST's usual places (see ``core.data.load_mnist``)
     out: Path
+    tensorboard_dir: Path | None = None  # where to write Keras TensorBoard logs, if anywhere
 
 
 def import_keras_quietly():
@@ -165,7 +166,7 @@ def _run(job: Job, datasets: _Datasets, reports, stop, closing):
 
         result = train(job.config, mnist, model=model,
                        on_batch=lambda report: reports.send(("batch", report)),
-                       on_epoch=on_epoch, stop=stop)
+                       on_epoch=on_epoch, stop=stop, tensorboard_dir=job.tensorboard_dir)
         if closing.is_set():
             return None
         path, card = None, {}

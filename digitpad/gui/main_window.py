@@ -79,11 +79,7 @@ class MainWindow(QMainWindow):
 
         self.draw_tab.add_chart()
         self._errors_tab = ErrorsTab(self.hub)
-        folder = self.hub.data.folder
-        self._train_tab = TrainTab(self.hub, data_folder=str(folder) if folder else None)
-        # Until the Train tab reads hub.data itself: it trains on the app's folder.
-        self.hub.data.changed.connect(
-            lambda folder: setattr(self._train_tab, "data_folder", str(folder)))
+        self._train_tab = TrainTab(self.hub)
         current = self.tabs.currentIndex()
         for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
             placeholder = self.tabs.widget(index)

@@ -6,6 +6,7 @@ the runs that can share one are tested in one test.
 
 import itertools
 import os
+import shutil
 import time
 
 import numpy as np
@@ -74,15 +75,19 @@ def test_failed_stopped_and_repeated_runs_share_one_training_process(qtbot, wind
     before = window.hub.active
     outcomes = []
     session.finished.connect(outcomes.append)
-    # A run without data fails with a message naming the folder; no full "Ready" bar.
-    data_folder, tab.data_folder = tab.data_folder, str(tmp_path / "missing-data")
+    # A run on broken data fails with a message naming the file; no full "Ready" bar.
+    data_folder = window.hub.data.folder
+    broken = tmp_path / "broken-data"
+    shutil.copytree(data_folder, broken)
+    (broken / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    window.hub.data.set_folder(broken)
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
         assert tab.start_training(arch="linear", epochs=1)
     process = session.process
-    assert tab.runs[-1].status == "failed" and "missing-data" in tab.state_label.text()
+    assert tab.runs[-1].status == "failed" and "broken-data" in tab.state_label.text()
     assert tab.progress.format() == "Failed" and tab.progress.value() < tab.progress.maximum()
     assert window.hub.active is before
-    tab.data_folder = data_folder
+    window.hub.data.set_folder(data_folder)
 
     # Stop pressed before training begins: the run stops after its first batch.
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
@@ -303,3 +308,27 @@ def test_the_window_never_imports_tensorflow_even_while_it_trains(tmp_path, synt
     assert output.stdout.split("\n")[:2] == ["finished True", "[]"]
     for noise in ("cuda", "absl", "oneDNN"):
         assert noise not in output.stderr, output.stderr[-2000:]
+
+
+def test_the_train_tab_offers_mnist_before_any_run_when_it_is_missing(
+        qtbot, settings, tmp_path, monkeypatch, synthetic_data_folder):
+    monkeypatch.delenv("DIGITPAD_DATA", raising=False)
+    window = open_window(qtbot, settings)
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.data_panel.isVisible() and not tab.train_button.isEnabled()
+    assert "MNIST" in tab.data_panel.message.text()
+    assert tab.data_panel.choose_folder(str(synthetic_data_folder))  # as the user picks one
+    assert not tab.data_panel.isVisible() and tab.train_button.isEnabled()
+    assert tab.data_folder == str(synthetic_data_folder)
+    window.close()
+
+
+def test_a_run_can_write_tensorboard_logs(qtbot, window):
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.tensorboard_box.setChecked(True)
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training(arch="linear", epochs=1, train_size=200)
+    logs = [p for p in (paths.user_data_dir() / "tensorboard").rglob("*") if "tfevents" in p.name]
+    assert logs and tab.runs[-1].path.stem in str(logs[0])

@@ -7,12 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from digitpad import paths
 from digitpad.core.architectures import PRESETS
+from digitpad.core.data import candidate_folders, find_mnist_folder, not_found_message
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.run_history import Run, RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
 from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
@@ -36,12 +38,10 @@ class TrainTab(QWidget):
 
     run_finished = Signal(object)
 
-    def __init__(self, hub: ModelHub, parent: QWidget | None = None, *,
-                 data_folder: str | None = None):
+    def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
         self.session = hub.training
-        self.data_folder = data_folder  # None: MNIST's usual places
         self._run: Run | None = None  # the run in progress
         self._awaiting: Run | None = None  # a completed run whose model the hub is loading
         self._stopped_run: Run | None = None  # offered by "Use this model"
@@ -59,6 +59,24 @@ class TrainTab(QWidget):
         self.hub.model_changed.connect(self._on_model_changed)
         self.hub.load_failed.connect(self._on_load_failed)
         self.history.activate_requested.connect(lambda run: self.hub.load(run.path))
+        self.hub.data.changed.connect(lambda folder: self._check_data())
+        self._check_data()
+
+    @property
+    def data_folder(self) -> str | None:
+        """The app's MNIST folder (``hub.data``); None: MNIST's usual places."""
+        folder = self.hub.data.folder
+        return str(folder) if folder else None
+
+    def _check_data(self) -> None:
+        """Before any run: say so, and offer a folder or a download, when MNIST is missing."""
+        folders = candidate_folders(self.data_folder)
+        found = any(find_mnist_folder(folder) for folder in folders)
+        if not found:
+            self.data_panel.show_problem(not_found_message(folders))
+        self.data_panel.setVisible(not found)
+        self.train_button.setEnabled(found and not self.is_training)
+        self.train_button.setToolTip("" if found else "MNIST is needed first (see above)")
 
     def _build_controls(self) -> None:
         self.train_button = QPushButton("Train")
@@ -82,14 +100,21 @@ class TrainTab(QWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
+        self.tensorboard_box = QCheckBox("Write TensorBoard logs")
+        self.tensorboard_box.setToolTip(f"Keras TensorBoard logs of each run, in "
+                                        f"{paths.user_data_dir() / 'tensorboard'}: see them "
+                                        f"with tensorboard --logdir on that folder")
+        self.data_panel = DataPanel(self.hub.data, "Training needs the MNIST training images.")
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
         for button in (self.train_button, self.stop_button, self.use_button, self.back_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.tensorboard_box)
         run_panel = QWidget()
         panel = QVBoxLayout(run_panel)
+        panel.addWidget(self.data_panel)
         panel.addLayout(buttons)
         panel.addWidget(self.progress)  # a line of its own: its text is long mid-run
         panel.addWidget(self.state_label)
@@ -151,7 +176,10 @@ class TrainTab(QWidget):
         self.history.add(run)
         self._run, self._awaiting, self._stopped_run = run, None, None
         self.curves.reset(config.epochs)
-        self.session.start(Job(config, self.data_folder, _new_model_path(config.arch)))
+        out = _new_model_path(config.arch)
+        logs = (paths.user_data_dir() / "tensorboard" / out.stem
+                if self.tensorboard_box.isChecked() else None)
+        self.session.start(Job(config, self.data_folder, out, tensorboard_dir=logs))
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.use_button.setVisible(False)

@@ -137,8 +137,10 @@ class DrawTab(QWidget):
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
-        if verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL):
-            probabilities = None  # no digit to chart
+        if (verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL)
+                and self.pad.sent_image() is None):
+            # No digit to chart; but a sent test image shows what the Errors tab showed.
+            probabilities = None
         self._probabilities, self._verdict = probabilities, verdict
         if self.chart is not None:
             self.chart.set_probabilities(probabilities)

@@ -153,9 +153,15 @@ class Predictor:
 
         ``ink_share`` is the drawing's size as a share of the pad, when known.
         """
+        return self.read(image, ink_share)[1]
+
+    def read(self, image: np.ndarray,
+             ink_share: float | None = None) -> tuple[np.ndarray, Verdict]:
+        """One model-ready image's digit probabilities (10,) and its :meth:`verdict`."""
         probabilities, not_a_digit = self.predict_with_not_a_digit(
             np.asarray(image, np.float32)[None])
-        return decide(probabilities[0], float(not_a_digit[0]), self.thresholds, ink_share)
+        return probabilities[0], decide(probabilities[0], float(not_a_digit[0]),
+                                        self.thresholds, ink_share)
 
     def _scores(self, images: np.ndarray) -> np.ndarray:
         """The model's own outputs, (n, 10) or (n, 11) probabilities."""

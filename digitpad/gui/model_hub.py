@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from digitpad.core.verdict import decide
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.training_session import TrainingSession
@@ -140,11 +139,7 @@ class ModelHub(QObject):
         rule, or None while no model is loaded."""
         if self.active is None:
             return None
-        predictor = self.active.predictor
-        probabilities, not_a_digit = predictor.predict_with_not_a_digit(
-            np.asarray(image28, np.float32)[None])
-        return probabilities[0], decide(probabilities[0], float(not_a_digit[0]),
-                                        predictor.thresholds, ink_share)
+        return self.active.predictor.read(image28, ink_share)
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """End the training process and wait for a load in progress (the window closes)."""

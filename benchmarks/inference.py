@@ -1,4 +1,7 @@
-"""model.predict vs Predictor.predict_one on the shipped model, and quick's time to 99%.
+"""model.predict vs Predictor.predict_one on the shipped model, and quick's time to 99.1%.
+
+README promises that ``quick`` with its defaults passes 99.1% test accuracy within 30 s of
+training on two cores; the second part checks that promise as the CLI trains.
 
     python benchmarks/inference.py [--skip-training]
 """
@@ -39,7 +42,11 @@ def latency(model, images, repeats):
     print(f"speed-up (median): {np.median(slow) / np.median(fast):.0f}x")
 
 
-def time_to_99(mnist, target=0.99):
+QUICK_TARGET = 0.991
+QUICK_SECONDS = 30.0
+
+
+def time_to_target(mnist, target=QUICK_TARGET, budget=QUICK_SECONDS):
     """Train quick with its defaults; after each epoch check test accuracy (not timed)."""
     test_images = mnist.test.images.astype(np.float32) / 255
     state = {"start": time.perf_counter(), "excluded": 0.0, "reached": None}
@@ -62,9 +69,11 @@ def time_to_99(mnist, target=0.99):
     Checker.model = build_model(config)
     train(config, mnist, model=Checker.model, on_epoch=on_epoch, stop=threading.Event())
     if state["reached"] is None:
-        print(f"quick did not reach {target:.1%} in {config.epochs} epochs")
+        print(f"quick did not reach {target:.1%} in {config.epochs} epochs: promise MISSED")
     else:
-        print(f"time to {target:.1%} test accuracy: {state['reached']:.1f} s of training")
+        kept = "kept" if state["reached"] <= budget else "MISSED"
+        print(f"time to {target:.1%} test accuracy: {state['reached']:.1f} s of training "
+              f"(promise: within {budget:.0f} s: {kept})")
     return state["reached"]
 
 
@@ -78,7 +87,7 @@ def main():
     print(f"shipped model: {default_model_path()}")
     latency(load_model(default_model_path()), images, args.repeats)
     if not args.skip_training:
-        time_to_99(mnist)
+        time_to_target(mnist)
 
 
 if __name__ == "__main__":

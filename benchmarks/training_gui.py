@@ -62,7 +62,7 @@ def measure_app(args) -> tuple[list[float], dict]:
 
     app, window = _common.open_main_window("digitpad-bench-train")
     tab = window.train_tab
-    tab.data_folder = str(_common.real_data_folder(_common.MNIST_DATA))
+    window.hub.data.set_folder(_common.real_data_folder(_common.MNIST_DATA))
     gaps, last = [], [time.perf_counter()]
 
     def tick():
@@ -103,7 +103,10 @@ def measure_app(args) -> tuple[list[float], dict]:
                 run_seconds)
     timer.stop()
     run = done[0]
-    print(f"run: {run.status}, Train pressed -> model active {run_seconds:.1f} s")
+    test = run.test_accuracy
+    print(f"run: {run.status}, Train pressed -> model active {run_seconds:.1f} s, training "
+          f"{run.card.get('training_seconds')} s, test accuracy "
+          f"{'unknown' if test is None else f'{test:.2%}'}")
     window.close()
     return [e.seconds for e in run.epochs], run.config.to_dict()
 
@@ -111,7 +114,8 @@ def measure_app(args) -> tuple[list[float], dict]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--train-size", type=int, default=8000)
+    parser.add_argument("--train-size", type=int, default=8000,
+                        help="training images (0: all; with --epochs 3, quick's README promise)")
     parser.add_argument("--baseline", type=int, default=10,
                         help="seconds of the idle window measured first")
     parser.add_argument("--burners", type=int, default=0,

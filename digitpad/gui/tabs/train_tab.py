@@ -100,6 +100,8 @@ class TrainTab(QWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
+        self.log.setPlaceholderText("The run's log: each epoch's scores, where its model "
+                                    "was saved, and any problem")
         self.tensorboard_box = QCheckBox("Write TensorBoard logs")
         self.tensorboard_box.setToolTip(f"Keras TensorBoard logs of each run, in "
                                         f"{paths.user_data_dir() / 'tensorboard'}: see them "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.synchronize  # imported with the window, not when Train first opens
 
 from PySide6.QtCore import QObject, Signal
 
@@ -109,6 +110,7 @@ class TrainingSession(QObject):
         super().__init__(parent)
         self._link: _ProcessLink | None = None
         self._running = False
+        self._shut_down = False
 
     @property
     def is_running(self) -> bool:
@@ -126,8 +128,9 @@ class TrainingSession(QObject):
 
     def prepare(self, data_folder: str | None = None) -> None:
         """Start the training process now, if none is running, reading ``data_folder``
-        ahead, so that the first run does not wait for TensorFlow's import."""
-        if self._link is None:
+        ahead, so that the first run does not wait for TensorFlow's import. Does nothing
+        once the session is shut down (a window closing)."""
+        if self._link is None and not self._shut_down:
             link = _ProcessLink(data_folder)
             link.received.connect(self._on_received)
             link.finished.connect(self._on_link_finished)
@@ -136,8 +139,8 @@ class TrainingSession(QObject):
             workers.start(link, self)
 
     def start(self, job: training_process.Job) -> bool:
-        """Start a run; False if one is running already."""
-        if self._running:
+        """Start a run; False if one is running already or the session is shut down."""
+        if self._running or self._shut_down:
             return False
         self.prepare(job.data_folder)
         self._link.stop.clear()  # before the job: a Stop pressed from now on counts
@@ -157,6 +160,7 @@ class TrainingSession(QObject):
         """
         link, self._link = self._link, None
         self._running = False
+        self._shut_down = True
         if link is not None:
             link.end()
         workers.stop_and_wait(self, None, timeout_ms)

@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -160,6 +160,11 @@ class TrainTab(QWidget):
         once Train is pressed; the window's own process does neither.
         """
         super().showEvent(event)
+        # Once this frame is drawn: pipes, semaphores and the spawn are a few milliseconds
+        # of their own, which on top of the tab's first paint would stall the window.
+        QTimer.singleShot(0, self._prepare_session)
+
+    def _prepare_session(self) -> None:
         self.session.prepare(self.data_folder)
 
     def start_training(self, **overrides) -> bool:

@@ -21,6 +21,7 @@ from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
 from digitpad.training_process import Job
 
 ERROR_COLOUR = "#c0392b"
+PREPARE_DELAY_MS = 100  # from the tab's first show to the training process's start
 
 
 class TrainTab(QWidget):
@@ -160,9 +161,9 @@ class TrainTab(QWidget):
         once Train is pressed; the window's own process does neither.
         """
         super().showEvent(event)
-        # Once this frame is drawn: pipes, semaphores and the spawn are a few milliseconds
-        # of their own, which on top of the tab's first paint would stall the window.
-        QTimer.singleShot(0, self._prepare_session)
+        # After this frame is drawn, as an event of its own: pipes, semaphores and the spawn
+        # take a few milliseconds, which on top of the tab's first paint would stall it.
+        QTimer.singleShot(PREPARE_DELAY_MS, self._prepare_session)
 
     def _prepare_session(self) -> None:
         self.session.prepare(self.data_folder)

@@ -2,9 +2,9 @@
 
 ``model.predict`` builds a data pipeline on every call (~50 ms for one image) and importing
 TensorFlow takes seconds. :class:`Predictor` instead reads a model's layers and weights once,
-folds batch normalisation into the layer before it, and runs the network with NumPy and
-BLAS: well under a millisecond per drawing, and the app can predict before TensorFlow has
-even been imported. It reads either a Keras model in memory or a ``.keras`` file directly
+folds batch normalisation into a linear layer before it (after an activation it stays a
+step of its own), and runs the network with NumPy and BLAS: well under a millisecond per
+drawing, and the app can predict before TensorFlow has even been imported. It reads either a Keras model in memory or a ``.keras`` file directly
 (its JSON config and HDF5 weights; nothing in the file is ever executed).
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
@@ -113,7 +113,10 @@ class Predictor:
             self._input_shape, layers = _chain(config, weights)
             check_finite_weights(((f"layer {layer['config']['name']!r}", w)
                                   for layer, layer_weights in layers for w in layer_weights))
-            self._ops = _compile_layers(layers)
+            # Decided by the model's last layer, never by its outputs' values.
+            self._outputs_probabilities = _ends_in_softmax(layers)
+            self._ops = _compile_layers(layers) + ([] if self._outputs_probabilities
+                                                   else [_softmax])
             output = self._probe()
         except ModelError as exc:
             raise ModelError(f"{source}: {exc}") from None
@@ -172,7 +175,8 @@ class Predictor:
                 outputs = _in_chunks(
                     lambda chunk: graph.predict_on_batch(self._model_shaped(chunk)),
                     images, GRAPH_BATCH_SIZE)
-            return _as_probabilities(outputs.astype(np.float32, copy=False))
+            outputs = outputs.astype(np.float32, copy=False)
+            return outputs if self._outputs_probabilities else _softmax(outputs)
         if not len(images):
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
         if len(images) < PARALLEL_MIN_IMAGES:
@@ -226,7 +230,7 @@ class Predictor:
         x = self._model_shaped(batch)
         for op in self._ops:
             x = op(x)
-        return _as_probabilities(np.asarray(x, np.float32))
+        return np.asarray(x, np.float32)
 
 
 _batch_executor: ThreadPoolExecutor | None = None
@@ -374,7 +378,7 @@ def _compile_layers(layers: list[tuple[dict, list[np.ndarray]]]) -> list[Op]:
     for layer, weights in layers:
         kind, config = layer["class_name"], layer["config"]
         params = [w.astype(np.float32) for w in weights]
-        if kind == "BatchNormalization" and pending is not None:
+        if kind == "BatchNormalization" and pending is not None and _is_linear(pending[3]):
             pending = _fold_batch_norm(pending, config, params)
             continue
         if pending is not None:
@@ -404,12 +408,15 @@ def _batch_norm_scale_shift(config: dict, params: list[np.ndarray]):
     return scale.astype(np.float32), np.asarray(shift, np.float32)
 
 
+def _is_linear(layer_config: dict) -> bool:
+    """Whether a Dense/Conv2D layer applies no activation of its own."""
+    return _activation_name(layer_config.get("activation", "linear")) == "linear"
+
+
 def _fold_batch_norm(pending, config, params):
-    """Dense/Conv2D followed by BN is one affine map: scale the kernel, shift the bias."""
+    """A linear Dense/Conv2D followed by BN is one affine map: scale the kernel, shift the
+    bias. (After a layer's own activation, BN stays a step of its own.)"""
     kind, kernel, bias, layer_config = pending
-    if layer_config.get("activation", "linear") != "linear":
-        raise ModelError("batch normalisation after an activation inside a layer "
-                         "is not supported")
     scale, shift = _batch_norm_scale_shift(config, params)
     return kind, kernel * scale, bias * scale + shift, layer_config
 
@@ -509,9 +516,14 @@ ACTIVATIONS: dict[str, Op] = {
 }
 
 
-def _activation_ops(name) -> list[Op]:
+def _activation_name(name) -> str:
     if isinstance(name, dict):  # serialised form of a built-in activation
         name = name.get("config", name.get("class_name"))
+    return name
+
+
+def _activation_ops(name) -> list[Op]:
+    name = _activation_name(name)
     if name not in ACTIVATIONS:
         raise ModelError(f"activation {name!r} is not supported")
     return [] if name == "linear" else [ACTIVATIONS[name]]
@@ -554,8 +566,16 @@ def _other_ops(kind: str, config: dict, params: list[np.ndarray]) -> list[Op]:
     raise unsupported_layer(kind, config)
 
 
-def _as_probabilities(outputs: np.ndarray) -> np.ndarray:
-    """Models ending in logits rather than softmax are normalised here."""
-    if outputs.size and ((outputs < 0).any() or not np.allclose(outputs.sum(axis=1), 1, atol=1e-3)):
-        return _softmax(outputs)
-    return outputs
+def _ends_in_softmax(layers: list[tuple[dict, list[np.ndarray]]]) -> bool:
+    """Whether the model's last step is a softmax; other models' outputs are scores
+    (logits), which the predictor turns into probabilities itself."""
+    for layer, _ in reversed(layers):
+        kind, config = layer["class_name"], layer["config"]
+        if kind in IDENTITY_AT_INFERENCE or kind in ("Flatten", "Reshape"):
+            continue
+        if kind == "Softmax":
+            return True
+        if kind in ("Activation", "Dense", "Conv2D"):
+            return _activation_name(config.get("activation", "linear")) == "softmax"
+        return False
+    return False

@@ -34,6 +34,48 @@ def test_logit_models_are_normalised():
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-5) and (probabilities >= 0).all()
 
 
+def test_logits_that_look_like_probabilities_still_get_a_softmax(tmp_path):
+    """Softmax or not is decided by the model's last layer, never by its outputs' values."""
+    import keras
+    logits = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                               keras.layers.Dense(10, kernel_initializer="zeros")])
+    bias = np.zeros(10, np.float32)
+    bias[:2] = 0.5  # outputs >= 0 that sum to 1, yet logits
+    logits.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
+    expected = np.exp(bias) / np.exp(bias).sum()
+    logits.save(tmp_path / "logits.keras")
+    for predictor in (Predictor(logits), Predictor.load(tmp_path / "logits.keras")):
+        for count in (1, 200, 600):  # one image, the thread pool, the Keras graph
+            probabilities = predictor.predict(np.zeros((count, 28, 28), np.float32))
+            assert np.allclose(probabilities, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_batch_norm_after_an_activated_layer_matches_keras(activation, tmp_path):
+    """Conv2D(relu) -> BatchNormalization, the most common MNIST CNN, and the same for Dense:
+    BN cannot fold into a layer with its own activation, so it runs as a step of its own."""
+    import keras
+    rng = np.random.default_rng(3)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(8, 3, activation=activation),
+        keras.layers.BatchNormalization(),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(8, 3, strides=2, activation=activation),
+        keras.layers.BatchNormalization(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(16, activation=activation),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model = _randomise_batch_norm(model, rng)
+    images = rng.random((40, 28, 28), dtype=np.float32)
+    expected = np.asarray(model(images[..., None], training=False))
+    model.save(tmp_path / "m.keras")
+    for predictor in (Predictor(model), Predictor.load(tmp_path / "m.keras")):
+        assert np.abs(predictor.predict(images) - expected).max() <= 1e-5
+
+
 @pytest.mark.parametrize("bad", [np.zeros((28, 28)), np.zeros((2, 27, 28)), np.full((1, 28, 28), np.nan)])
 def test_bad_batches_raise_value_error(quick_model, bad):
     with pytest.raises(ValueError):

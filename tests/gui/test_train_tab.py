@@ -177,6 +177,16 @@ def _text_room(widget) -> tuple[str, int, int]:
     return widget.text(), widget.sizeHint().width(), widget.width()
 
 
+def test_opening_the_tab_draws_the_curves_a_frame_later_in_the_space_kept_for_them(
+        qtbot, window):
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)  # the tab is shown, its first frame not yet drawn
+    assert tab.curves.isHidden() and tab.log.isVisible()
+    held = tab.curves.geometry()
+    qtbot.waitUntil(tab.curves.isVisible, timeout=1000)
+    assert tab.curves.geometry() == held and held.height() > 100
+
+
 def test_at_900_by_600_no_train_tab_control_is_cut_off(qtbot, window):
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit
     window.resize(900, 600)

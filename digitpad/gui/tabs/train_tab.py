@@ -52,6 +52,12 @@ class TrainTab(QWidget):
         self.history = RunHistory()
         self._build_controls()
         self._build_layout()
+        # The curves appear a frame after the rest of the tab (see showEvent); their space
+        # is kept meanwhile, so nothing moves when they do.
+        policy = self.curves.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.curves.setSizePolicy(policy)
+        self.curves.hide()
 
         self.session.batch_done.connect(self._on_batch_done)
         self.session.epoch_done.connect(self._on_epoch_done)
@@ -155,12 +161,17 @@ class TrainTab(QWidget):
         return self.session.is_running
 
     def showEvent(self, event) -> None:
-        """The first time the tab opens, start the training process in the background.
+        """The first time the tab opens, draw the curves in a frame of their own and start
+        the training process in the background.
 
-        It imports TensorFlow and reads MNIST (seconds) while the user reads the form, not
-        once Train is pressed; the window's own process does neither.
+        Laying out and drawing the plots for the first time takes as long as the rest of the
+        tab; together they would stall the window. The process imports TensorFlow and
+        reads MNIST (seconds) while the user reads the form, not once Train is pressed;
+        the window's own process does neither.
         """
         super().showEvent(event)
+        if self.curves.isHidden():
+            QTimer.singleShot(0, self.curves.show)
         # After this frame is drawn, as an event of its own: pipes, semaphores and the spawn
         # take a few milliseconds, which on top of the tab's first paint would stall it.
         QTimer.singleShot(PREPARE_DELAY_MS, self._prepare_session)

@@ -78,6 +78,26 @@ def import_keras_quietly():
     return keras
 
 
+def _schedule_as_batch() -> None:
+    """Mark this process's threads (TensorFlow's, created later, inherit it) as batch work.
+
+    Linux's SCHED_BATCH keeps the process's share of the CPU but lets a waking interactive
+    thread, the window's, run first instead of waiting out the trainer's time slice: while
+    training uses every core, the window's repaints then stall it less.
+    """
+    if not (hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH")):
+        return
+    try:  # the threads already running too (BLAS starts its own on NumPy's import)
+        threads = [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        threads = [0]
+    for thread in threads:
+        try:
+            os.sched_setscheduler(thread, os.SCHED_BATCH, os.sched_param(0))
+        except OSError:
+            pass  # not allowed here: training runs as before, only the window less smooth
+
+
 def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
     """The training process's main function: load TensorFlow, then run jobs until told to end.
 
@@ -88,6 +108,7 @@ def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
     # happens to its runs. A terminate from the window unwinds (removing temporary files).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_terminate)
+    _schedule_as_batch()
     # Closing must not wait for the run to wind down (validation, evaluation): the main
     # thread is interrupted as a terminate would, wherever it is, and unwinds from there.
     threading.Thread(target=_interrupt_when_set, args=(closing,), daemon=True).start()

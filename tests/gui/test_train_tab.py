@@ -40,6 +40,11 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
         assert not tab.train_button.isEnabled() and tab.stop_button.isEnabled()
     run = tab.runs[-1]
     assert run.status == "finished" and len(run.epochs) == 2
+    if hasattr(os, "SCHED_BATCH"):  # Linux: every trainer thread yields to the window's
+        threads = os.listdir(f"/proc/{session.process.pid}/task")
+        assert len(threads) > 2  # TensorFlow's own are among them
+        assert all(os.sched_getscheduler(int(t)) == os.SCHED_BATCH for t in threads)
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the window itself is unchanged
     # In order: each epoch's batches, then the epoch; batches counted up across epochs.
     epochs = [r.epoch for r in reports if isinstance(r, EpochReport)]
     batches = [r for r in reports if isinstance(r, BatchReport)]

@@ -4,8 +4,9 @@
 TensorFlow takes seconds. :class:`Predictor` instead reads a model's layers and weights once,
 folds batch normalisation into a linear layer before it (after an activation it stays a
 step of its own), and runs the network with NumPy and BLAS: well under a millisecond per
-drawing, and the app can predict before TensorFlow has even been imported. It reads either a Keras model in memory or a ``.keras`` file directly
-(its JSON config and HDF5 weights; nothing in the file is ever executed).
+drawing, and the app can predict before TensorFlow has even been imported. It reads either a
+Keras model in memory or a ``.keras`` file directly (its JSON config and HDF5 weights;
+nothing in the file is ever executed).
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
 latency-bound. Their batches are spread over one thread per core, with BLAS kept to one
@@ -115,8 +116,7 @@ class Predictor:
                                   for layer, layer_weights in layers for w in layer_weights))
             # Decided by the model's last layer, never by its outputs' values.
             self._outputs_probabilities = _ends_in_softmax(layers)
-            self._ops = _compile_layers(layers) + ([] if self._outputs_probabilities
-                                                   else [_softmax])
+            self._ops = _compile_layers(layers)
             output = self._probe()
         except ModelError as exc:
             raise ModelError(f"{source}: {exc}") from None
@@ -175,8 +175,7 @@ class Predictor:
                 outputs = _in_chunks(
                     lambda chunk: graph.predict_on_batch(self._model_shaped(chunk)),
                     images, GRAPH_BATCH_SIZE)
-            outputs = outputs.astype(np.float32, copy=False)
-            return outputs if self._outputs_probabilities else _softmax(outputs)
+            return self._as_probabilities(outputs)
         if not len(images):
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
         if len(images) < PARALLEL_MIN_IMAGES:
@@ -230,7 +229,13 @@ class Predictor:
         x = self._model_shaped(batch)
         for op in self._ops:
             x = op(x)
-        return np.asarray(x, np.float32)
+        return self._as_probabilities(x)
+
+    def _as_probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        """The model's outputs as float32 probabilities: a softmax for models ending in
+        logits, whichever path (NumPy or Keras's graph) computed them."""
+        outputs = np.asarray(outputs, np.float32)
+        return outputs if self._outputs_probabilities else _softmax(outputs)
 
 
 _batch_executor: ThreadPoolExecutor | None = None
@@ -410,7 +415,7 @@ def _batch_norm_scale_shift(config: dict, params: list[np.ndarray]):
 
 def _is_linear(layer_config: dict) -> bool:
     """Whether a Dense/Conv2D layer applies no activation of its own."""
-    return _activation_name(layer_config.get("activation", "linear")) == "linear"
+    return _own_activation(layer_config) == "linear"
 
 
 def _fold_batch_norm(pending, config, params):
@@ -522,6 +527,11 @@ def _activation_name(name) -> str:
     return name
 
 
+def _own_activation(layer_config: dict) -> str:
+    """The activation a Dense, Conv2D or Activation layer applies itself."""
+    return _activation_name(layer_config.get("activation", "linear"))
+
+
 def _activation_ops(name) -> list[Op]:
     name = _activation_name(name)
     if name not in ACTIVATIONS:
@@ -576,6 +586,6 @@ def _ends_in_softmax(layers: list[tuple[dict, list[np.ndarray]]]) -> bool:
         if kind == "Softmax":
             return True
         if kind in ("Activation", "Dense", "Conv2D"):
-            return _activation_name(config.get("activation", "linear")) == "softmax"
+            return _own_activation(config) == "softmax"
         return False
     return False

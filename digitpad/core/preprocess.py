@@ -65,7 +65,9 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
 
 def to_model_batch(images_uint8: np.ndarray) -> np.ndarray:
     """MNIST-format uint8 images (n, 28, 28) as the float32 [0, 1] batch the model sees."""
-    return np.asarray(images_uint8, dtype=np.float32) / 255.0
+    batch = np.array(images_uint8, dtype=np.float32)  # a copy, scaled in place: one allocation
+    batch /= 255.0
+    return batch
 
 
 def _as_unit_float(image: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from digitpad.core.handwriting_styles import apply_styles
 from digitpad.core.config import TrainConfig
 from digitpad.core.data import Mnist
 from digitpad.core.errors import TrainingError
+from digitpad.core.fused_batch_norm import fused_batch_norm
 from digitpad.core.preprocess import to_model_batch
 from digitpad.core.reports import BatchReport, EpochReport
 
@@ -135,13 +136,7 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(optimizer=make_optimizer(config, batches_per_epoch),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if config.augment or config.not_a_digit > 0:
-        inputs = dict(x=ShuffledBatches(x_train, y_train, config))
-    else:
-        # Plain arrays go through Keras' native pipeline, much cheaper per batch than a
-        # PyDataset; the PyDataset is only worth its cost when it augments.
-        inputs = dict(x=_tensor_in_pieces(x_train), y=y_train, batch_size=config.batch_size,
-                      shuffle=True)
+    batches = training_batches(x_train, y_train, config)
     # Validation runs every epoch: converted once, in pieces, rather than at every epoch.
     monitor = Monitor(config, (_tensor_in_pieces(x_val), y_val), len(x_train),
                       on_batch, on_epoch, stop)
@@ -154,7 +149,10 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
                                       update_freq=TENSORBOARD_BATCH_INTERVAL))
     started = time.perf_counter()
     try:
-        model.fit(**inputs, epochs=config.epochs, callbacks=callbacks, verbose=0)
+        with fused_batch_norm(model):
+            # shuffle=False: the batches shuffle themselves (Keras warns otherwise).
+            model.fit(batches, epochs=config.epochs, shuffle=False, callbacks=callbacks,
+                      verbose=0)
     except MemoryError:
         raise TrainingError("out of memory: try a smaller batch size or model") from None
     if monitor.diverged_at is not None:
@@ -178,6 +176,37 @@ def tensorboard_missing() -> str | None:
         return ("writing TensorBoard logs needs the tensorboard package: "
                 "pip install tensorboard")
     return None
+
+
+def training_batches(images: np.ndarray, labels: np.ndarray, config: TrainConfig):
+    """One epoch of shuffled training batches per pass, as a tf.data pipeline.
+
+    Plain images are shuffled and gathered inside TensorFlow; with ``augment`` or
+    ``not_a_digit`` the batches come from :class:`ShuffledBatches`, one batch prepared
+    ahead while the model trains on the current one. Autotuning is off: TensorFlow ends
+    an autotuned iterator by waiting out its tuner's sleep, which left the CPU idle for
+    1.5-3.5 s at the start of every epoch (Keras's own pipelines autotune).
+    """
+    import tensorflow as tf
+
+    if config.augment or config.not_a_digit > 0:
+        shuffled = ShuffledBatches(images, labels, config)
+        dataset = tf.data.Dataset.from_generator(shuffled.epoch, output_signature=(
+            tf.TensorSpec((None,) + images.shape[1:], tf.float32),
+            tf.TensorSpec((None,), tf.int32)))
+        count = len(shuffled)
+    else:
+        all_images, all_labels = _tensor_in_pieces(images), tf.constant(labels, tf.int32)
+        dataset = (tf.data.Dataset.range(len(labels))
+                   .shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True)
+                   .batch(config.batch_size)
+                   .map(lambda picked: (tf.gather(all_images, picked),
+                                        tf.gather(all_labels, picked))))
+        count = math.ceil(len(labels) / config.batch_size)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return (dataset.apply(tf.data.experimental.assert_cardinality(count))
+            .prefetch(1).with_options(options))
 
 
 def _tensor_in_pieces(array: np.ndarray, rows: int = 1000):
@@ -245,12 +274,11 @@ class _TensorBoard(keras.callbacks.TensorBoard):
             super().on_epoch_end(epoch, logs)
 
 
-class ShuffledBatches(keras.utils.PyDataset):
+class ShuffledBatches:
     """Reshuffled every epoch; with ``augment``, distorted and given handwriting styles on
     the fly; with ``not_a_digit``, each batch also holds synthetic non-digits (label 10)."""
 
     def __init__(self, images, labels, config: TrainConfig):
-        super().__init__()
         from digitpad.core.nondigits import make_nondigits
 
         self.images, self.labels = images, labels
@@ -281,7 +309,10 @@ class ShuffledBatches(keras.utils.PyDataset):
             images = random_affine(images, self.rng)
         return images, labels
 
-    def on_epoch_end(self):
+    def epoch(self):
+        """This epoch's batches in order; the next epoch is shuffled afresh."""
+        for index in range(len(self)):
+            yield self[index]
         self.order = self.rng.permutation(len(self.labels))
 
 

@@ -7,7 +7,8 @@ from digitpad.core.architectures import PRESETS, build_model, preset_config
 from digitpad.core.augment import random_affine
 from digitpad.core.config import ConfigError, TrainConfig
 from digitpad.core.inference import Predictor
-from digitpad.core.training import NOT_A_DIGIT, ShuffledBatches, split_train_validation, train
+from digitpad.core.training import (NOT_A_DIGIT, ShuffledBatches, split_train_validation, train,
+                                    training_batches)
 from tests.helpers import synthetic_mnist
 
 
@@ -126,10 +127,33 @@ def test_quick_preset_on_real_mnist_passes_a_sanity_accuracy(mnist):
 
 def test_divergence_is_a_clear_error(data):
     from digitpad.core.training import TrainingError
-    config = preset_config("mlp", epochs=2, optimizer="sgd", learning_rate=10.0,
+    # Nesterov momentum at the highest allowed rate overflows whatever the batch order.
+    config = preset_config("mlp", epochs=2, optimizer="nesterov", learning_rate=10.0,
                            lr_schedule="constant", dropout=0.0)
     with pytest.raises(TrainingError, match="diverged.*lower learning rate"):
         train(config, data)
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_each_pass_over_the_training_batches_is_one_epoch_reshuffled(data, augment):
+    config = preset_config("quick", batch_size=100, augment=augment, not_a_digit=0.0)
+    (x_train, y_train), _ = split_train_validation(data, config)
+    batches = training_batches(x_train, y_train, config)
+    # Autotuning off: TensorFlow would otherwise idle for seconds as each epoch ends.
+    assert batches.options().autotune.enabled is False
+    assert int(batches.cardinality()) == -(-len(y_train) // 100)
+    epochs = [[(images.numpy(), labels.numpy()) for images, labels in batches]
+              for _ in range(2)]
+    for epoch in epochs:
+        labels = np.concatenate([labels for _, labels in epoch])
+        assert labels.dtype == np.int32 and sorted(labels) == sorted(y_train)
+        assert all(images.dtype == np.float32 and images.shape[1:] == (28, 28)
+                   for images, _ in epoch)
+    first, second = (np.concatenate([labels for _, labels in epoch]) for epoch in epochs)
+    assert not np.array_equal(first, second)
+    if not augment:  # the very images, each once, in a new order
+        seen = np.concatenate([images for images, _ in epochs[0]])
+        assert sorted(map(bytes, seen)) == sorted(map(bytes, x_train))
 
 
 def test_not_a_digit_batches_mix_in_synthetic_non_digits_at_the_configured_share(data):

@@ -99,7 +99,8 @@ def measure_app(args) -> tuple[list[float], dict]:
     assert tab.start_training(arch="quick", epochs=args.epochs, train_size=args.train_size)
     loop.exec()
     run_seconds = time.perf_counter() - started
-    report_gaps(f"training quick, {args.epochs} epoch(s) on {args.train_size} images", gaps,
+    images = f"{args.train_size} images" if args.train_size else "all training images"
+    report_gaps(f"training quick, {args.epochs} epoch(s) on {images}", gaps,
                 run_seconds)
     timer.stop()
     run = done[0]

@@ -194,7 +194,6 @@ def training_batches(images: np.ndarray, labels: np.ndarray, config: TrainConfig
         dataset = tf.data.Dataset.from_generator(shuffled.epoch, output_signature=(
             tf.TensorSpec((None,) + images.shape[1:], tf.float32),
             tf.TensorSpec((None,), tf.int32)))
-        count = len(shuffled)
     else:
         all_images, all_labels = _tensor_in_pieces(images), tf.constant(labels, tf.int32)
         dataset = (tf.data.Dataset.range(len(labels))
@@ -202,7 +201,7 @@ def training_batches(images: np.ndarray, labels: np.ndarray, config: TrainConfig
                    .batch(config.batch_size)
                    .map(lambda picked: (tf.gather(all_images, picked),
                                         tf.gather(all_labels, picked))))
-        count = math.ceil(len(labels) / config.batch_size)
+    count = math.ceil(len(labels) / config.batch_size)  # the last batch may be short
     options = tf.data.Options()
     options.autotune.enabled = False
     return (dataset.apply(tf.data.experimental.assert_cardinality(count))

@@ -2,7 +2,8 @@
 
 ``start(worker, parent)`` wires the thread the same way for every job:
 ``thread.started -> worker.run``; ``finished/errored -> thread.quit``;
-``thread.finished -> deleteLater``. Cancelling goes through a ``threading.Event`` set
+``thread.finished -> thread.deleteLater``. The worker itself is deleted by Python, in the
+GUI thread, once nothing refers to it. Cancelling goes through a ``threading.Event`` set
 directly from the GUI thread, because a queued signal would never reach a worker whose
 thread is busy with its job. Signals from a replaced worker are ignored with
 :func:`from_current`. Training is the exception to threads: it runs in a process of its own
@@ -89,6 +90,10 @@ def from_current(attribute: str):
 
 # A worker moved to a thread can have no Qt parent, so nothing in Qt keeps its Python object
 # alive: a worker its caller does not keep would be collected and its job would never run.
+# The reference is dropped in the GUI thread once the thread has finished, and the worker
+# is deleted there: deleted in its own thread (deleteLater), its destructor held Qt's
+# signal lock while waiting for Python's, as the GUI thread held Python's lock and waited
+# for that signal lock: the window hung for good.
 _started: set[Worker] = set()
 
 
@@ -102,7 +107,6 @@ def start(worker: Worker, parent: QObject) -> QThread:
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)
     worker.errored.connect(thread.quit)
-    thread.finished.connect(worker.deleteLater)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread

@@ -67,3 +67,22 @@ def test_a_failing_job_reports_its_message_and_cancel_reaches_the_job(qtbot):
     worker.cancel()
     qtbot.waitUntil(lambda: owner.results == ["cancelled: True"], timeout=10_000)
     assert workers.stop_and_wait(owner)
+
+
+def test_a_finished_worker_is_deleted_in_the_gui_thread(qtbot):
+    """Deleted in its own thread, a worker's destructor could wait for Python's lock while
+    holding Qt's signal lock, as the GUI thread waited the other way round: a hang."""
+    from PySide6.QtCore import Qt
+
+    owner = Owner()
+    deleted_in = []
+    worker = _start(owner, lambda worker: "done")
+    worker.destroyed.connect(lambda: deleted_in.append(threading.current_thread()),
+                             Qt.DirectConnection)
+    qtbot.waitUntil(lambda: owner.results == ["done"], timeout=10_000)
+    assert workers.stop_and_wait(owner)
+    qtbot.wait(50)  # the thread's end, queued to the GUI thread, is handled
+    assert not deleted_in  # alive while the owner still refers to it
+    owner._worker = worker = None
+    qtbot.waitUntil(lambda: bool(deleted_in), timeout=10_000)
+    assert deleted_in == [threading.main_thread()]

@@ -119,8 +119,8 @@ def _conv_head(x, config: TrainConfig, name: str, inputs):
 
 
 def build_quick(config: TrainConfig):
-    """Three convolutions, two of them strided: over 99.1% in three epochs, within 30 s of
-    training on two CPU cores (measured 23-26 s).
+    """Three convolutions, two of them strided: over 99.1% in three epochs, in about 30 s of
+    training on two CPU cores (measured 23-26 s, and 31 s on a slower machine).
 
     The unstrided convolution at 14x14 doubles the multiply-adds (~3.3 M per image) and
     lifts a three-epoch run from about 99.1% to 99.2-99.3%; without it, more epochs of the
@@ -145,7 +145,7 @@ def build_strong(config: TrainConfig):
 
     One convolution at full resolution, then resolution is halved by strided convolutions
     (28 -> 14 -> 7 -> 4) and the layers stay narrow (32 to 128 channels, ~220k weights,
-    ~10.6 M multiply-adds per image): an epoch takes about 35 s on two CPU cores and a
+    ~10.6 M multiply-adds per image): an epoch takes 35-48 s on two CPU cores and a
     drawing's prediction well under a millisecond. The widest layer works on the 4x4 map.
     Against a strided 5x5 first layer trained alike, the full-resolution one lifted MNIST
     test accuracy from 99.67% to 99.72% and validation from 99.20% to 99.30%; touch-drawn
@@ -177,7 +177,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            dict(epochs=15, optimizer="adam", learning_rate=1e-3, patience=4)),
     # Three epochs, no dropout: dropout slows a run this short more than it regularises it.
     # Batches of 256 make an epoch cheaper on a CPU than 128, at the same accuracy.
-    Preset("quick", "Small CNN: over 99.1% in under 30 s", build_quick,
+    Preset("quick", "Small CNN: over 99.1% in about 30 s", build_quick,
            dict(epochs=3, optimizer="adam", learning_rate=5e-3, batch_size=256,
                 dropout=0.0)),
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,

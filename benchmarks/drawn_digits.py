@@ -17,11 +17,11 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from digitpad.training_process import import_keras_quietly
+from digitpad.core import drawing
 from digitpad.core.inference import Predictor
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.registry import default_model_path, load_model
 from digitpad.gui import replay
-from digitpad.gui.widgets import draw_pad
 from digitpad.gui.widgets.draw_pad import DrawPad
 
 DRAWN = _common.real_data_folder(_common.DRAWN_DATA)
@@ -51,7 +51,7 @@ def hwd_accuracy(predictor) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pen-ratios", type=float, nargs="*", default=[draw_pad.MODEL_PEN_RATIO])
+    parser.add_argument("--pen-ratios", type=float, nargs="*", default=[drawing.MODEL_PEN_RATIO])
     args = parser.parse_args()
     QApplication([])
     import_keras_quietly()
@@ -60,7 +60,7 @@ def main():
     pad.resize(420, 420)
     digits = json.loads((DRAWN / "touch_strokes.json").read_text())
     for ratio in args.pen_ratios:
-        draw_pad.MODEL_PEN_RATIO = ratio
+        drawing.MODEL_PEN_RATIO = ratio
         accuracy, wrong = touch_accuracy(predictor, pad, digits)
         print(f"pen ratio {ratio:.3f}: touch_strokes {accuracy:.2%} ({len(wrong)} wrong of "
               f"{len(digits)}): {wrong[:12]}")

@@ -48,3 +48,8 @@ def user_models_dir() -> Path:
 def user_mnist_dir() -> Path:
     """Where MNIST is looked for last, and downloaded to when online."""
     return user_data_dir() / "mnist"
+
+
+def my_digits_path() -> Path:
+    """The user's own digits: the SQLite store the Draw tab saves corrections to."""
+    return user_data_dir() / "my_digits.sqlite3"

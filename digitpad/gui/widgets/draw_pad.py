@@ -12,13 +12,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.core import drawing
 from digitpad.gui.widgets.image_view import SquareWidget, centred_square, to_qimage
 
-INK_CANVAS = 96      # side of the image rendered for the model (before preprocessing)
-INK_BOX = 72         # the drawing's longer side inside that canvas
-# Model-side stroke width as a share of the drawing's longer side. MNIST strokes are about
-# 2-3 px in a 20 px box; tuned on real drawn digits (see benchmarks/drawn_digits.py).
-MODEL_PEN_RATIO = 0.13
 DEFAULT_PEN_WIDTH = 0.045  # display stroke width as a share of the pad's side
 MAX_UNDO = 1000  # undo states kept; the oldest go first
 BACKDROP = QColor(28, 28, 32)  # around the square drawing area
@@ -132,27 +128,32 @@ class DrawPad(SquareWidget):
 
         The drawing is rendered fitted to a fixed box with a stroke width proportional to
         its size, so the model sees MNIST-like strokes whether the digit was drawn large or
-        small and whatever the display pen width.
+        small and whatever the display pen width: the definition in ``core.drawing``, which
+        renders strokes from anywhere else the same way.
         """
         strokes = self._all_strokes()
         box = self._ink_bounds(strokes)
         if box is None:
             return None
-        left, top, right, bottom = box
-        scale = INK_BOX / max(right - left, bottom - top, 1e-3)
-        image = QImage(INK_CANVAS, INK_CANVAS, QImage.Format_Grayscale8)
+        scale, centre_x, centre_y = drawing.fit_transform(box)
+        side = drawing.INK_CANVAS
+        image = QImage(side, side, QImage.Format_Grayscale8)
         image.fill(0)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        # Pad coordinates -> canvas: the drawing's box centred in the canvas.
-        painter.translate(INK_CANVAS / 2, INK_CANVAS / 2)
-        painter.scale(scale, scale)
-        painter.translate(-(left + right) / 2, -(top + bottom) / 2)
+
+        # Pad coordinates -> canvas: the drawing's box centred in the canvas. Points are
+        # mapped here rather than by the painter: under the huge scale of a tap (a box of
+        # almost no size) Qt drew the tap's dot as a bar across the canvas.
+        def to_canvas(x: float, y: float) -> QPointF:
+            return QPointF(side / 2 + (x - centre_x) * scale, side / 2 + (y - centre_y) * scale)
+
         if self._background is not None:
-            painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))
-        pen_width = MODEL_PEN_RATIO * INK_BOX / scale
-        _draw_strokes(painter, strokes, pen_width)
+            painter.drawImage(QRectF(to_canvas(0, 0), to_canvas(1, 1)),
+                              to_qimage(self._background))
+        _draw_strokes(painter, [[to_canvas(p.x(), p.y()) for p in stroke] for stroke in strokes],
+                      drawing.pen_width())
         painter.end()
         return _to_array(image)
 

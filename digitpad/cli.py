@@ -49,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tensorboard", metavar="DIR",
                         help="write TensorBoard logs of the run to DIR (scalars per epoch and "
                              "per batch, weight histograms); view with tensorboard --logdir DIR")
+    parser.add_argument("--adapt", metavar="FILE",
+                        help="adapt the model in --init (default: the shipped one) to the "
+                             "digits in FILE (a digits file exported from the app, or "
+                             '{"format": "digitpad-digits", "version": 1, "samples": '
+                             '[{"label": 7, "strokes": [[[x, y], ...], ...]}, ...]}) and '
+                             "save it as --out; prints held-out digits and MNIST before/after")
+    parser.add_argument("--holdout", type=float, default=0.2, metavar="SHARE",
+                        help="with --adapt: share of each digit held out to measure on "
+                             "(digits with two or more samples; default 0.2)")
+    parser.add_argument("--my-digits", metavar="FILE",
+                        help="add the digits in FILE (a digits file) to the training images")
+    parser.add_argument("--my-digits-weight", type=int, default=20, metavar="N",
+                        help="with --my-digits: each of them counts as N training images "
+                             "(default 20)")
     parser.add_argument("--experiments", action="store_true",
                         help="run the hyper-parameter study (batch size, activation, optimizer) "
                              "on --arch and print a markdown table; saves no model")
@@ -163,12 +177,23 @@ def describe_run(config: TrainConfig, data) -> str:
 
 
 def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
-                 tensorboard: str | None = None) -> int:
+                 tensorboard: str | None = None, my_digits: str | None = None,
+                 my_digits_weight: int = 1) -> int:
+    from digitpad.adapt_cli import read_my_digits
+    from digitpad.core.digits_file import DigitsFileError
     from digitpad.core.errors import TrainingError
     from digitpad.core.registry import ModelError, load_card, load_model
-    from digitpad.core.training import save_result, train
+    from digitpad.core.training import ExtraDigits, save_result, train
 
-    model, initialised_from = None, None
+    model, initialised_from, extra, card_extra = None, None, None, {}
+    if my_digits:
+        try:
+            extra = ExtraDigits(*read_my_digits(my_digits), weight=my_digits_weight)
+        except DigitsFileError as exc:
+            print(f"digitpad-train: {exc}", file=sys.stderr)
+            return 1
+        card_extra["my_digits"] = {"file": str(my_digits), "count": len(extra.labels),
+                                   "weight": my_digits_weight}
     if init:
         try:
             model = load_model(init)
@@ -184,9 +209,13 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
     _stop_on_ctrl_c(stop)
     printer = ProgressPrinter(config)
     print(describe_run(config, data), flush=True)
+    if extra is not None:
+        print(f"with {len(extra.labels)} of your digits from {my_digits}, each counted "
+              f"{my_digits_weight} times", flush=True)
     try:
         result = train(config, data, model=model, on_batch=printer.on_batch,
-                       on_epoch=printer.on_epoch, stop=stop, tensorboard_dir=tensorboard)
+                       on_epoch=printer.on_epoch, stop=stop, tensorboard_dir=tensorboard,
+                       extra=extra)
     except TrainingError as exc:
         print(f"\ndigitpad-train: {exc}", file=sys.stderr)
         return 1
@@ -196,7 +225,8 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
     if result.stopped:
         print("Stopped by user; keeping the best model so far.")
     try:
-        card, _ = save_result(result, data, out, initialised_from=initialised_from)
+        card, _ = save_result(result, data, out, initialised_from=initialised_from,
+                              **card_extra)
     except (OSError, ModelError) as exc:
         print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
         return 1
@@ -248,8 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"digitpad-train: invalid --{exc.field_name.replace('_', '-')}: {exc.message}",
               file=sys.stderr)
         return 2
+    if args.my_digits_weight < 1:
+        print("digitpad-train: invalid --my-digits-weight: must be 1 or more", file=sys.stderr)
+        return 2
+    if not 0 <= args.holdout < 1:
+        print("digitpad-train: invalid --holdout: must be >= 0 and < 1", file=sys.stderr)
+        return 2
+    name = "adapted" if args.adapt else config.arch
     out = Path(args.out).expanduser() if args.out else (
-        paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras")
+        paths.user_models_dir() / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.keras")
     problem = None if args.experiments else out_problem(out)
     if problem:
         print(f"digitpad-train: {problem}", file=sys.stderr)
@@ -264,9 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.tensorboard and tensorboard_missing():
         print(f"digitpad-train: --tensorboard: {tensorboard_missing()}", file=sys.stderr)
         return 2
+    if args.adapt:
+        from digitpad.adapt_cli import run_adaptation
+        return run_adaptation(args.adapt, args.init, data, out, args.holdout, _stop_on_ctrl_c)
     if args.experiments:
         return run_experiments(config, data)
-    return run_training(config, data, out, args.init, args.tensorboard)
+    return run_training(config, data, out, args.init, args.tensorboard, args.my_digits,
+                        args.my_digits_weight)
 
 
 def _print_download(name: str, done: int, total: int) -> None:

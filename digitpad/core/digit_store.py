@@ -157,6 +157,12 @@ class DigitStore:
             return self._db.execute(f"DELETE FROM samples WHERE id IN "
                                     f"({','.join('?' * len(wanted))})", wanted).rowcount
 
+    def delete_drawing(self, sample: Sample) -> int:
+        """Remove the stored copy of ``sample``'s drawing, whatever its id; 1 or 0."""
+        with self._errors("delete from"), self._transaction():
+            return self._db.execute("DELETE FROM samples WHERE fingerprint = ?",
+                                    (sample.fingerprint(),)).rowcount
+
     def relabel(self, ids, label: int) -> int:
         """Give the samples ``ids`` the digit ``label``; how many were changed."""
         if not 0 <= int(label) <= 9:

@@ -78,6 +78,19 @@ class TrainResult:
         }
 
 
+@dataclass(frozen=True)
+class ExtraDigits:
+    """A person's own digits added to a run's training images (never to validation).
+
+    ``images`` are (n, 28, 28) float model inputs, ``labels`` their digits; each counts as
+    ``weight`` training images per epoch.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    weight: int = 1
+
+
 def split_sizes(n_images: int, config: TrainConfig) -> tuple[int, int]:
     """(images trained on, images held out for validation) out of ``n_images``."""
     n_val = max(1, int(round(n_images * config.validation_fraction)))
@@ -104,7 +117,8 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
           on_batch: Callable[[BatchReport], None] | None = None,
           on_epoch: Callable[[EpochReport], None] | None = None,
           stop: threading.Event | None = None,
-          tensorboard_dir: str | os.PathLike | None = None) -> TrainResult:
+          tensorboard_dir: str | os.PathLike | None = None,
+          extra: ExtraDigits | None = None) -> TrainResult:
     """Train ``config.arch`` on MNIST and return the best model on the validation set.
 
     Parameters
@@ -124,11 +138,16 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
         Write standard Keras TensorBoard logs there: loss, accuracy and learning rate per
         epoch (validation too) and every ``TENSORBOARD_BATCH_INTERVAL`` batches, and
         histograms of the weights after every epoch.
+    extra : ExtraDigits, optional
+        Someone's own digits, added to the training images ``extra.weight`` times each.
     """
     config = config.validated()
     stop = stop or threading.Event()
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_val, y_val) = split_train_validation(data, config)
+    if extra is not None and len(extra.labels):
+        x_train = np.concatenate([x_train] + [np.asarray(extra.images, np.float32)] * extra.weight)
+        y_train = np.concatenate([y_train] + [np.asarray(extra.labels, np.int32)] * extra.weight)
     if len(x_train) == 0:
         raise TrainingError("no training images left after holding out the validation set")
 

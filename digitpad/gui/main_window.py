@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "&Quit", QKeySequence.Quit, self.close)
 
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo, self.draw_tab.pad.undo)
+        self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo, self.draw_tab.undo)
         self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z", self.draw_tab.pad.redo)
         clear = self._add_action(edit_menu, "&Clear pad", "Esc", self._clear_pad)
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])

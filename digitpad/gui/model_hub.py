@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
+from digitpad.gui.my_digits import MyDigits
 from digitpad.gui.training_session import TrainingSession
 
 _serial = itertools.count(1)
@@ -98,6 +99,7 @@ class ModelHub(QObject):
         self.previous: ActiveModel | None = None
         self._loader: workers.Worker | None = None
         self.training = TrainingSession(self)
+        self.my_digits = MyDigits(self)  # the user's own digits, for every tab
         self.training.finished.connect(self._on_run_finished)
 
     @property
@@ -147,6 +149,7 @@ class ModelHub(QObject):
         workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
         self.data.shutdown()
+        self.my_digits.shutdown()
 
     def _cancel_load(self) -> None:
         if self._loader is not None:

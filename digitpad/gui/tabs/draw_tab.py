@@ -6,9 +6,10 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
+from digitpad.core.digits_file import Sample, image_to_uint8
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
 from digitpad.gui.model_hub import ActiveModel, ModelHub
@@ -24,6 +25,10 @@ class DrawTab(QWidget):
     While the pen moves, updates are coalesced: a move predicts at once if the last
     prediction is a frame old, otherwise a timer runs it at the next frame. Pen-up, undo,
     redo and clear predict at once, so the answer is final as soon as the drawing is.
+
+    A digit key (or a click on a digit under the chart) saves the drawing as one of the
+    user's own digits, whatever the model answered, and clears the pad for the next one;
+    undo right after brings the drawing back and takes it out of the store again.
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
@@ -34,6 +39,9 @@ class DrawTab(QWidget):
         self._last_update = -1.0
         self._probabilities: np.ndarray | None = None
         self._verdict = None  # the Verdict shown, if any
+        self._image: np.ndarray | None = None  # the model input shown, if any
+        self._last_saved: Sample | None = None  # while undo would take it back
+        self._clearing_after_save = False
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.update_prediction)
 
@@ -57,6 +65,30 @@ class DrawTab(QWidget):
         self.detail = QLabel("Loading model…")
         self.detail.setAlignment(Qt.AlignCenter)
         self.detail.setWordWrap(True)
+        self.teach_buttons = []
+        teach_row = QHBoxLayout()
+        teach_row.setSpacing(2)
+        teach_title = QLabel("It's a")
+        teach_title.setToolTip("Save the drawing as one of your digits (or press its key)")
+        teach_row.addWidget(teach_title)
+        for digit in range(10):
+            button = QPushButton(str(digit))
+            button.setMinimumWidth(22)
+            button.setFocusPolicy(Qt.NoFocus)  # the pad keeps the keyboard
+            button.setToolTip(f"Save this drawing as your {digit} (key {digit})")
+            button.clicked.connect(lambda _=False, d=digit: self.save_as(d))
+            teach_row.addWidget(button, 1)
+            self.teach_buttons.append(button)
+            for key in (str(digit), f"Num+{digit}"):
+                # The window's while this tab shows (a hidden widget's shortcuts are off),
+                # wherever the keyboard focus is on it: the tab has no text fields.
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.WindowShortcut)
+                shortcut.activated.connect(lambda d=digit: self.save_as(d))
+        self.saved_label = QLabel("")  # what the last save did
+        self.saved_label.setTextFormat(Qt.PlainText)
+        self.saved_label.setAlignment(Qt.AlignCenter)
+        self.saved_label.setWordWrap(True)
 
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
@@ -64,7 +96,7 @@ class DrawTab(QWidget):
         self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
         self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
         self.clear_button.setToolTip("Clear the pad (Esc)")
-        self.undo_button.clicked.connect(self.pad.undo)
+        self.undo_button.clicked.connect(self.undo)
         self.redo_button.clicked.connect(self.pad.redo)
         self.clear_button.clicked.connect(self.pad.clear)
         self.pen_slider = QSlider(Qt.Horizontal)
@@ -88,6 +120,8 @@ class DrawTab(QWidget):
         right.addWidget(self.answer)
         right.addWidget(self.detail)
         right.addWidget(self._chart_placeholder, 3)
+        right.addLayout(teach_row)
+        right.addWidget(self.saved_label)
         preview_title = QLabel("What the model sees (28×28)")
         preview_title.setAlignment(Qt.AlignCenter)
         right.addSpacing(8)
@@ -102,6 +136,8 @@ class DrawTab(QWidget):
         self.pad.changed.connect(self._on_pad_changed)
         hub.model_changed.connect(self._on_model_changed)
         hub.loading_started.connect(self._on_loading_started)
+        hub.my_digits.saved.connect(self._on_saved)
+        hub.my_digits.failed.connect(self._on_store_failed)
         self._refresh_buttons()
 
     def add_chart(self) -> None:
@@ -125,6 +161,37 @@ class DrawTab(QWidget):
             return None
         return self._verdict.digit
 
+    def save_as(self, label: int) -> bool:
+        """Save the drawing as the user's ``label`` and clear the pad; False if nothing is
+        drawn. Only queues the write: the store is written in the background."""
+        if self._image is None or self.pad.is_drawing():
+            return False
+        verdict = self._verdict
+        reading = ("" if verdict is None else
+                   str(verdict.digit) if verdict.kind == DIGIT else verdict.kind)
+        side = min(self.pad.width(), self.pad.height())
+        sample = Sample(label, self.pad.strokes(), image_to_uint8(self._image),
+                        pad_size=(side, side), reading=reading,
+                        model=self.hub.active.name if self.hub.active else "")
+        self.hub.my_digits.save(sample)
+        self._clearing_after_save = True
+        try:
+            self.pad.clear()
+        finally:
+            self._clearing_after_save = False
+        self._last_saved = sample
+        self.saved_label.setStyleSheet("")
+        self.saved_label.setText(f"Saving as {label}…")
+        return True
+
+    def undo(self) -> None:
+        """Undo the last stroke; right after a save, bring the drawing back and unsave it."""
+        sample, self._last_saved = self._last_saved, None
+        if sample is not None:
+            self.hub.my_digits.forget(sample)
+            self.saved_label.setText(f"Not saved: taken back from your {sample.label}s")
+        self.pad.undo()
+
     def show_test_image(self, image28: np.ndarray, index: int) -> None:
         """Put MNIST test image ``index`` on the pad exactly as the model sees it."""
         self.pad.set_background(image28, f"test image #{index}")
@@ -137,6 +204,7 @@ class DrawTab(QWidget):
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
+        self._image = image
         if (verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL)
                 and self.pad.sent_image() is None):
             # No digit to chart; but a sent test image shows what the Errors tab showed.
@@ -174,6 +242,8 @@ class DrawTab(QWidget):
         return to_model_input(ink) if ink is not None else None
 
     def _on_pad_changed(self) -> None:
+        if not self._clearing_after_save:
+            self._last_saved = None  # drawn on since: undo is the pad's own again
         self._refresh_buttons()
         # Named until the user draws on it or clears it: then it is their drawing.
         name = self.pad.background_name() if self.pad.sent_image() is not None else ""
@@ -184,6 +254,19 @@ class DrawTab(QWidget):
             self.update_prediction()
         elif not self._timer.isActive():
             self._timer.start(max(1, int(wait * 1000)))
+
+    def _on_saved(self, saved) -> None:
+        if saved.id is None:
+            text = "That drawing is saved already"
+        else:
+            text = (f"Saved as {saved.label}: {saved.count} of your {saved.label}s"
+                    if saved.count > 1 else f"Saved as {saved.label}: your first {saved.label}")
+        self.saved_label.setStyleSheet("")
+        self.saved_label.setText(text)
+
+    def _on_store_failed(self, message: str) -> None:
+        self.saved_label.setStyleSheet("color: #c0392b;")
+        self.saved_label.setText(f"Not saved: {message}")
 
     def _on_model_changed(self, active: ActiveModel) -> None:
         self.update_prediction()
@@ -196,3 +279,5 @@ class DrawTab(QWidget):
         self.undo_button.setEnabled(self.pad.can_undo())
         self.redo_button.setEnabled(self.pad.can_redo())
         self.clear_button.setEnabled(not self.pad.is_empty())
+        for button in self.teach_buttons:
+            button.setEnabled(not self.pad.is_empty())

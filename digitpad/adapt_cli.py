@@ -1,0 +1,92 @@
+"""``digitpad-train --adapt``: adapt a model to someone's digits from a terminal.
+
+The same ``core.adapt.adapt`` the app's "Adapt to me" runs in its training process, on a
+digits file (exported from the app or written by another tool), printing the held-out
+digits and MNIST's test set before and after.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.core.digits_file import DigitsFileError, read_digits_file
+from digitpad.core.preprocess import to_model_batch
+
+
+def read_my_digits(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """A digits file's model inputs (n, 28, 28) float and labels (n,); DigitsFileError if bad."""
+    samples = read_digits_file(path)
+    if not samples:
+        raise DigitsFileError(f"{path}: holds no digits")
+    images = to_model_batch(np.stack([s.image for s in samples]))
+    return images, np.array([s.label for s in samples], np.int32)
+
+
+def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout: float,
+                   stop_on_ctrl_c) -> int:
+    """Adapt ``init`` (default: the shipped model) to the digits in ``digits_path``."""
+    from digitpad.core.adapt import AdaptSettings, adapt, adapted_card, hold_out
+    from digitpad.core.errors import TrainingError
+    from digitpad.core.registry import (ModelError, default_model_path, load_card, load_model,
+                                        save_model)
+    from digitpad.core.verdict import Thresholds
+
+    source = Path(init) if init else default_model_path()
+    try:
+        images, labels = read_my_digits(digits_path)
+        model = load_model(source)
+    except (DigitsFileError, ModelError) as exc:
+        print(f"digitpad-train: {exc}", file=sys.stderr)
+        return 1
+    source_card = load_card(source)
+    settings = AdaptSettings(holdout=holdout)
+    held_out = hold_out(labels, holdout, settings.seed)
+    print(f"Adapting {source.name} to {len(labels)} digits from {digits_path}: "
+          f"{len(labels) - len(held_out)} taught, {len(held_out)} held out to measure on",
+          flush=True)
+    stop = threading.Event()
+    stop_on_ctrl_c(stop)
+    try:
+        result = adapt(model, images, labels, data, thresholds=Thresholds.from_card(source_card),
+                       settings=settings, held_out=held_out, on_batch=_print_step, stop=stop)
+    except TrainingError as exc:
+        print(f"\ndigitpad-train: {exc}", file=sys.stderr)
+        return 1
+    if sys.stdout.isatty():
+        print()  # after the progress line
+    if result.stopped:
+        print(f"Stopped by user after {result.steps_done} of {settings.steps} steps; "
+              f"keeping what was learnt.")
+    if result.held_out_before is not None:
+        before, after = result.held_out_before, result.held_out_after
+        print(f"held-out digits: {_errors(before.errors)} of {before.count} "
+              f"({before.accuracy:.1%} read right) -> {_errors(after.errors)} "
+              f"({after.accuracy:.1%})")
+    else:
+        print("held-out digits: none (hold out needs two or more of a digit; --holdout)")
+    change = (result.mnist_after - result.mnist_before) * 100
+    print(f"MNIST test: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
+          f"({change:+.2f} pt)")
+    card = adapted_card(result, source_card, str(source), data, str(digits_path))
+    try:
+        save_model(result.model, out, card)
+    except (OSError, ModelError) as exc:
+        print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result.seconds:.0f}s; saved {out} and {out.with_suffix('.json').name}")
+    return 0
+
+
+def _errors(count: int) -> str:
+    return "1 error" if count == 1 else f"{count} errors"
+
+
+def _print_step(report) -> None:
+    end = "" if sys.stdout.isatty() else "\n"
+    if sys.stdout.isatty() or report.seen_batches == report.batches_per_epoch:
+        print(f"\rstep {report.seen_batches}/{report.batches_per_epoch} loss {report.loss:.4f}",
+              end=end, flush=True)

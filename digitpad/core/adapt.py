@@ -1,0 +1,274 @@
+"""Adapting a model to one person's handwriting: a short fine-tune on their own digits.
+
+The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for a few
+hundred small steps at a low learning rate, batch normalisation frozen at the statistics
+the model was trained with. Each batch mixes
+
+- the person's digits, each drawn again and again with small random moves, turns and
+  size changes that keep their shape (their style is what is being taught);
+- MNIST training digits, replayed so that the model keeps reading everyone else's;
+- synthetic non-digits, when the model has a "not a digit" output, so that it keeps it.
+
+The adapted model keeps the verdict's thresholds of the model it came from. Part of the
+person's digits can be held out to measure the model on them before and after; MNIST's
+test set is measured before and after too. This module imports Keras: in the app it runs
+in the training process, like any training run; the CLI calls the same :func:`adapt`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+
+from digitpad.core.augment import AugmentSpec, random_affine
+from digitpad.core.data import Mnist
+from digitpad.core.errors import TrainingError
+from digitpad.core.evaluation import evaluate
+from digitpad.core.inference import Predictor
+from digitpad.core.reports import BatchReport
+from digitpad.core.verdict import DIGIT, Thresholds, decide
+
+NOT_A_DIGIT = 10
+# Moves, turns and size changes that keep a person's shapes: what varies between two
+# drawings of theirs, not what makes another style.
+STYLE_PRESERVING = AugmentSpec(max_shift=1.5, max_rotation=8.0, max_zoom=0.08, max_shear=0.08)
+NONDIGIT_POOL = 600
+REPORT_EVERY_S = 0.2
+
+
+@dataclass(frozen=True)
+class AdaptSettings:
+    """How an adaptation runs; the defaults are the measured method."""
+
+    steps: int = 160
+    batch_size: int = 96
+    mine_per_batch: int = 24        # of each batch: the person's digits
+    nondigits_per_batch: int = 8    # of each batch: non-digits (models with that output)
+    learning_rate: float = 2e-4
+    holdout: float = 0.2            # share of each digit held out (digits with 2 or more)
+    augment: AugmentSpec = STYLE_PRESERVING  # how the person's digits are varied
+    seed: int = 0
+
+    def validated(self) -> "AdaptSettings":
+        if not 1 <= self.steps <= 100_000:
+            raise TrainingError("adapt: steps must be between 1 and 100,000")
+        if not 0 < self.mine_per_batch + self.nondigits_per_batch < self.batch_size:
+            raise TrainingError("adapt: a batch needs room for MNIST digits too")
+        if not 0 < self.learning_rate <= 1:
+            raise TrainingError("adapt: the learning rate must be > 0 and <= 1")
+        if not 0 <= self.holdout < 1:
+            raise TrainingError("adapt: the held-out share must be >= 0 and < 1")
+        return self
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a model reads a labelled set by the verdict's rule: a digit is right only when
+    the answer is that digit (a wrong digit, "not sure" and "not a digit" are all errors)."""
+
+    count: int
+    errors: int
+
+    @property
+    def accuracy(self) -> float:
+        return 1 - self.errors / self.count if self.count else float("nan")
+
+
+@dataclass
+class AdaptResult:
+    """The adapted model and what it changed."""
+
+    model: object
+    settings: AdaptSettings
+    taught: int                       # the person's digits trained on
+    held_out: int                     # the person's digits kept aside to measure on
+    held_out_before: Reading | None   # None when nothing was held out
+    held_out_after: Reading | None
+    mnist_before: float               # MNIST test accuracy
+    mnist_after: float
+    mnist_errors_after: int
+    mnist_not_a_digit_after: float | None  # share of MNIST test answered "not a digit"
+    steps_done: int
+    stopped: bool = False
+    seconds: float = 0.0
+    per_digit: list[int] = field(default_factory=list)  # taught digits, by digit
+
+    def card(self) -> dict:
+        """What an honest model card says about this adaptation."""
+        def reading(value: Reading | None):
+            return None if value is None else {"count": value.count, "errors": value.errors,
+                                               "accuracy": value.accuracy}
+        return {"method": "fine-tune, batch norm frozen, MNIST replay, style-preserving "
+                          "augmentation" + (", non-digit replay" if self.has_not_a_digit
+                                            else ""),
+                "settings": asdict(self.settings), "steps_done": self.steps_done,
+                "stopped": self.stopped, "samples_taught": self.taught,
+                "taught_per_digit": self.per_digit, "samples_held_out": self.held_out,
+                "held_out_before": reading(self.held_out_before),
+                "held_out_after": reading(self.held_out_after),
+                "mnist_test_before": self.mnist_before, "mnist_test_after": self.mnist_after,
+                "seconds": round(self.seconds, 1)}
+
+    @property
+    def has_not_a_digit(self) -> bool:
+        return self.model.outputs[0].shape[-1] == NOT_A_DIGIT + 1
+
+
+def adapted_card(result: AdaptResult, source_card: dict, source: str, mnist: Mnist,
+                 digits_source: str) -> dict:
+    """The adapted model's card: the source model's architecture, settings and verdict
+    thresholds, its own measured test scores, and what the adaptation did and measured.
+
+    What described the source model's own training (epochs, validation) stays under
+    ``adapted_from``: it is not claimed for the adapted model.
+    """
+    kept = {key: source_card[key] for key in ("architecture", "config", "thresholds",
+                                              "parameters") if key in source_card}
+    card = {**kept, "test_accuracy": result.mnist_after,
+            "test_errors": result.mnist_errors_after, "data_sha256": mnist.checksums(),
+            "adaptation": {**result.card(), "digits": digits_source},
+            "adapted_from": {"file": source, "card": source_card}}
+    if result.mnist_not_a_digit_after is not None:
+        card["test_not_a_digit"] = result.mnist_not_a_digit_after
+    return card
+
+
+def hold_out(labels: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
+    """Indices to hold out: ``share`` of each digit, rounded down, from digits with at
+    least two samples (one of each always stays to be taught)."""
+    rng = np.random.default_rng(seed)
+    held = []
+    for digit in range(10):
+        mine = np.flatnonzero(labels == digit)
+        count = min(int(len(mine) * share), len(mine) - 1)
+        if count > 0:
+            held.extend(rng.choice(mine, count, replace=False))
+    return np.sort(np.array(held, np.int64))
+
+
+def read_set(predictor: Predictor, images: np.ndarray, labels: np.ndarray) -> Reading:
+    """How ``predictor`` (with its thresholds) reads ``images`` (float, [0, 1])."""
+    if not len(images):
+        return Reading(0, 0)
+    probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
+    right = [(v := decide(p, float(s), predictor.thresholds)).kind == DIGIT and v.digit == label
+             for p, s, label in zip(probabilities, not_a_digit, labels)]
+    return Reading(len(labels), len(labels) - int(sum(right)))
+
+
+def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
+          thresholds: Thresholds = Thresholds(), settings: AdaptSettings = AdaptSettings(),
+          held_out: np.ndarray | None = None,
+          on_batch: Callable[[BatchReport], None] | None = None,
+          stop: threading.Event | None = None) -> AdaptResult:
+    """Fine-tune ``model`` (a Keras digit model, changed in place) on a person's digits.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to adapt, e.g. ``registry.load_model(path)``.
+    images, labels : np.ndarray
+        The person's digits: (n, 28, 28) float model inputs in [0, 1], and their digits.
+    mnist : Mnist
+        Its training split is replayed; its test split measures the model before and after.
+    thresholds : Thresholds
+        The verdict's thresholds of the model (kept by the adapted one), used to read the
+        held-out digits.
+    held_out : np.ndarray, optional
+        Indices of ``images`` kept aside to measure on; default :func:`hold_out`.
+    on_batch : callable, optional
+        Progress, as the training reports it (``BatchReport``, one epoch of ``steps``).
+    stop : threading.Event, optional
+        When set, adaptation stops after the current step; what was learnt so far is kept.
+    """
+    settings = settings.validated()
+    stop = stop or threading.Event()
+    images = np.asarray(images, np.float32)
+    labels = np.asarray(labels).astype(np.int32)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise TrainingError("adapt: the digits must be 28x28 images, one label each")
+    if held_out is None:
+        held_out = hold_out(labels, settings.holdout, settings.seed)
+    taught = np.setdiff1d(np.arange(len(labels)), held_out)
+    if not len(taught):
+        raise TrainingError("adapt: no digits to learn from (all are held out)")
+    started = time.perf_counter()
+
+    before = Predictor(model)
+    before.thresholds = thresholds
+    held_before = read_set(before, images[held_out], labels[held_out]) if len(held_out) else None
+    mnist_before = evaluate(before, mnist.test.images, mnist.test.labels).accuracy
+
+    steps_done = _fine_tune(model, images[taught], labels[taught], mnist, settings, on_batch,
+                            stop)
+
+    after = Predictor(model)
+    after.thresholds = thresholds
+    held_after = read_set(after, images[held_out], labels[held_out]) if len(held_out) else None
+    mnist_evaluation = evaluate(after, mnist.test.images, mnist.test.labels)
+    return AdaptResult(
+        model=model, settings=settings, taught=len(taught), held_out=len(held_out),
+        held_out_before=held_before, held_out_after=held_after, mnist_before=mnist_before,
+        mnist_after=mnist_evaluation.accuracy, mnist_errors_after=mnist_evaluation.error_count,
+        mnist_not_a_digit_after=(float(mnist_evaluation.rejected_mask.mean())
+                                 if mnist_evaluation.not_a_digit is not None else None),
+        steps_done=steps_done, stopped=stop.is_set(),
+        seconds=time.perf_counter() - started,
+        per_digit=np.bincount(labels[taught], minlength=10)[:10].tolist())
+
+
+def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_batch,
+               stop) -> int:
+    """The training loop itself; returns the steps done."""
+    from digitpad.core.nondigits import make_nondigits
+
+    rng = np.random.default_rng(settings.seed)
+    keras.utils.set_random_seed(settings.seed)
+    has_not_a_digit = model.outputs[0].shape[-1] == NOT_A_DIGIT + 1
+    nondigits = (make_nondigits(NONDIGIT_POOL, seed=settings.seed + 7) if has_not_a_digit
+                 else None)
+    per_batch = settings.nondigits_per_batch if has_not_a_digit else 0
+    replay = settings.batch_size - settings.mine_per_batch - per_batch
+    input_shape = (-1,) + tuple(model.inputs[0].shape[1:])
+    frozen = [layer for layer in model.layers
+              if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable]
+    for layer in frozen:  # Keras runs a frozen batch norm in inference mode
+        layer.trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    steps_done, last_report, window = 0, 0.0, []
+    try:
+        for step in range(settings.steps):
+            if stop.is_set():
+                break
+            mine = rng.integers(0, len(images), settings.mine_per_batch)
+            others = rng.integers(0, len(mnist.train), replay)
+            parts = [random_affine(images[mine], rng, settings.augment),
+                     mnist.train.images[others].astype(np.float32) / 255.0]
+            targets = [labels[mine], mnist.train.labels[others].astype(np.int32)]
+            if per_batch:
+                parts.append(random_affine(nondigits[rng.integers(0, len(nondigits),
+                                                                  per_batch)], rng))
+                targets.append(np.full(per_batch, NOT_A_DIGIT, np.int32))
+            loss, accuracy = model.train_on_batch(
+                np.concatenate(parts).reshape(input_shape), np.concatenate(targets))[:2]
+            if not np.isfinite(loss):
+                raise TrainingError("adapt: the loss became infinite; try a lower "
+                                    "learning rate")
+            steps_done = step + 1
+            window.append((float(loss), float(accuracy)))
+            now = time.perf_counter()
+            if on_batch and (now - last_report >= REPORT_EVERY_S or steps_done == settings.steps):
+                mean_loss, mean_accuracy = np.mean(window, axis=0)
+                on_batch(BatchReport(0, step, settings.steps, float(mean_loss),
+                                     float(mean_accuracy), steps_done))
+                last_report, window = now, []
+    finally:
+        for layer in frozen:  # saved as it came: a later training run trains it again
+            layer.trainable = True
+    return steps_done

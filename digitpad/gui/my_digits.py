@@ -1,0 +1,156 @@
+"""The user's digits for the window: every store access in one background thread.
+
+Saving a drawing must never hold up drawing (a committed, synced SQLite transaction takes
+from a fraction of a millisecond to tens of them), so the GUI thread only queues work: a
+save costs it the time to put a job on a queue. One worker thread owns the store's
+connection and runs the jobs in the order they were queued, so a delete queued after a
+save always finds the sample, and a view that reloads after a change sees it.
+"""
+
+from __future__ import annotations
+
+import queue
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from digitpad import paths
+from digitpad.core.digit_store import DigitStore, StoreError
+from digitpad.core.digits_file import DigitsFileError, Sample
+from digitpad.gui import workers
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A sample saved (``id`` None: that drawing was stored already) and how many of its
+    digit the store now holds."""
+
+    label: int
+    id: int | None
+    count: int
+
+
+class _StoreThread(workers.Worker):
+    """Runs queued jobs, ``job(store) -> (kind, result)``, against one store connection."""
+
+    done = Signal(str, object)    # kind, result
+    failed = Signal(str)          # a job's error, for the user
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work(self):
+        store = None
+        try:
+            while (job := self.jobs.get()) is not None:  # waits without Python's lock
+                try:
+                    store = store or DigitStore(self.path)
+                    kind, result = job(store)
+                except (StoreError, DigitsFileError) as exc:
+                    self.failed.emit(str(exc))
+                else:
+                    self.done.emit(kind, result)
+        finally:
+            if store is not None:
+                store.close()
+
+
+class MyDigits(QObject):
+    """The user's own digits (``hub.my_digits``): save, delete, relabel, import, export.
+
+    Every call returns at once; results arrive as signals, in the GUI thread.
+
+    Signals
+    -------
+    saved(Saved)
+        A drawing was saved (or found saved already).
+    loaded(Digits)
+        All stored digits (``core.digit_store.Digits``), as :meth:`load` asked.
+    changed()
+        The stored digits changed (a save, delete, relabel or import).
+    imported(ImportResult) / exported(int)
+    failed(str)
+        A store or file problem, in words for the user.
+    """
+
+    saved = Signal(object)
+    loaded = Signal(object)
+    changed = Signal()
+    imported = Signal(object)
+    exported = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, path: Path | None = None):
+        super().__init__(parent)
+        self.path = Path(path) if path is not None else paths.my_digits_path()
+        self._thread: _StoreThread | None = None
+        self._shut_down = False
+
+    def save(self, sample: Sample) -> None:
+        """Store ``sample`` (in the background)."""
+        def job(store):
+            sample_id = store.add(sample)
+            return "saved", Saved(sample.label, sample_id, int(store.counts()[sample.label]))
+        self._queue(job)
+
+    def forget(self, sample: Sample) -> None:
+        """Remove the stored drawing ``sample`` (by content: it may still be on its way in)."""
+        self._queue(lambda store: ("changed", store.delete_drawing(sample)))
+
+    def delete(self, ids) -> None:
+        ids = list(ids)
+        self._queue(lambda store: ("changed", store.delete(ids)))
+
+    def relabel(self, ids, label: int) -> None:
+        ids = list(ids)
+        self._queue(lambda store: ("changed", store.relabel(ids, label)))
+
+    def load(self) -> None:
+        """Read every stored digit; the result arrives as ``loaded``."""
+        self._queue(lambda store: ("loaded", store.digits()))
+
+    def import_file(self, path: str | Path) -> None:
+        self._queue(lambda store: ("imported", store.import_file(path)))
+
+    def export_file(self, path: str | Path) -> None:
+        self._queue(lambda store: ("exported", store.export_file(path)))
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Finish the queued jobs and end the thread (the window closes)."""
+        self._shut_down = True
+        if self._thread is not None:
+            self._thread.jobs.put(None)
+            self._thread = None
+        workers.stop_and_wait(self, None, timeout_ms)
+
+    def _queue(self, job) -> None:
+        if self._shut_down:
+            return
+        if self._thread is None:  # started on first use: the window's start pays nothing
+            thread = _StoreThread(self.path)
+            thread.done.connect(self._on_done)
+            thread.failed.connect(self._on_failed)
+            self._thread = thread
+            workers.start(thread, self)
+        self._thread.jobs.put(job)
+
+    def _on_done(self, kind: str, result) -> None:
+        if kind == "saved":
+            self.saved.emit(result)
+            self.changed.emit()
+        elif kind == "loaded":
+            self.loaded.emit(result)
+        elif kind == "imported":
+            self.imported.emit(result)
+            self.changed.emit()
+        elif kind == "exported":
+            self.exported.emit(result)
+        else:
+            self.changed.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self.failed.emit(message)
+

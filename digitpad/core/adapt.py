@@ -1,6 +1,6 @@
 """Adapting a model to one person's handwriting: a short fine-tune on their own digits.
 
-The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for a few
+The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for a
 hundred small steps at a low learning rate, batch normalisation frozen at the statistics
 the model was trained with. Each batch mixes
 
@@ -45,9 +45,9 @@ REPORT_EVERY_S = 0.2
 class AdaptSettings:
     """How an adaptation runs; the defaults are the measured method."""
 
-    steps: int = 160
-    batch_size: int = 96
-    mine_per_batch: int = 24        # of each batch: the person's digits
+    steps: int = 100
+    batch_size: int = 128
+    mine_per_batch: int = 16        # of each batch: the person's digits
     nondigits_per_batch: int = 8    # of each batch: non-digits (models with that output)
     learning_rate: float = 2e-4
     holdout: float = 0.2            # share of each digit held out (digits with 2 or more)

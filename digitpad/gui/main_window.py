@@ -173,8 +173,8 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _on_send_to_pad(self, image28, index: int) -> None:
-        self.draw_tab.show_test_image(image28, index)
+    def _on_send_to_pad(self, image28, name: str) -> None:
+        self.draw_tab.show_sent_image(image28, name)
         self.tabs.setCurrentWidget(self.draw_tab)
 
     # ----- settings and shutdown ---------------------------------------------------------

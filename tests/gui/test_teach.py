@@ -1,5 +1,6 @@
 """Teaching digitpad the user's handwriting from the Draw tab: a digit key saves the drawing."""
 
+import json
 import sqlite3
 
 import numpy as np
@@ -87,3 +88,69 @@ def test_nothing_is_saved_from_an_empty_pad(qtbot, window):
     qtbot.keyClick(window, Qt.Key_4)
     qtbot.wait(100)
     assert tab.saved_label.text() == ""
+
+
+def open_my_digits(qtbot, window, count):
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.show_dataset("mine")
+    qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown_mine is not None
+                    and len(tab.evaluation.labels) == count, timeout=SAVE_TIMEOUT_MS)
+    return tab
+
+
+def test_a_saved_drawing_shows_in_my_digits_where_it_can_be_relabelled_and_deleted(
+        qtbot, window):
+    draw = window.draw_tab
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    tab = open_my_digits(qtbot, window, 1)
+    assert tab.evaluation.labels.tolist() == [7]
+    assert "your 1 digits" in tab.summary.text() and "7:1" in tab.summary.text()
+    assert tab.shown_indices().tolist() == [0]  # correct or not, one's own digits all show
+    [sample] = stored(window)
+    assert np.array_equal(tab._shown_images[0], sample.image)
+    assert tab.gallery_selection() == [sample.id]
+    model = tab.gallery.gallery_model
+    wrong = tab.evaluation.predictions[0] != 7
+    assert (model.data(model.index(0), Qt.ForegroundRole) is not None) == wrong
+
+    tab.mine_actions.relabel_box.setCurrentIndex(1)
+    with qtbot.waitSignal(window.hub.my_digits.loaded, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.relabel_button.click()
+    qtbot.waitUntil(lambda: tab.evaluation.labels.tolist() == [1], timeout=SAVE_TIMEOUT_MS)
+    assert [s.label for s in stored(window)] == [1]
+    with qtbot.waitSignal(window.hub.my_digits.loaded, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.delete_button.click()
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 0, timeout=SAVE_TIMEOUT_MS)
+    assert stored(window) == [] and "no digits yet" in tab.summary.text()
+    tab.show_dataset("mnist")  # and back to the test set
+    qtbot.waitUntil(lambda: tab._shown_mine is None and tab.evaluation is not None
+                    and len(tab.evaluation.labels) == 300, timeout=60_000)
+
+
+def test_digits_files_import_into_my_digits_and_bad_ones_say_why(qtbot, window, tmp_path):
+    good = tmp_path / "mine.json"
+    good.write_text('{"format": "digitpad-digits", "version": 1, "samples": ['
+                    '{"label": 7, "strokes": [[[10, 10], [60, 10], [30, 90]]]},'
+                    '{"label": 1, "strokes": [[[5, 0], [5, 50]]]}]}')
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 7, "str')
+    tab = open_my_digits(qtbot, window, 0)
+    with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(bad))
+    assert "not valid JSON" in tab.mine_actions.status.text()
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(good))
+    assert tab.mine_actions.status.text() == "Imported 2 digits"
+    qtbot.waitUntil(lambda: sorted(tab.evaluation.labels.tolist()) == [1, 7],
+                    timeout=SAVE_TIMEOUT_MS)
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(good))
+    assert tab.mine_actions.status.text() == "Imported 0 digits, 2 you had already"
+    exported = tmp_path / "out.json"
+    with qtbot.waitSignal(window.hub.my_digits.exported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.export_file(str(exported))
+    assert len(json.loads(exported.read_text())["samples"]) == 2

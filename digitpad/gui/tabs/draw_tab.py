@@ -192,9 +192,9 @@ class DrawTab(QWidget):
             self.saved_label.setText(f"Not saved: taken back from your {sample.label}s")
         self.pad.undo()
 
-    def show_test_image(self, image28: np.ndarray, index: int) -> None:
-        """Put MNIST test image ``index`` on the pad exactly as the model sees it."""
-        self.pad.set_background(image28, f"test image #{index}")
+    def show_sent_image(self, image28: np.ndarray, name: str) -> None:
+        """Put an image (``name``: what it is) on the pad exactly as the model sees it."""
+        self.pad.set_background(image28, name)
 
     def update_prediction(self) -> None:
         """Preprocess the pad once, predict, and update chart, answer and preview."""

@@ -1,4 +1,5 @@
-"""Errors tab: where the active model goes wrong on the 10,000 MNIST test images."""
+"""Errors tab: where the active model goes wrong on the 10,000 MNIST test images, or on the
+user's own digits (the same matrix, gallery and detail, with delete and relabel)."""
 
 from __future__ import annotations
 
@@ -23,17 +24,21 @@ from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
 from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
+from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
+MNIST, MINE = "mnist", "mine"  # the data sets the tab browses
+DATASETS = (("MNIST test", MNIST), ("My digits", MINE))
 CACHE_MODELS = 4            # evaluations kept, one per model
 
 
 class ErrorsTab(QWidget):
-    """Evaluates each active model once (in the background) and browses its mistakes."""
+    """Evaluates each active model once per data set (in the background) and browses its
+    mistakes: on MNIST's test set, or on the user's own digits (``hub.my_digits``)."""
 
-    send_to_pad = Signal(object, int)  # a test image exactly as the model saw it, its index
+    send_to_pad = Signal(object, str)  # an image exactly as the model saw it, what it is
     evaluation_ready = Signal(object)  # the Evaluation now shown
 
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
@@ -41,13 +46,24 @@ class ErrorsTab(QWidget):
         self.hub = hub
         self._test_images: np.ndarray | None = None
         self._test_labels: np.ndarray | None = None
-        self._cache: dict[int, Evaluation] = {}
+        self._mine = None           # the user's digits (core.digit_store.Digits), once loaded
+        self._mine_version = 0      # counts their changes: evaluations of older ones are stale
+        self._shown_images: np.ndarray | None = None  # the images of the evaluation shown
+        self._shown_mine = None     # the user's digits shown, when those are
+        self._cache: dict[tuple, Evaluation] = {}
         self.evaluation: Evaluation | None = None
         # Built after the model arrived (the first frame came late): evaluate that one.
         self._pending: ActiveModel | None = hub.active
         self._worker: workers.Worker | None = None
         self._on_done = None  # what to do with the running worker's result
 
+        self.dataset_box = QComboBox()
+        for text, key in DATASETS:
+            self.dataset_box.addItem(text, key)
+        self.dataset_box.setToolTip("Where to look for the model's mistakes: MNIST's test "
+                                    "set, or the digits you saved on the Draw tab")
+        self.mine_actions = MyDigitsActions(hub, self.gallery_selection)
+        self.mine_actions.setVisible(False)
         self.summary = QLabel("Waiting for a model…")
         self.summary.setWordWrap(True)
         self.progress = QProgressBar()
@@ -108,6 +124,9 @@ class ErrorsTab(QWidget):
         self.include_correct.toggled.connect(self._apply_filters)
         self.rejected_only.toggled.connect(self._apply_filters)
         self.matrix.cell_chosen.connect(self.show_cell)
+        self.dataset_box.currentIndexChanged.connect(self._on_dataset_changed)
+        hub.my_digits.changed.connect(self._on_mine_changed)
+        hub.my_digits.loaded.connect(self._on_mine_loaded)
         self.gallery.selectionModel().currentChanged.connect(self._on_current_changed)
         self.send_button.clicked.connect(self._on_send)
         self.export_png.clicked.connect(self._on_export_png)
@@ -142,6 +161,10 @@ class ErrorsTab(QWidget):
             filters.addLayout(row)
 
         left = QVBoxLayout()
+        dataset_row = QHBoxLayout()
+        dataset_row.addWidget(QLabel("Data set"))
+        dataset_row.addWidget(self.dataset_box, 1)
+        left.addLayout(dataset_row)
         left.addWidget(self.summary)
         left.addWidget(self.matrix, 3)
         left.addWidget(self.class_table)
@@ -154,6 +177,7 @@ class ErrorsTab(QWidget):
         detail_layout.addWidget(self.detail_text)
         detail_layout.addWidget(self.detail_chart, 2)
         detail_layout.addWidget(self.send_button)
+        detail_layout.addWidget(self.mine_actions)
 
         middle = QVBoxLayout()
         middle.addLayout(filters)
@@ -184,6 +208,17 @@ class ErrorsTab(QWidget):
         self.label_errors_only.setChecked(False)
         self.true_box.setCurrentIndex(true + 1)
         self.predicted_box.setCurrentIndex(predicted + 1)
+
+    def show_dataset(self, key: str) -> None:
+        """Browse ``MNIST`` ("mnist": the test set) or ``MINE`` ("mine": the user's digits)."""
+        self.dataset_box.setCurrentIndex(self.dataset_box.findData(key))
+
+    def gallery_selection(self) -> list[int]:
+        """The store ids of the user's digits selected in the gallery (my digits only)."""
+        item = self.gallery.current_item()
+        if item is None or self._dataset() != MINE or self._shown_mine is None:
+            return []
+        return [int(self._shown_mine.ids[item])]
 
     def shown_indices(self) -> np.ndarray:
         """Test-set indices in the gallery, in display order."""
@@ -217,14 +252,57 @@ class ErrorsTab(QWidget):
         super().showEvent(event)
         self._refresh()
 
+    def _dataset(self) -> str:
+        return self.dataset_box.currentData()
+
+    def _cache_key(self, active: ActiveModel) -> tuple:
+        if self._dataset() == MINE:
+            return MINE, active.key, self._mine_version
+        return MNIST, active.key
+
+    def _current_set(self) -> tuple[np.ndarray, np.ndarray]:
+        """(uint8 images, labels) of the data set browsed."""
+        if self._dataset() == MINE:
+            return self._mine.images, self._mine.labels
+        return self._test_images, self._test_labels
+
+    def _on_dataset_changed(self) -> None:
+        mine = self._dataset() == MINE
+        self.mine_actions.setVisible(mine)
+        self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
+        self._pending = self.hub.active
+        if self.isVisible():
+            self._refresh()
+
+    def _on_mine_changed(self) -> None:
+        """Digits saved, deleted or relabelled: evaluations of the old ones are stale."""
+        self._mine_version += 1
+        self._mine = None
+        for key in [k for k in self._cache if k[0] == MINE]:
+            del self._cache[key]
+        if self._dataset() == MINE:
+            self._pending = self.hub.active
+            if self.isVisible():
+                self._refresh()
+
+    def _on_mine_loaded(self, digits) -> None:
+        self._mine = digits
+        if self._dataset() == MINE and self.isVisible():
+            self._refresh()
+
     def _refresh(self) -> None:
         """Show the pending model's evaluation: from the cache, or computed in the background."""
         active = self._pending
         if active is None:
             return
-        if active.key in self._cache:
+        if self._cache_key(active) in self._cache:
             self._pending = None
-            self._show(self._cache[active.key])
+            self._show(self._cache[self._cache_key(active)])
+        elif self._dataset() == MINE:
+            if self._mine is None:
+                self.hub.my_digits.load()  # arrives as loaded: then evaluated
+            else:
+                self._start_evaluation()
         elif self._test_images is None:
             self._load_data()
         else:
@@ -243,20 +321,24 @@ class ErrorsTab(QWidget):
         self._test_images = test_split.images
         self._test_labels = test_split.labels
         self.pages.setCurrentIndex(0)
-        self._start_evaluation()
+        self._refresh()  # the data set browsed may have changed meanwhile
 
     def _start_evaluation(self) -> None:
         active = self._pending
-        if active is None or self._worker is not None:
+        loaded = self._mine if self._dataset() == MINE else self._test_images
+        if active is None or self._worker is not None or loaded is None:
             return
-        images = to_model_batch(self._test_images)
-        labels = self._test_labels
+        key = self._cache_key(active)
+        uint8_images, labels = self._current_set()
+        images = to_model_batch(uint8_images)
+        shown = self._mine if key[0] == MINE else None
 
         def job(worker):
             result = evaluate(active.predictor, images, labels, stop=worker.stop_event,
                               on_progress=worker.progress.emit)
-            return active.key, result
-        self.summary.setText(f"Evaluating {active.name} on {len(labels):,} test images…")
+            return key, (uint8_images, shown, result)
+        what = "of your digits" if key[0] == MINE else "test images"
+        self.summary.setText(f"Evaluating {active.name} on {len(labels):,} {what}…")
         self._run(job, self._on_evaluated, "Evaluating… %p%")
 
     def _on_evaluated(self, keyed) -> None:
@@ -264,8 +346,8 @@ class ErrorsTab(QWidget):
         self._cache[key] = evaluation
         while len(self._cache) > CACHE_MODELS:
             self._cache.pop(next(iter(self._cache)))
-        if self._pending is not None and self._pending.key != key:
-            self._start_evaluation()  # the model changed while this one was evaluated
+        if self._pending is not None and self._cache_key(self._pending) != key:
+            self._refresh()  # the model or the data set changed while this one was evaluated
             return
         self._pending = None
         self._show(evaluation)
@@ -297,14 +379,15 @@ class ErrorsTab(QWidget):
     def _on_failed(self, message: str) -> None:
         self._worker = None
         self.progress.setVisible(False)
-        if self._test_images is None:
+        if self._test_images is None and self._dataset() == MNIST:
             self.data_panel.show_problem(message)
             self.pages.setCurrentIndex(1)
         else:
             self.summary.setText(f"Evaluation failed: {message}")
 
     # ----- display -----------------------------------------------------------------------
-    def _show(self, evaluation: Evaluation) -> None:
+    def _show(self, shown: tuple) -> None:
+        self._shown_images, self._shown_mine, evaluation = shown
         self.evaluation = evaluation
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
@@ -313,10 +396,13 @@ class ErrorsTab(QWidget):
         rejection = (f" · {rejected} ({rejected / max(1, len(evaluation.labels)):.2%}) would "
                      f"be answered “not a digit”" if evaluation.not_a_digit is not None else "")
         self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
-        self.summary.setText(
-            f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
-            f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
-            f"{label_errors} possible label errors{rejection}")
+        if self._shown_mine is not None:
+            self.summary.setText(_mine_summary(name, evaluation))
+        else:
+            self.summary.setText(
+                f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+                f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
+                f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
         for box in (self.true_box, self.predicted_box):  # a new model: no cell chosen yet
             box.blockSignals(True)
@@ -329,9 +415,16 @@ class ErrorsTab(QWidget):
                 item.setToolTip("" if np.isnan(value) else f"{value:.2%}")
                 item.setTextAlignment(Qt.AlignCenter)
                 self.class_table.setItem(row, digit, item)
-        self.gallery.gallery_model.set_source(self._test_images, evaluation)
+        self.gallery.gallery_model.set_source(self._shown_images, evaluation,
+                                              self._item_name)
         self._apply_filters()
-        self.evaluation_ready.emit(evaluation)
+        if self._shown_mine is None:  # the MNIST test accuracy, which the window shows
+            self.evaluation_ready.emit(evaluation)
+
+    def _item_name(self, item: int) -> str:
+        if self._shown_mine is not None:
+            return f"your {self._shown_mine.labels[item]} (#{self._shown_mine.ids[item]})"
+        return f"test image #{item}"
 
     def _apply_filters(self) -> None:
         if self.evaluation is None:
@@ -362,21 +455,21 @@ class ErrorsTab(QWidget):
             self.detail_text.setText("")
             return
         evaluation = self.evaluation
-        self.detail_image.set_image(self._test_images[item])
+        self.detail_image.set_image(self._shown_images[item])
         self.detail_chart.set_probabilities(evaluation.probabilities[item])
         guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
                 if evaluation.label_error_mask[item] else "")
         self.detail_text.setText(
-            f"Test image <b>#{item}</b><br>label {evaluation.labels[item]}, "
+            f"{html.escape(self._item_name(item)).capitalize()}<br>label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
 
     def _on_send(self) -> None:
         item = self.gallery.current_item()
         if item is not None:
             # The very input the evaluation gave the model, so the pad reads it the same.
-            image = to_model_batch(self._test_images[item:item + 1])[0]
-            self.send_to_pad.emit(image, int(item))
+            image = to_model_batch(self._shown_images[item:item + 1])[0]
+            self.send_to_pad.emit(image, self._item_name(item))
 
     def _on_export_png(self) -> None:
         if self.evaluation is not None:
@@ -404,7 +497,7 @@ class ErrorsTab(QWidget):
             content = csv_bytes(self.evaluation, indices)
         else:
             indices = indices[:SHEET_MAX_ITEMS]
-            content = png_bytes(contact_sheet(self._test_images, self.evaluation, indices))
+            content = png_bytes(contact_sheet(self._shown_images, self.evaluation, indices))
         try:
             write_atomically(path, content)
         except OSError as exc:
@@ -417,3 +510,16 @@ class ErrorsTab(QWidget):
         self.export_status.setText(text)
         self.export_status.setStyleSheet("" if ok else "color: #c0392b;")
         self.export_status.setVisible(True)
+
+
+def _mine_summary(name: str, evaluation: Evaluation) -> str:
+    """The summary line for the user's own digits: how many of each, how many read right."""
+    count = len(evaluation.labels)
+    if not count:
+        return ("You have saved no digits yet: draw one on the Draw tab and press its digit "
+                "key, or import a digits file.")
+    counts = np.bincount(evaluation.labels, minlength=10)
+    by_digit = " ".join(f"{d}:{n}" for d, n in enumerate(counts))
+    return (f"<b>{html.escape(name)}</b> on <b>your {count:,} digits</b>: reads "
+            f"<b>{evaluation.accuracy:.1%}</b> right · {evaluation.error_count} wrong · "
+            f"by digit {by_digit}")

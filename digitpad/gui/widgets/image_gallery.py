@@ -14,6 +14,11 @@ from digitpad.gui.widgets.image_view import to_qimage
 THUMB = 56
 CELL = QSize(THUMB + 24, THUMB + 22)
 CACHE_SIZE = 2000  # pixmaps kept; generating one costs ~20 us
+WRONG = QColor(231, 76, 60)  # misread items' frame and caption
+
+
+def _test_image_name(item: int) -> str:
+    return f"test image #{item}"
 
 
 class GalleryModel(QAbstractListModel):
@@ -27,10 +32,14 @@ class GalleryModel(QAbstractListModel):
         self._evaluation = None
         self._indices = np.zeros(0, dtype=np.int64)
         self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
+        self._name = _test_image_name
 
-    def set_source(self, images: np.ndarray, evaluation) -> None:
+    def set_source(self, images: np.ndarray, evaluation, name=None) -> None:
+        """Show ``images`` as ``evaluation`` read them; ``name(item)`` says what an item is
+        (default: "test image #N")."""
         self.beginResetModel()
         self._images, self._evaluation = images, evaluation
+        self._name = name or _test_image_name
         self._indices = np.zeros(0, dtype=np.int64)
         self._pixmaps.clear()
         self.endResetModel()
@@ -56,10 +65,16 @@ class GalleryModel(QAbstractListModel):
             return self.pixmap(item)
         if role == Qt.ToolTipRole:
             guesses = ", ".join(f"{d}: {p:.1%}" for d, p in self._evaluation.top_guesses(item))
-            return f"test image #{item}\n{guesses}"
+            return f"{self._name(item)}\n{guesses}"
         if role == self.IndexRole:
             return item
+        if role == Qt.ForegroundRole and self.is_wrong(item):
+            return WRONG
         return None
+
+    def is_wrong(self, item: int) -> bool:
+        """Whether the model's reading of ``item`` is not its label."""
+        return bool(self._evaluation.predictions[item] != self._evaluation.labels[item])
 
     def caption(self, item: int) -> str:
         evaluation = self._evaluation
@@ -93,8 +108,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
         pixmap = index.data(Qt.DecorationRole)
         if pixmap is not None:
             painter.drawPixmap(thumb, pixmap)
+        wrong = index.data(Qt.ForegroundRole)
+        if wrong is not None:  # a misread: framed and captioned in red
+            painter.setPen(wrong)
+            painter.drawRect(thumb.adjusted(-1, -1, 0, 0))
         painter.setPen(option.palette.highlightedText().color()
-                       if option.state & QStyle.State_Selected else QColor(option.palette.text().color()))
+                       if option.state & QStyle.State_Selected else
+                       wrong or QColor(option.palette.text().color()))
         text_rect = QRect(rect.left(), thumb.bottom() + 2, rect.width(), rect.bottom() - thumb.bottom() - 2)
         painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignTop, index.data(Qt.DisplayRole) or "")
         painter.restore()

@@ -10,7 +10,7 @@ noise silenced (also used by the CLI, the other training process), signals handl
 
 Protocol, between :func:`serve` and ``gui.training_session``:
 
-- parent -> child, on the jobs pipe: a :class:`Job`, or None to end.
+- parent -> child, on the jobs pipe: a :class:`Job` or an :class:`AdaptJob`, or None to end.
 - child -> parent, on the reports pipe: ``("ready",)`` once TensorFlow is loaded, then per
   job ``("batch", BatchReport)``, ``("epoch", EpochReport, tiles)`` and finally
   ``("finished", RunOutcome)`` or ``("failed", message)``.
@@ -34,12 +34,13 @@ from pathlib import Path
 
 from digitpad.core.config import ConfigError, TrainConfig
 from digitpad.core.data import DataError
+from digitpad.core.digit_store import StoreError
 from digitpad.core.errors import TrainingError
 from digitpad.core.registry import ModelError
 from digitpad.core.reports import RunOutcome
 
 # Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, ModelError, TrainingError)
+EXPECTED_ERRORS = (ConfigError, DataError, ModelError, StoreError, TrainingError)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,16 @@ class Job:
     data_folder: str | None  # None: MNIST's usual places (see ``core.data.load_mnist``)
     out: Path
     tensorboard_dir: Path | None = None  # where to write Keras TensorBoard logs, if anywhere
+
+
+@dataclass(frozen=True)
+class AdaptJob:
+    """Adapting a model to the user's digits (``core.adapt``), saved as a new model."""
+
+    model: Path              # the model to adapt (it is not changed)
+    digits: Path             # the user's digits store
+    data_folder: str | None  # MNIST: replayed while adapting, and its test set measured
+    out: Path
 
 
 def import_keras_quietly():
@@ -171,8 +182,50 @@ class _Datasets:
         return self._mnist
 
 
-def _run(job: Job, datasets: _Datasets, reports, stop, closing):
+def _run(job, datasets: _Datasets, reports, stop, closing):
     """Train, save and describe one job; the final message, or None when closing."""
+    if isinstance(job, AdaptJob):
+        return _adapt(job, datasets, reports, stop, closing)
+    return _train(job, datasets, reports, stop, closing)
+
+
+def _adapt(job: AdaptJob, datasets: _Datasets, reports, stop, closing):
+    """Adapt, save and describe one adaptation; the final message, or None when closing."""
+    from digitpad.core.adapt import adapt, adapted_card
+    from digitpad.core.digit_store import DigitStore
+    from digitpad.core.preprocess import to_model_batch
+    from digitpad.core.registry import load_card, load_model, save_model
+    from digitpad.core.verdict import Thresholds
+
+    try:
+        mnist = datasets.get(job.data_folder)
+        with DigitStore(job.digits) as store:
+            digits = store.digits()
+        if not len(digits):
+            return ("failed", "you have saved no digits to learn from yet: draw some on the "
+                              "Draw tab and press their digit keys")
+        model, card = load_model(job.model), load_card(job.model)
+        result = adapt(model, to_model_batch(digits.images), digits.labels, mnist,
+                       thresholds=Thresholds.from_card(card), stop=stop,
+                       on_batch=lambda report: reports.send(("batch", report)))
+        if closing.is_set():
+            return None
+        save_model(result.model, job.out,
+                   adapted_card(result, card, str(job.model), mnist, str(job.digits)))
+        return ("finished", RunOutcome(path=job.out, card=load_card(job.out),
+                                       stopped=result.stopped, seconds=result.seconds,
+                                       batches_trained=result.steps_done))
+    except EXPECTED_ERRORS as exc:
+        return ("failed", str(exc))
+    except (BrokenPipeError, EOFError):
+        raise
+    except Exception as exc:  # reported to the user; the traceback is for developers
+        traceback.print_exc()
+        return ("failed", str(exc) or type(exc).__name__)
+
+
+def _train(job: Job, datasets: _Datasets, reports, stop, closing):
+    """Train, save and describe one training job."""
     from digitpad.core.architectures import build_model
     from digitpad.core.tiles import first_layer_tiles
     from digitpad.core.training import save_result, train

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from digitpad import paths
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.my_digits import MyDigits
 from digitpad.gui.training_session import TrainingSession
+from digitpad.training_process import AdaptJob
 
 _serial = itertools.count(1)
 
@@ -129,6 +132,20 @@ class ModelHub(QObject):
         self._cancel_load()
         self._set_active(self.previous)
         return True
+
+    def adapt_to_my_digits(self) -> bool:
+        """Adapt the active model to the user's digits, as a run of the training process.
+
+        Reports come from ``training`` as any run's; the adapted model is saved as a new
+        file and, once the run completes, loaded and made active (``restore_previous``
+        brings the model it replaced back). False when no saved model is active or a run
+        is in progress.
+        """
+        if self.active is None or self.active.path is None or self.training.is_running:
+            return False
+        out = paths.user_models_dir() / f"adapted-{datetime.now():%Y%m%d-%H%M%S}.keras"
+        return self.training.start(AdaptJob(self.active.path, self.my_digits.path,
+                                            self.data.folder, out))
 
     def predict(self, image28: np.ndarray) -> np.ndarray | None:
         """(10,) probabilities for one model-ready image, or None while no model is loaded."""

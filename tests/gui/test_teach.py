@@ -4,14 +4,17 @@ import json
 import sqlite3
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
+from digitpad import paths
 from digitpad.core.digit_store import DigitStore
 from digitpad.core.digits_file import image_to_uint8
 from digitpad.core.preprocess import to_model_input
 from tests.gui.test_draw import ONE, SEVEN, draw_stroke, wait_for_prediction
 
 SAVE_TIMEOUT_MS = 10_000
+TRAINING_TIMEOUT_MS = 300_000  # the training process imports TensorFlow first
 
 
 def stored(window):
@@ -154,3 +157,45 @@ def test_digits_files_import_into_my_digits_and_bad_ones_say_why(qtbot, window, 
     with qtbot.waitSignal(window.hub.my_digits.exported, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.export_file(str(exported))
     assert len(json.loads(exported.read_text())["samples"]) == 2
+
+
+def pattern_digits(per_digit: int) -> str:
+    """A digits file in the minimal form: digit k drawn as its own zig-zag, a little jittered."""
+    rng = np.random.default_rng(0)
+    samples = []
+    for digit in range(10):
+        shape = np.random.default_rng(digit).random((4 + digit % 3, 2)) * 100
+        for _ in range(per_digit):
+            points = shape + rng.normal(0, 2, shape.shape)
+            samples.append({"label": digit, "strokes": [points.tolist()]})
+    return json.dumps({"format": "digitpad-digits", "version": 1, "samples": samples})
+
+
+@pytest.mark.heavy
+def test_adapt_to_me_runs_in_the_training_process_and_its_model_becomes_active(
+        qtbot, window, tmp_path):
+    mine = tmp_path / "mine.json"
+    mine.write_text(pattern_digits(5))
+    tab = open_my_digits(qtbot, window, 0)
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(mine))
+    shipped = window.hub.active
+    actions = tab.mine_actions
+    steps = []
+    window.hub.training.batch_done.connect(steps.append)
+    with qtbot.waitSignal(window.hub.model_changed, timeout=TRAINING_TIMEOUT_MS):
+        assert actions.adapt()
+        assert not actions.adapt_button.isEnabled() and actions.stop_button.isEnabled()
+    adapted = window.hub.active
+    assert adapted is not shipped and adapted.path.parent == paths.user_models_dir()
+    assert steps and steps[-1].seen_batches == steps[-1].batches_per_epoch
+    adaptation = adapted.card["adaptation"]
+    assert adaptation["samples_taught"] == 40 and adaptation["samples_held_out"] == 10
+    assert adapted.card["thresholds"] == shipped.card["thresholds"]
+    assert adapted.card["adapted_from"]["file"] == str(shipped.path)
+    assert adapted.predictor.has_not_a_digit
+    assert "Your held-out digits:" in actions.adapt_status.text()
+    assert "Now active" in actions.adapt_status.text() and actions.back_button.isVisible()
+    with qtbot.waitSignal(window.hub.model_changed, timeout=SAVE_TIMEOUT_MS):
+        actions.back_button.click()
+    assert window.hub.active is shipped

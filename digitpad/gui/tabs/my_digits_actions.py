@@ -1,13 +1,14 @@
 """What the Errors tab offers while it shows the user's own digits: relabel, delete, import,
-export. Everything goes through ``hub.my_digits``, which writes in the background."""
+export, and "Adapt to me". Digits go through ``hub.my_digits``, which writes in the
+background; adapting is a run of the training process, started and stopped through the hub."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QPushButton,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QProgressBar,
+                               QPushButton, QWidget)
 
 from digitpad.gui.model_hub import ModelHub
 
@@ -32,6 +33,20 @@ class MyDigitsActions(QWidget):
         self.import_button.setToolTip("Add the digits of a digits file (.json)")
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write all your digits to one digits file (.json)")
+        self.adapt_button = QPushButton("Adapt to me")
+        self.adapt_button.setToolTip("Fine-tune the active model on your digits (a fifth of "
+                                     "each digit held out to measure on), in the background")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.back_button = QPushButton("Back to the previous model")
+        self.back_button.setVisible(False)
+        self.adapt_progress = QProgressBar()
+        self.adapt_progress.setVisible(False)
+        self.adapt_status = QLabel("")
+        self.adapt_status.setTextFormat(Qt.PlainText)
+        self.adapt_status.setWordWrap(True)
+        self._adapting = False   # a run this widget started is in progress
+        self._awaiting = None    # the adapted model's path, until the hub makes it active
         self.status = QLabel("")
         self.status.setTextFormat(Qt.PlainText)  # file names and messages, never markup
         self.status.setWordWrap(True)
@@ -43,6 +58,11 @@ class MyDigitsActions(QWidget):
         layout.addWidget(self.import_button, 2, 0)
         layout.addWidget(self.export_button, 2, 1)
         layout.addWidget(self.status, 3, 0, 1, 2)
+        layout.addWidget(self.adapt_button, 4, 0)
+        layout.addWidget(self.stop_button, 4, 1)
+        layout.addWidget(self.adapt_progress, 5, 0, 1, 2)
+        layout.addWidget(self.adapt_status, 6, 0, 1, 2)
+        layout.addWidget(self.back_button, 7, 0, 1, 2)
 
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -52,6 +72,73 @@ class MyDigitsActions(QWidget):
         hub.my_digits.exported.connect(
             lambda count: self._say(f"Exported {count:,} digits"))
         hub.my_digits.failed.connect(lambda message: self._say(message, ok=False))
+        self.adapt_button.clicked.connect(self.adapt)
+        self.stop_button.clicked.connect(hub.training.stop)
+        self.back_button.clicked.connect(self._on_back)
+        hub.training.batch_done.connect(self._on_batch_done)
+        hub.training.finished.connect(self._on_finished)
+        hub.training.failed.connect(self._on_failed)
+        hub.model_changed.connect(self._on_model_changed)
+
+    def adapt(self) -> bool:
+        """Start adapting the active model to the user's digits; False if it cannot start."""
+        if not self.hub.adapt_to_my_digits():
+            self._tell("Cannot adapt now: a run is in progress, or no saved model is active.",
+                       ok=False)
+            return False
+        self._adapting = True
+        self.adapt_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.back_button.setVisible(False)
+        self.adapt_progress.setRange(0, 0)
+        self.adapt_progress.setVisible(True)
+        self._tell("Adapting: starting the training process…")
+        return True
+
+    def _on_batch_done(self, report) -> None:
+        if self._adapting:
+            self.adapt_progress.setRange(0, report.batches_per_epoch)
+            self.adapt_progress.setValue(report.seen_batches)
+            self._tell(f"Adapting: step {report.seen_batches}/{report.batches_per_epoch}, "
+                       f"loss {report.loss:.3f}")
+
+    def _on_finished(self, outcome) -> None:
+        if not self._adapting:
+            return
+        self._end_run()
+        self._tell(_describe(outcome.card.get("adaptation", {}))
+                   + (" Stopped: saved as " + outcome.path.name + ", not made active."
+                      if outcome.stopped else " Loading it…"))
+        if not outcome.stopped:
+            self._awaiting = outcome.path
+
+    def _on_failed(self, message: str) -> None:
+        if self._adapting:
+            self._end_run()
+            self._tell(f"Adapting failed: {message}", ok=False)
+
+    def _on_model_changed(self, active) -> None:
+        awaited, self._awaiting = self._awaiting, None
+        self.back_button.setVisible(awaited is not None and active.path == awaited
+                                    and self.hub.previous is not None)
+        if self.back_button.isVisible():
+            self._tell(self.adapt_status.text().replace("Loading it…", "Now active: "
+                                                        + active.name + "."))
+
+    def _on_back(self) -> None:
+        if self.hub.restore_previous():
+            self.back_button.setVisible(False)
+            self._tell(f"Back to {self.hub.active.name}.")
+
+    def _end_run(self) -> None:
+        self._adapting = False
+        self.adapt_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.adapt_progress.setVisible(False)
+
+    def _tell(self, text: str, ok: bool = True) -> None:
+        self.adapt_status.setStyleSheet("" if ok else "color: #c0392b;")
+        self.adapt_status.setText(text)
 
     def relabel_selected(self) -> None:
         ids = self._selection()
@@ -92,3 +179,15 @@ class MyDigitsActions(QWidget):
     def _say(self, text: str, ok: bool = True) -> None:
         self.status.setStyleSheet("" if ok else "color: #c0392b;")
         self.status.setText(text)
+
+
+def _describe(adaptation: dict) -> str:
+    """What an adaptation measured, from its card, in one or two sentences."""
+    taught = adaptation.get("samples_taught", 0)
+    before, after = adaptation.get("held_out_before"), adaptation.get("held_out_after")
+    held = ("No digits held out (that needs two or more of a digit)." if not before else
+            f"Your held-out digits: {before['errors']} of {before['count']} misread before, "
+            f"{after['errors']} after.")
+    mnist = (f" MNIST test {adaptation['mnist_test_before']:.2%} -> "
+             f"{adaptation['mnist_test_after']:.2%}." if "mnist_test_after" in adaptation else "")
+    return f"Adapted to {taught} of your digits. {held}{mnist}"

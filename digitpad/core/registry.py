@@ -73,6 +73,7 @@ def load_model(path: str | os.PathLike):
     """
     path = Path(path)
     check_model_archive(path)
+    _check_weights_self_contained(path)
     import keras  # deferred: TensorFlow's import is slow and the GUI does it off-thread
 
     try:
@@ -130,6 +131,29 @@ def check_model_archive(path: Path) -> None:
         if entry.file_size > limit:
             raise ModelError(f"{path}: not a digit model: {entry.filename} would take "
                              f"{entry.file_size:,} bytes, more than the {limit:,} allowed")
+
+
+def _check_weights_self_contained(path: Path) -> None:
+    """ModelError if the archive's weights would make Keras read other files (HDF5
+    external storage, virtual datasets, external links): see ``core.weights_file``."""
+    import io
+
+    import h5py
+
+    from digitpad.core.weights_file import check_self_contained
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            weights = archive.read("model.weights.h5")
+        with h5py.File(io.BytesIO(weights), "r") as h5:
+            check_self_contained(h5)
+    except KeyError:
+        return  # no weights file: Keras says what is missing
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    except ZIP_READ_ERRORS as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a readable Keras model file ({text})") from None
 
 
 def _check_is_digit_classifier(model, path: Path) -> None:

@@ -35,13 +35,13 @@ CARD_ENTRY = "digitpad_card.json"  # the card's copy inside the model archive
 MAX_ENTRY_BYTES = {"model.weights.h5": 64 << 20, "config.json": 1 << 20, CARD_ENTRY: 1 << 20}
 MAX_OTHER_ENTRY_BYTES = 1 << 20
 MAX_ENTRIES = 64
-MAX_CARD_FILE_BYTES = 1 << 20
+MAX_CARD_FILE_BYTES = 1 << 20  # a card beside a model is a few hundred bytes
 READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Keras writes
 _ENCRYPTED = 0x1  # the zip general-purpose flag of an encrypted entry
 # What reading a damaged zip entry raises: bad CRC or header, a corrupt deflate stream, an
 # entry ending early, or one zipfile cannot read (encrypted, another compression method).
 ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-                   NotImplementedError, OSError, ValueError)  # a card beside a model is a few hundred bytes
+                   NotImplementedError, OSError, ValueError)
 
 
 class ModelError(Exception):

@@ -113,19 +113,18 @@ def case_unsearchable(root: Path, folder: Path) -> str:
 
 # ----- 2: two instances start a run in the same second -------------------------------------
 SAME_SECOND = r"""
-from datetime import datetime
 from pathlib import Path
 folder, go_at, serial = Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 from digitpad import paths
 paths.user_models_dir = lambda: folder
 while time.time() < go_at:
     time.sleep(0.001)
-try:
+try:  # the app's own naming of a new run's model file, wherever it lives
     from digitpad.gui.tabs.train_tab import _new_model_path
     path = _new_model_path("linear")
-except ImportError:  # the name is reserved where the run starts
-    from digitpad.core.registry import reserve_model_path
-    path = reserve_model_path(folder, f"linear-{datetime.now():%Y%m%d-%H%M%S}")
+except ImportError:
+    from digitpad.gui.model_hub import _new_model_path
+    path = _new_model_path("linear", set())
 time.sleep(0.5)  # the run trains; the other instance picks its own name meanwhile
 from digitpad.core.registry import load_card, save_model
 save_model(FakeModel(serial), path, {"serial": serial})

@@ -3,7 +3,6 @@ user's own digits (the same matrix, gallery and detail, with delete and relabel)
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +12,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget, QHeaderView)
 
+from digitpad.core.atomic_files import write_bytes_atomically
 from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
 from digitpad.gui.model_hub import ActiveModel, ModelHub
-from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
-                                       write_atomically)
+from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
 from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
@@ -65,6 +64,7 @@ class ErrorsTab(QWidget):
         self.mine_actions = MyDigitsActions(hub, self.gallery_selection)
         self.mine_actions.setVisible(False)
         self.summary = QLabel("Waiting for a model…")
+        self.summary.setTextFormat(Qt.PlainText)  # the card's name and error text, as they are
         self.summary.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -101,6 +101,7 @@ class ErrorsTab(QWidget):
         self.export_png = QPushButton("Export PNG…")
         self.export_csv = QPushButton("Export CSV…")
         self.export_status = QLabel("")  # what the last export did; the summary stays
+        self.export_status.setTextFormat(Qt.PlainText)  # it names the file written
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.export_status.setVisible(False)
@@ -400,7 +401,7 @@ class ErrorsTab(QWidget):
             self.summary.setText(_mine_summary(name, evaluation))
         else:
             self.summary.setText(
-                f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+                f"{name}: accuracy {evaluation.accuracy:.2%} · "
                 f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
                 f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
@@ -461,7 +462,7 @@ class ErrorsTab(QWidget):
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
                 if evaluation.label_error_mask[item] else "")
         self.detail_text.setText(
-            f"{html.escape(self._item_name(item)).capitalize()}<br>label {evaluation.labels[item]}, "
+            f"{self._item_name(item).capitalize()}<br>label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
 
     def _on_send(self) -> None:
@@ -499,7 +500,7 @@ class ErrorsTab(QWidget):
             indices = indices[:SHEET_MAX_ITEMS]
             content = png_bytes(contact_sheet(self._shown_images, self.evaluation, indices))
         try:
-            write_atomically(path, content)
+            write_bytes_atomically(path, content)
         except OSError as exc:
             self._show_export_status(f"Could not write {path}: {exc.strerror or exc}", ok=False)
             return False
@@ -520,6 +521,5 @@ def _mine_summary(name: str, evaluation: Evaluation) -> str:
                 "key, or import a digits file.")
     counts = np.bincount(evaluation.labels, minlength=10)
     by_digit = " ".join(f"{d}:{n}" for d, n in enumerate(counts))
-    return (f"<b>{html.escape(name)}</b> on <b>your {count:,} digits</b>: reads "
-            f"<b>{evaluation.accuracy:.1%}</b> right · {evaluation.error_count} wrong · "
-            f"by digit {by_digit}")
+    return (f"{name} on your {count:,} digits: reads {evaluation.accuracy:.1%} right · "
+            f"{evaluation.error_count} wrong · by digit {by_digit}")

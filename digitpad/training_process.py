@@ -183,10 +183,19 @@ class _Datasets:
 
 
 def _run(job, datasets: _Datasets, reports, stop, closing):
-    """Train, save and describe one job; the final message, or None when closing."""
-    if isinstance(job, AdaptJob):
-        return _adapt(job, datasets, reports, stop, closing)
-    return _train(job, datasets, reports, stop, closing)
+    """Train (or adapt), save and describe one job; the final message, or None when
+    closing."""
+    try:
+        if isinstance(job, AdaptJob):
+            return _adapt(job, datasets, reports, stop, closing)
+        return _train(job, datasets, reports, stop, closing)
+    except EXPECTED_ERRORS as exc:
+        return ("failed", str(exc))
+    except (BrokenPipeError, EOFError):
+        raise
+    except Exception as exc:  # reported to the user; the traceback is for developers
+        traceback.print_exc()
+        return ("failed", str(exc) or type(exc).__name__)
 
 
 def _adapt(job: AdaptJob, datasets: _Datasets, reports, stop, closing):
@@ -197,31 +206,23 @@ def _adapt(job: AdaptJob, datasets: _Datasets, reports, stop, closing):
     from digitpad.core.registry import load_card, load_model, save_model
     from digitpad.core.verdict import Thresholds
 
-    try:
-        mnist = datasets.get(job.data_folder)
-        with DigitStore(job.digits) as store:
-            digits = store.digits()
-        if not len(digits):
-            return ("failed", "you have saved no digits to learn from yet: draw some on the "
-                              "Draw tab and press their digit keys")
-        model, card = load_model(job.model), load_card(job.model)
-        result = adapt(model, to_model_batch(digits.images), digits.labels, mnist,
-                       thresholds=Thresholds.from_card(card), stop=stop,
-                       on_batch=lambda report: reports.send(("batch", report)))
-        if closing.is_set():
-            return None
-        save_model(result.model, job.out,
-                   adapted_card(result, card, str(job.model), mnist, str(job.digits)))
-        return ("finished", RunOutcome(path=job.out, card=load_card(job.out),
-                                       stopped=result.stopped, seconds=result.seconds,
-                                       batches_trained=result.steps_done))
-    except EXPECTED_ERRORS as exc:
-        return ("failed", str(exc))
-    except (BrokenPipeError, EOFError):
-        raise
-    except Exception as exc:  # reported to the user; the traceback is for developers
-        traceback.print_exc()
-        return ("failed", str(exc) or type(exc).__name__)
+    mnist = datasets.get(job.data_folder)
+    with DigitStore(job.digits) as store:
+        digits = store.digits()
+    if not len(digits):
+        return ("failed", "you have saved no digits to learn from yet: draw some on the "
+                          "Draw tab and press their digit keys")
+    model, card = load_model(job.model), load_card(job.model)
+    result = adapt(model, to_model_batch(digits.images), digits.labels, mnist,
+                   thresholds=Thresholds.from_card(card), stop=stop,
+                   on_batch=lambda report: reports.send(("batch", report)))
+    if closing.is_set():
+        return None
+    save_model(result.model, job.out,
+               adapted_card(result, card, str(job.model), mnist, str(job.digits)))
+    return ("finished", RunOutcome(path=job.out, card=load_card(job.out),
+                                   stopped=result.stopped, seconds=result.seconds,
+                                   batches_trained=result.steps_done))
 
 
 def _train(job: Job, datasets: _Datasets, reports, stop, closing):
@@ -230,31 +231,23 @@ def _train(job: Job, datasets: _Datasets, reports, stop, closing):
     from digitpad.core.tiles import first_layer_tiles
     from digitpad.core.training import save_result, train
 
-    try:
-        mnist = datasets.get(job.data_folder)
-        model = build_model(job.config)
+    mnist = datasets.get(job.data_folder)
+    model = build_model(job.config)
 
-        def on_epoch(report):
-            # Read here, in the training loop: the window never sees the model itself.
-            reports.send(("epoch", report, first_layer_tiles(model)))
+    def on_epoch(report):
+        # Read here, in the training loop: the window never sees the model itself.
+        reports.send(("epoch", report, first_layer_tiles(model)))
 
-        result = train(job.config, mnist, model=model,
-                       on_batch=lambda report: reports.send(("batch", report)),
-                       on_epoch=on_epoch, stop=stop, tensorboard_dir=job.tensorboard_dir)
-        if closing.is_set():
-            return None
-        path, card = None, {}
-        if result.has_model:  # not when stopped before its first epoch ended
-            card, _ = save_result(result, mnist, job.out)
-            path = job.out
-        return ("finished", RunOutcome(
-            path=path, card=card, stopped=result.stopped, early_stopped=result.early_stopped,
-            best_epoch=result.best_epoch, val_accuracy=result.val_accuracy,
-            seconds=result.seconds, batches_trained=int(model.optimizer.iterations.numpy())))
-    except EXPECTED_ERRORS as exc:
-        return ("failed", str(exc))
-    except (BrokenPipeError, EOFError):
-        raise
-    except Exception as exc:  # reported to the user; the traceback is for developers
-        traceback.print_exc()
-        return ("failed", str(exc) or type(exc).__name__)
+    result = train(job.config, mnist, model=model,
+                   on_batch=lambda report: reports.send(("batch", report)),
+                   on_epoch=on_epoch, stop=stop, tensorboard_dir=job.tensorboard_dir)
+    if closing.is_set():
+        return None
+    path, card = None, {}
+    if result.has_model:  # not when stopped before its first epoch ended
+        card, _ = save_result(result, mnist, job.out)
+        path = job.out
+    return ("finished", RunOutcome(
+        path=path, card=card, stopped=result.stopped, early_stopped=result.early_stopped,
+        best_epoch=result.best_epoch, val_accuracy=result.val_accuracy,
+        seconds=result.seconds, batches_trained=int(model.optimizer.iterations.numpy())))

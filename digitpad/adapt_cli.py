@@ -27,7 +27,7 @@ def read_my_digits(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout: float,
-                   stop_on_ctrl_c) -> int:
+                   stop_on_ctrl_c, steps: int | None = None) -> int:
     """Adapt ``init`` (default: the shipped model) to the digits in ``digits_path``."""
     from digitpad.core.adapt import AdaptSettings, adapt, adapted_card, hold_out
     from digitpad.core.errors import TrainingError
@@ -43,7 +43,12 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
         print(f"digitpad-train: {exc}", file=sys.stderr)
         return 1
     source_card = load_card(source)
-    settings = AdaptSettings(holdout=holdout)
+    settings = AdaptSettings(holdout=holdout, **({"steps": steps} if steps else {}))
+    try:
+        settings.validated()
+    except TrainingError as exc:
+        print(f"digitpad-train: {exc}", file=sys.stderr)
+        return 2
     held_out = hold_out(labels, holdout, settings.seed)
     print(f"Adapting {source.name} to {len(labels)} digits from {digits_path}: "
           f"{len(labels) - len(held_out)} taught, {len(held_out)} held out to measure on",

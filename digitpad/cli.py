@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--holdout", type=float, default=0.2, metavar="SHARE",
                         help="with --adapt: share of each digit held out to measure on "
                              "(digits with two or more samples; default 0.2)")
+    parser.add_argument("--adapt-steps", type=int, metavar="N",
+                        help="with --adapt: fine-tuning steps (default: the measured method's)")
     parser.add_argument("--my-digits", metavar="FILE",
                         help="add the digits in FILE (a digits file) to the training images")
     parser.add_argument("--my-digits-weight", type=int, default=20, metavar="N",
@@ -380,7 +382,8 @@ def _run(argv: list[str] | None, reserved: list[Path]) -> int:
         return 2
     if args.adapt:
         from digitpad.adapt_cli import run_adaptation
-        return run_adaptation(args.adapt, args.init, data, out, args.holdout, _stop_on_ctrl_c)
+        return run_adaptation(args.adapt, args.init, data, out, args.holdout, _stop_on_ctrl_c,
+                              args.adapt_steps)
     if args.experiments:
         return run_experiments(config, data)
     return run_training(config, data, out, args.init, args.tensorboard, args.my_digits,

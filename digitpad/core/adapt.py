@@ -1,7 +1,7 @@
 """Adapting a model to one person's handwriting: a short fine-tune on their own digits.
 
-The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for a
-hundred small steps at a low learning rate, batch normalisation frozen at the statistics
+The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for fifty
+small steps at a low learning rate, batch normalisation frozen at the statistics
 the model was trained with. Each batch mixes
 
 - the person's digits, each drawn again and again with small random moves, turns and
@@ -45,7 +45,7 @@ REPORT_EVERY_S = 0.2
 class AdaptSettings:
     """How an adaptation runs; the defaults are the measured method."""
 
-    steps: int = 100
+    steps: int = 50
     batch_size: int = 128
     mine_per_batch: int = 16        # of each batch: the person's digits
     nondigits_per_batch: int = 8    # of each batch: non-digits (models with that output)

@@ -111,7 +111,7 @@ def test_the_cli_adapts_a_saved_model_and_prints_before_and_after(tmp_path, caps
     out = tmp_path / "adapted.keras"
     capsys.readouterr()
     assert main(["--adapt", str(mine), "--init", str(base), "--data", str(data),
-                 "--out", str(out), "--holdout", "0.4"]) == 0
+                 "--out", str(out), "--holdout", "0.4", "--adapt-steps", "150"]) == 0
     printed = capsys.readouterr().out
     assert "30 taught, 20 held out" in printed
     assert "held-out digits:" in printed and "MNIST test:" in printed

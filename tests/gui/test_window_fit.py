@@ -82,7 +82,7 @@ def cut_off(tab) -> list[str]:
                 continue
             needed = (widget.minimumSizeHint() if kind is QLabel else widget.sizeHint()).width()
             if widget.width() < needed:
-                cut.append(f"{kind.__name__} {getattr(widget, 'text', widget.currentText)()!r}: "
+                cut.append(f"{kind.__name__} {(widget.currentText() if kind is QComboBox else widget.text())!r}: "
                            f"{widget.width()} < {needed}")
     return cut
 

@@ -7,7 +7,8 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from digitpad.core.digits_file import Sample, image_to_uint8
 from digitpad.core.preprocess import to_model_input
@@ -74,8 +75,10 @@ class DrawTab(QWidget):
         teach_title.setToolTip("Save the drawing as one of your digits (or press its key)")
         teach_row.addWidget(teach_title)
         for digit in range(10):
-            button = QPushButton(str(digit))
-            button.setMinimumWidth(22)
+            # Tool buttons: ten of them fit beside the chart in a 900 px window.
+            button = QToolButton()
+            button.setText(str(digit))
+            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             button.setFocusPolicy(Qt.NoFocus)  # the pad keeps the keyboard
             button.setToolTip(f"Save this drawing as your {digit} (key {digit})")
             button.clicked.connect(lambda _=False, d=digit: self.save_as(d))

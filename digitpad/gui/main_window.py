@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
                                QWidget)
 
+from digitpad import paths
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.model_hub import ActiveModel, ModelHub
@@ -97,18 +98,28 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "&Reset to shipped model", "Ctrl+Shift+R",
                          self.reset_to_shipped_model)
         file_menu.addSeparator()
-        self._add_action(file_menu, "&Quit", QKeySequence.Quit, self.close)
+        # Spelled out: the platform's standard Quit key is empty on some (Windows, offscreen).
+        self._add_action(file_menu, "&Quit", "Ctrl+Q", self.close)
 
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo, self.draw_tab.pad.undo)
-        self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z", self.draw_tab.pad.redo)
-        clear = self._add_action(edit_menu, "&Clear pad", "Esc", self._clear_pad)
-        clear.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
+        self.undo_action = self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo,
+                                            self.draw_tab.pad.undo)
+        self.redo_action = self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z",
+                                            self.draw_tab.pad.redo)
+        self.clear_action = self._add_action(edit_menu, "&Clear pad", "Esc",
+                                             self.draw_tab.pad.clear)
+        self.clear_action.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
+        # They edit the pad, so they work where the pad is shown and there is something to
+        # undo, redo or clear; elsewhere Esc and Delete reach the focused widget.
+        self.tabs.currentChanged.connect(self._refresh_edit_actions)
+        self.draw_tab.pad.changed.connect(self._refresh_edit_actions)
+        self._refresh_edit_actions()
 
         view_menu = self.menuBar().addMenu("&View")
         for index, name in enumerate(TAB_NAMES):
+            # triggered(bool) passes ``checked`` first: it must not land on the tab's index.
             self._add_action(view_menu, f"&{name}", f"Ctrl+{index + 1}",
-                             lambda i=index: self.tabs.setCurrentIndex(i))
+                             lambda _checked=False, i=index: self.tabs.setCurrentIndex(i))
 
     def _add_action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -117,17 +128,28 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
-    def _clear_pad(self) -> None:
-        if self.tabs.currentWidget() is self.draw_tab:
-            self.draw_tab.pad.clear()
+    def _refresh_edit_actions(self) -> None:
+        pad, on_pad = self.draw_tab.pad, self.tabs.currentWidget() is self.draw_tab
+        self.undo_action.setEnabled(on_pad and pad.can_undo())
+        self.redo_action.setEnabled(on_pad and pad.can_redo())
+        self.clear_action.setEnabled(on_pad and not pad.is_empty())
 
     # ----- models ------------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        last = read_setting(self.settings, "last_model", str, "")
-        start = str(Path(last or default_model_path()).parent)
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._model_folder()),
+                                              "Keras models (*.keras)")
         if path:
             self.hub.load(path)
+
+    def _model_folder(self) -> Path:
+        """The folder trained models are saved to, created if need be (a dialog opened on
+        a missing folder would start somewhere else)."""
+        folder = paths.user_models_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # not creatable here: the dialog says so when the user looks in
+            pass
+        return folder
 
     def reset_to_shipped_model(self) -> None:
         self.hub.load(default_model_path())

@@ -19,7 +19,7 @@ import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
@@ -142,29 +142,43 @@ def load_card(model_path: str | os.PathLike) -> dict:
     beside it is read only for archives without one (models saved by other programs or
     older versions of digitpad).
     """
-    card = _archived_card(Path(model_path))
-    if card is None:
-        try:
-            card = json.loads(card_path(model_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-    return card if isinstance(card, dict) else {}
+    return read_card(model_path)[0]
 
 
-def _archived_card(path: Path) -> dict | None:
-    """The card inside the archive; None when the archive has none or cannot be opened."""
+def read_card(model_path: str | os.PathLike) -> tuple[dict, str | None]:
+    """``(card, problem)`` for the model in ``model_path``, as :func:`load_card` finds it.
+
+    ``problem`` says in words why no card could be read (a file that is no model archive,
+    a damaged or oversized card); it is None when the card was read, and when the model
+    simply has none (``card`` is then empty).
+    """
+    path = Path(model_path)
     try:
         with zipfile.ZipFile(path) as archive:
-            entry = archive.getinfo(CARD_ENTRY)
-            if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
-                return {}
-            text = archive.read(entry)
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return None
+            try:
+                entry = archive.getinfo(CARD_ENTRY)
+            except KeyError:
+                entry = None
+            if entry is not None and entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
+                return {}, f"its card is over {MAX_ENTRY_BYTES[CARD_ENTRY] >> 20} MB"
+            text = archive.read(entry) if entry is not None else None
+    except (OSError, zipfile.BadZipFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return {}, f"not a readable model file ({reason})"
+    if text is None:  # no card inside: the one beside it, if any
+        try:
+            text = card_path(path).read_bytes()
+        except FileNotFoundError:
+            return {}, None
+        except OSError as exc:
+            return {}, f"its card {card_path(path).name} cannot be read ({exc.strerror})"
     try:
-        return json.loads(text)
-    except ValueError:  # the card is there but damaged: no other card describes this model
-        return {}
+        card = json.loads(text)
+    except ValueError:  # damaged: no other card describes this model
+        return {}, "its card is damaged (not valid JSON)"
+    if not isinstance(card, dict):
+        return {}, "its card is damaged (not a JSON object)"
+    return card, None
 
 
 def save_model(model, path: str | os.PathLike, card: dict) -> Path:
@@ -257,11 +271,32 @@ def _atomic_write(target: Path, write) -> None:
             os.remove(tmp)
 
 
-def list_models(folder: str | os.PathLike) -> list[tuple[Path, dict]]:
-    """Model files in ``folder`` with their cards, newest first."""
+class SavedModel(NamedTuple):
+    """A model file found in a folder: its card, or why the card could not be read."""
+
+    path: Path
+    card: dict
+    problem: str | None  # None when the card was read (or the model has none)
+    modified: float      # the file's modification time (seconds since the epoch)
+
+
+def list_models(folder: str | os.PathLike) -> list[SavedModel]:
+    """Model files in ``folder`` with their cards, newest first.
+
+    Every ``.keras`` file is listed, unreadable ones too (with their problem): a model
+    that cannot be opened should be seen, not silently missing.
+    """
     folder = Path(folder)
-    if not folder.is_dir():
+    found = []
+    try:
+        candidates = [p for p in folder.glob(f"*{MODEL_SUFFIX}") if not p.name.startswith(".")]
+    except OSError:
         return []
-    found = [p for p in folder.glob(f"*{MODEL_SUFFIX}") if not p.name.startswith(".")]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [(p, load_card(p)) for p in found]
+    for path in candidates:
+        try:
+            modified = path.stat().st_mtime
+        except OSError:  # removed meanwhile
+            continue
+        found.append(SavedModel(path, *read_card(path), modified))
+    found.sort(key=lambda model: model.modified, reverse=True)
+    return found

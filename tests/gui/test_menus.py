@@ -1,10 +1,11 @@
 """Every menu item and its shortcut does what it says, from every tab."""
 
 import shutil
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from digitpad import paths
 from digitpad.core.registry import card_path, default_model_path
@@ -144,3 +145,93 @@ def test_quit_closes_the_window(qtbot, window, use_shortcut):
     else:
         menu_action(window, "File", "Quit").trigger()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+
+
+def test_models_window_lists_the_model_folder_from_the_cards(qtbot, window, monkeypatch):
+    from digitpad.gui.models_dialog import ModelsDialog
+
+    folder = paths.user_models_dir()
+    earlier = copy_of_shipped_model(folder, "earlier-run")  # as a run of another session left it
+    broken = folder / "broken.keras"
+    broken.write_bytes(b"half a model")
+    dialog_shown = []
+    monkeypatch.setattr(ModelsDialog, "refresh",
+                        lambda self, real=ModelsDialog.refresh: (dialog_shown.append(self),
+                                                                 real(self)))
+    qtbot.keyClick(window, Qt.Key_M, Qt.ControlModifier)
+    dialog = window._models_dialog
+    assert dialog.isVisible() and dialog_shown == [dialog]
+    shipped = paths.bundled_models_dir() / "default.keras"
+    qtbot.waitUntil(lambda: {m.path for m in dialog.models()} >= {earlier, broken, shipped},
+                    timeout=10_000)
+    rows = {dialog.table.item(row, 4).text():
+            [dialog.table.item(row, column).text() for column in range(5)]
+            for row in range(dialog.table.rowCount())}
+    card = window.hub.active.card
+    saved = datetime.fromisoformat(card["saved"]).astimezone()
+    assert rows[str(earlier)] == ["earlier-run", card["architecture"],
+                                  f"{card['test_accuracy']:.2%}", f"{saved:%Y-%m-%d %H:%M}",
+                                  str(earlier)]
+    assert rows[str(broken)][0] == "broken"
+    assert rows[str(broken)][1].startswith("unreadable: not a readable model file")
+    assert str(folder) in dialog.folder_label.text()
+    assert "1 unreadable" in dialog.status_label.text()
+
+    opened = []
+    monkeypatch.setattr("digitpad.gui.models_dialog.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
+    qtbot.mouseClick(dialog.folder_button, Qt.LeftButton)
+    assert opened == [str(folder)]
+
+    dialog.table.selectRow([m.path for m in dialog.models()].index(earlier))
+    with qtbot.waitSignal(window.hub.model_changed, timeout=MODEL_TIMEOUT_MS):
+        qtbot.mouseClick(dialog.open_button, Qt.LeftButton)
+    assert window.hub.active.path == earlier and not dialog.isVisible()
+
+    menu_action(window, "File", "Models…").trigger()  # shown again: read again
+    assert dialog.isVisible() and dialog_shown == [dialog, dialog]
+
+
+def test_open_model_folder_shows_the_model_folder(window, monkeypatch):
+    opened = []
+    monkeypatch.setattr("digitpad.gui.models_dialog.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
+    menu_action(window, "File", "Open model folder").trigger()
+    assert opened == [str(paths.user_models_dir())] and paths.user_models_dir().is_dir()
+
+
+def recent_menu_items(window):
+    window.recent_menu.aboutToShow.emit()
+    return [action for action in window.recent_menu.actions() if not action.isSeparator()]
+
+
+def test_recent_models_lists_the_models_opened_and_opens_them(qtbot, window, settings, tmp_path):
+    first = copy_of_shipped_model(tmp_path / "a", "first")
+    second = copy_of_shipped_model(tmp_path / "b", "second")
+    for path in (first, second):
+        with qtbot.waitSignal(window.hub.model_changed, timeout=MODEL_TIMEOUT_MS):
+            window.hub.load(path)
+    items = recent_menu_items(window)
+    assert [a.text() for a in items[:3]] == [str(second), str(first), str(default_model_path())]
+    with qtbot.waitSignal(window.hub.model_changed, timeout=MODEL_TIMEOUT_MS):
+        items[1].trigger()
+    assert window.hub.active.path == first
+    second.unlink()
+    items = recent_menu_items(window)
+    assert items[1].text() == f"{second} (missing)" and not items[1].isEnabled()
+    items[-1].trigger()  # Clear recent models
+    assert [a.text() for a in recent_menu_items(window)] == ["No models opened yet"]
+
+
+def test_about_names_the_version_the_model_and_the_folders(window, synthetic_data_folder):
+    from digitpad import __version__
+
+    menu_action(window, "Help", "About digitpad").trigger()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    text = boxes[0].text()
+    assert boxes[0].textFormat() == Qt.PlainText
+    for expected in (f"digitpad {__version__}", str(window.hub.active.path),
+                     str(synthetic_data_folder), str(paths.user_models_dir()),
+                     window.settings.fileName()):
+        assert expected in text

@@ -104,6 +104,7 @@ class TrainTab(QWidget):
         self.progress.setFormat("Ready")
         self.state_label = QLabel("")
         self.state_label.setWordWrap(True)
+        self.state_label.setTextFormat(Qt.PlainText)  # it quotes paths and error messages
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
@@ -258,7 +259,7 @@ class TrainTab(QWidget):
             self._idle("Stopped")
             self._set_state(f"Stopped. The best weights (epoch {outcome.best_epoch + 1}, "
                             f"validation {outcome.val_accuracy:.2%}, test "
-                            f"{_percent(run.test_accuracy)}) were saved to {outcome.path.name}.")
+                            f"{_percent(run.test_accuracy)}) were saved to {outcome.path}.")
             self._stopped_run = run
             self.use_button.setVisible(True)
         else:
@@ -278,7 +279,7 @@ class TrainTab(QWidget):
             return
         run.status = "failed"
         self._idle("Failed")
-        self._set_state(f"Training failed: {message}<br>The previous model stays active.",
+        self._set_state(f"Training failed: {message}\nThe previous model stays active.",
                         error=True)
         self._log(f"Training failed: {message}")
         self.history.update_run(run)
@@ -296,7 +297,7 @@ class TrainTab(QWidget):
         before = "" if previous is None else (
             f", previous model {_percent(previous.test_accuracy)}"
             if previous.test_accuracy is not None else f", previous model {previous.name}")
-        self._set_state(f"Now active: {run.path.name}. {_percent(run.test_accuracy)} test"
+        self._set_state(f"Now active: {run.path}. {_percent(run.test_accuracy)} test"
                         f"{before}.")
         self._log(self.state_label.text())
         self.back_button.setVisible(previous is not None)
@@ -334,8 +335,8 @@ class TrainTab(QWidget):
         self.progress.setFormat(outcome)
 
     def _set_state(self, text: str, error: bool = False) -> None:
-        self.state_label.setText(f"<span style='color:{ERROR_COLOUR}'>{text}</span>"
-                                 if error else text)
+        self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+        self.state_label.setText(text)
 
     def _log(self, line: str) -> None:
         self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")

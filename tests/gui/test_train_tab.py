@@ -273,6 +273,22 @@ def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(window):
     assert x_low <= x.min() and x.max() <= x_high and y_low <= y.min() and y.max() <= y_high
 
 
+def test_before_any_run_the_curves_span_the_presets_epochs_and_usual_values(window):
+    tab = window.train_tab
+    epochs = tab.form.config().epochs
+    (x_low, x_high), (y_low, y_high) = tab.curves.loss_plot.viewRange()
+    assert x_low <= 0 and epochs <= x_high < epochs + 0.5
+    assert (y_low, y_high) == (pytest.approx(-2, abs=0.1), pytest.approx(1, abs=0.1))  # 0.01-10
+    (x_low, x_high), (y_low, y_high) = tab.curves.accuracy_plot.viewRange()
+    assert (x_low, x_high) == (pytest.approx(0.5), pytest.approx(epochs + 0.5))
+    assert (y_low, y_high) == (pytest.approx(0, abs=0.03), pytest.approx(1, abs=0.03))
+    for plot in (tab.curves.loss_plot, tab.curves.accuracy_plot):
+        (x_low, x_high), _ = plot.viewRange()
+        ticks = [value for _, values in plot.getAxis("bottom").tickValues(x_low, x_high, 400)
+                 for value in values]
+        assert ticks and all(float(value).is_integer() for value in ticks), ticks
+
+
 def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(window):
     curves = window.train_tab.curves
     batches_per_report, reports = 5, 16  # a report per 5 batches, as on a fast machine

@@ -49,6 +49,7 @@ class TrainTab(QWidget):
 
         self.form = TrainingForm()
         self.curves = TrainingCurves()
+        self.curves.reset(self.form.config().epochs)  # before any run: the preset's epochs
         self.history = RunHistory()
         self._build_controls()
         self._build_layout()

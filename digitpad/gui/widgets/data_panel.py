@@ -35,6 +35,7 @@ class DataPanel(QWidget):
         self.purpose = purpose
         self.message = QLabel(purpose)
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.PlainText)  # it quotes paths and error messages
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.choose_button = QPushButton("Choose folder…")
         self.choose_button.setToolTip("A folder with the four MNIST IDX files (gzip or raw)")

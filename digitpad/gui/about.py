@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
 from digitpad import __version__, paths
 from digitpad.core.data import candidate_folders, find_mnist_folder
 
@@ -34,3 +37,19 @@ def about_text(active, data_folder: Path | None, settings_file: str) -> str:
             f"Model folder (trained models): {paths.user_models_dir()}\n"
             f"Shipped models: {paths.bundled_models_dir()}\n"
             f"Settings: {settings_file}")
+
+
+class AboutDialog(QDialog):
+    """Help > About: ``text`` as plain, selectable lines, never wrapped (paths stay whole)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("About digitpad")
+        self.label = QLabel(text)
+        self.label.setTextFormat(Qt.PlainText)  # paths and a card's name, never markup
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(buttons)

@@ -192,15 +192,14 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("Clear recent models").triggered.connect(
                 lambda: self.settings.remove(RECENT_MODELS_KEY))
 
-    def show_about(self) -> QMessageBox:
-        from digitpad.gui.about import about_text
-        text = about_text(self.hub.active, self.hub.data.folder, self.settings.fileName())
-        box = QMessageBox(QMessageBox.Information, "About digitpad", text, QMessageBox.Ok, self)
-        box.setTextFormat(Qt.PlainText)  # paths and a card's name, never markup
-        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.open()
-        return box
+    def show_about(self):
+        """Help > About: the version, the active model and its path, the folders in use."""
+        from digitpad.gui.about import AboutDialog, about_text
+        dialog = AboutDialog(about_text(self.hub.active, self.hub.data.folder,
+                                        self.settings.fileName()), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def reset_to_shipped_model(self) -> None:
         self.hub.load(default_model_path())

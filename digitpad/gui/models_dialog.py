@@ -36,8 +36,8 @@ def describe_saved(model: SavedModel) -> tuple[str, str, str, str, str]:
     """
     card = model.card
     name = model.path.stem  # the file's: a copied or renamed model keeps its card's old name
-    if model.problem is not None:
-        architecture = f"unreadable: {model.problem}"
+    if model.problem is not None:  # why: in the row's tooltip and under the table
+        architecture = "unreadable"
     else:
         architecture = str(card.get("architecture") or "—")
     accuracy = card.get("test_accuracy")
@@ -88,9 +88,11 @@ class ModelsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        # Whole paths on one line: a wrapped or elided path is no path to copy or look for.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideNone)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)  # the last one too
         self.table.itemSelectionChanged.connect(self._refresh_buttons)
         self.table.itemDoubleClicked.connect(lambda item: self._open_selected())
 
@@ -147,13 +149,30 @@ class ModelsDialog(QDialog):
                 item.setToolTip(text)
                 if model.problem is not None:
                     item.setForeground(QBrush(UNREADABLE_COLOUR))
+                    item.setToolTip(f"{model.path}: {model.problem}")
                 self.table.setItem(row, column, item)
-        unreadable = sum(model.problem is not None for model in models)
-        self.status_label.setText(
+        self.table.resizeColumnsToContents()  # now, not at the next layout: the width is used
+        self._fit_to_table()
+        unreadable = [f"{model.path.name}: {model.problem}" for model in models
+                      if model.problem is not None]
+        self.status_label.setText("\n".join([
             f"{len(models)} model{'s' if len(models) != 1 else ''}"
-            + (f", {unreadable} unreadable" if unreadable else "")
-            + ". Every run's model is saved in the model folder with its card.")
+            + (f", {len(unreadable)} unreadable" if unreadable else "")
+            + ". Every run's model is saved in the model folder with its card.",
+            *unreadable]))
         self._refresh_buttons()
+
+    def _fit_to_table(self) -> None:
+        """Widen the window to show every column whole, as far as the screen allows."""
+        table = self.table
+        wanted = (sum(table.columnWidth(c) for c in range(table.columnCount()))
+                  + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
+                  + self.layout().contentsMargins().left()
+                  + self.layout().contentsMargins().right())
+        screen = self.screen().availableGeometry() if self.screen() else None
+        limit = int(screen.width() * 0.9) if screen is not None else wanted
+        if self.width() < wanted:
+            self.resize(min(wanted, limit), self.height())
 
     @workers.from_current("_lister")
     def _on_list_failed(self, message: str) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from digitpad import paths
 from digitpad.core.registry import card_path, default_model_path
@@ -173,8 +173,12 @@ def test_models_window_lists_the_model_folder_from_the_cards(qtbot, window, monk
                                   f"{card['test_accuracy']:.2%}", f"{saved:%Y-%m-%d %H:%M}",
                                   str(earlier)]
     assert rows[str(broken)][0] == "broken"
-    assert rows[str(broken)][1].startswith("unreadable: not a readable model file")
+    assert rows[str(broken)][1] == "unreadable"
+    assert "broken.keras: not a readable model file" in dialog.status_label.text()
     assert str(folder) in dialog.folder_label.text()
+    metrics = dialog.table.fontMetrics()
+    assert not dialog.table.wordWrap() and all(  # every path whole, on one line
+        dialog.table.columnWidth(4) >= metrics.horizontalAdvance(path) for path in rows)
     assert "1 unreadable" in dialog.status_label.text()
 
     opened = []
@@ -225,12 +229,13 @@ def test_recent_models_lists_the_models_opened_and_opens_them(qtbot, window, set
 
 def test_about_names_the_version_the_model_and_the_folders(window, synthetic_data_folder):
     from digitpad import __version__
+    from digitpad.gui.about import AboutDialog
 
     menu_action(window, "Help", "About digitpad").trigger()
-    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-    assert len(boxes) == 1
-    text = boxes[0].text()
-    assert boxes[0].textFormat() == Qt.PlainText
+    shown = [d for d in window.findChildren(AboutDialog) if d.isVisible()]
+    assert len(shown) == 1
+    text = shown[0].label.text()
+    assert shown[0].label.textFormat() == Qt.PlainText and not shown[0].label.wordWrap()
     for expected in (f"digitpad {__version__}", str(window.hub.active.path),
                      str(synthetic_data_folder), str(paths.user_models_dir()),
                      window.settings.fileName()):

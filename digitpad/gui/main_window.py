@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._add_action(file_menu, "&Open model…", QKeySequence.Open, self.open_model_dialog)
         self._add_action(file_menu, "&Models…", "Ctrl+M", self.show_models)
-        self.recent_menu = file_menu.addMenu("Recent &models")
+        self.recent_menu = file_menu.addMenu("R&ecent models")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add_action(file_menu, "Open model &folder", None, self.open_model_folder)
         file_menu.addSeparator()

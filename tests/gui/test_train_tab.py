@@ -62,6 +62,9 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     assert window.hub.previous is before
     assert (f"{run.test_accuracy:.2%} test, previous model {before.test_accuracy:.2%}"
             in tab.state_label.text())
+    # Where the model went, in full: the status line and the run's log name the whole path.
+    assert str(run.path) in tab.state_label.text() and str(run.path) in tab.log.toPlainText()
+    assert tab.state_label.textFormat() == Qt.PlainText
     assert tab.progress.value() == tab.progress.maximum() and tab.progress.format() == "Done"
     assert tab.train_button.isEnabled() and tab.history.table.rowCount() == 1
     # One click back to the model it replaced.

@@ -41,8 +41,9 @@ def describe_saved(model: SavedModel) -> tuple[str, str, str, str, str]:
     else:
         architecture = str(card.get("architecture") or "—")
     accuracy = card.get("test_accuracy")
-    accuracy = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) and \
-        not isinstance(accuracy, bool) else "—"
+    valid = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) \
+        and 0 <= accuracy <= 1  # NaN and hand-edited nonsense fail this
+    accuracy = f"{accuracy:.2%}" if valid else "—"
     return name, architecture, accuracy, _saved_at(card.get("saved"), model.modified), \
         str(model.path)
 

@@ -240,3 +240,15 @@ def test_about_names_the_version_the_model_and_the_folders(window, synthetic_dat
                      str(synthetic_data_folder), str(paths.user_models_dir()),
                      window.settings.fileName()):
         assert expected in text
+
+
+def test_a_row_shows_only_what_the_card_says_and_the_files_date_without_one(tmp_path):
+    from digitpad.core.registry import SavedModel
+    from digitpad.gui.models_dialog import describe_saved
+
+    path = tmp_path / "odd.keras"
+    for claimed in (float("nan"), 1.7, "99%", True):
+        row = describe_saved(SavedModel(path, {"test_accuracy": claimed, "saved": "soon"},
+                                        None, 1e9))
+        assert row == ("odd", "—", "—", f"{datetime.fromtimestamp(1e9):%Y-%m-%d %H:%M}",
+                       str(path))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHe
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from digitpad import paths
-from digitpad.core.registry import SavedModel, list_models
+from digitpad.core.registry import SavedModel, card_accuracy, list_models
 from digitpad.gui import workers
 
 COLUMNS = ("Name", "Architecture", "Test accuracy", "Saved", "File")
@@ -40,10 +40,8 @@ def describe_saved(model: SavedModel) -> tuple[str, str, str, str, str]:
         architecture = "unreadable"
     else:
         architecture = str(card.get("architecture") or "—")
-    accuracy = card.get("test_accuracy")
-    valid = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) \
-        and 0 <= accuracy <= 1  # NaN and hand-edited nonsense fail this
-    accuracy = f"{accuracy:.2%}" if valid else "—"
+    accuracy = card_accuracy(card)  # None for NaN and hand-edited nonsense
+    accuracy = f"{accuracy:.2%}" if accuracy is not None else "—"
     return name, architecture, accuracy, _saved_at(card.get("saved"), model.modified), \
         str(model.path)
 

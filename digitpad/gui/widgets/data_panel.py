@@ -34,8 +34,8 @@ class DataPanel(QWidget):
         self.data = data
         self.purpose = purpose
         self.message = QLabel(purpose)
+        self.message.setTextFormat(Qt.PlainText)  # folder names and errors, never markup
         self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.PlainText)  # it quotes paths and error messages
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.choose_button = QPushButton("Choose folder…")
         self.choose_button.setToolTip("A folder with the four MNIST IDX files (gzip or raw)")

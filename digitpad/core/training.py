@@ -28,6 +28,7 @@ from digitpad.core.errors import TrainingError
 from digitpad.core.fused_batch_norm import fused_batch_norm
 from digitpad.core.preprocess import to_model_batch
 from digitpad.core.reports import BatchReport, EpochReport
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 
 # Synthetic non-digits made per run for the "not a digit" class (at most; small runs make
 # twice what they use in an epoch). Made once, then distorted afresh in every batch.
@@ -238,6 +239,8 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
     if evaluation.not_a_digit is not None:  # by the verdict's rule, at its default thresholds
         card["test_not_a_digit"] = float(evaluation.rejected_mask.mean())
+    else:
+        card["limitation"] = NO_NOT_A_DIGIT
     save_model(result.model, out, card)
     return load_card(out), predictor
 

@@ -9,7 +9,7 @@ from digitpad.core import nondigits
 from digitpad.core.preprocess import CENTRE_OF_MASS
 
 
-def skeletons(digit, style, count=30):
+def skeletons(digit, style, count=20):
     rng = np.random.default_rng(0)
     return [ds.skeleton(digit, style, rng) for _ in range(count)]
 
@@ -21,7 +21,7 @@ def angle_below_horizontal(vector) -> float:
 @pytest.mark.parametrize("digit, style", ds.ALL_STYLES)
 def test_every_style_renders_in_the_frame_as_the_pad_normalises(digit, style):
     rng = np.random.default_rng(1)
-    for _ in range(15):
+    for _ in range(6):
         got, name, strokes = ds.random_digit(rng, digit, style)
         assert (got, name) == (digit, style)
         points = np.concatenate(strokes)
@@ -52,7 +52,7 @@ def test_a_long_flag_one_is_drawn_up_the_flag_then_down_the_stem():
             ys = strokes[0][:, 1]
             turn = np.argmin(ys)
             assert (np.diff(ys[:turn + 1]) < 0).all() and (np.diff(ys[turn:]) > 0).all()
-    assert one_stroke >= 18  # usually one stroke
+    assert one_stroke >= 12  # usually one stroke
 
 
 def test_a_short_flag_is_short_and_a_foot_lies_across_the_bottom():
@@ -155,7 +155,7 @@ def test_hand_variation_changes_every_drawing_and_the_same_seed_repeats():
 
 
 def test_non_digits_a_digit_style_could_draw_are_left_out():
-    digits, _ = ds.make_digits(400, seed=1)
+    digits, _ = ds.make_digits(300, seed=1)
     like_digits, _ = ds.make_digits(40, seed=2)   # drawn by the digit styles
     rng = np.random.default_rng(3)
     shapes = np.stack([nondigits.render_shape(nondigits.random_shape(

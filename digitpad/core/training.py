@@ -239,13 +239,10 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
     if evaluation.not_a_digit is not None:  # by the verdict's rule, at its default thresholds
         card["test_not_a_digit"] = float(evaluation.rejected_mask.mean())
-<<<<<<< HEAD
     else:
         card["limitation"] = NO_NOT_A_DIGIT
-=======
     # The card as saved, not as read back: another program may replace the file meanwhile.
     card = stamp_card(card, out)
->>>>>>> main
     save_model(result.model, out, card)
     return card, predictor
 

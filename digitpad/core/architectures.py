@@ -184,5 +184,5 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
            dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,
                 dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05,
-                not_a_digit=0.1, drawn_digits=0.15), convolutional=True),
+                not_a_digit=0.1), convolutional=True),
 )}

@@ -112,6 +112,7 @@ class Predictor:
         self._graph_lock = threading.Lock()
         try:
             self._input_shape, layers = _chain(config, weights)
+            self._layers = layers  # each layer's config and weights, for digitpad.core.explain
             check_finite_weights(((f"layer {layer['config']['name']!r}", w)
                                   for layer, layer_weights in layers for w in layer_weights))
             # Decided by the model's last layer, never by its outputs' values.

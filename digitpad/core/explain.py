@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +42,81 @@ def network(predictor: Predictor) -> Network:
         if found is None:
             found = _networks[predictor] = Network(predictor._input_shape, predictor._layers)
         return found
+
+
+@dataclass(frozen=True)
+class LayerMaps:
+    """What one layer of the model computed for an image: ``maps`` is (height, width,
+    channels) for a convolution's feature maps, (units,) for a dense layer's values."""
+
+    name: str
+    maps: np.ndarray
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything the app shows about why one image got its answer, from one pass.
+
+    ``image`` is the model-ready image explained; ``heat`` is :func:`saliency` of ``digit``
+    (or :func:`contrast` against ``rival``); ``layers`` each hidden layer's output;
+    ``features`` the values the model's last layer reads (its penultimate layer).
+    """
+
+    image: np.ndarray
+    heat: np.ndarray
+    digit: int
+    rival: int | None
+    layers: tuple[LayerMaps, ...]
+    features: np.ndarray
+
+
+def explain(predictor: Predictor, image28: np.ndarray, digit: int,
+            rival: int | None = None) -> Explanation:
+    """The map, every layer's output and the penultimate features of one image at once.
+
+    The map is :func:`contrast` of ``digit`` against ``rival`` when a rival is given, else
+    :func:`saliency` of ``digit``. One forward pass serves all three.
+    """
+    digit = _digit(digit)
+    if rival is not None and _digit(rival) == digit:
+        raise ValueError(f"contrast needs two different digits, got {digit} twice")
+    net = network(predictor)
+    image = _model_ready(image28)
+    outputs, saved = net.trace(image)
+    heat = _map_from_trace(net, image, outputs, saved, digit, rival)
+    ends = hidden_outputs(net)
+    layers = tuple(LayerMaps(net.steps[i].name, outputs[i][0]) for i in ends)
+    features = outputs[penultimate_step(net)][0] if len(net.steps) > 1 else image.ravel()
+    return Explanation(image[0], heat, digit, rival, layers, features.ravel().copy())
+
+
+def hidden_outputs(net: Network) -> list[int]:
+    """The steps whose outputs are the hidden layers' results: each one's last step before
+    the next convolution, dense layer or pooling (after its activation and any batch norm)."""
+    ends = []
+    for i, step in enumerate(net.steps[:-1]):
+        following = net.steps[i + 1]
+        if step.kind != "reshape" and following.kind in ("conv", "dense", "pool", "reshape"):
+            ends.append(i)
+    return ends
+
+
+def penultimate_step(net: Network) -> int:
+    """The step whose output the model's last layer reads."""
+    last = max(i for i, step in enumerate(net.steps) if step.kind in ("dense", "conv"))
+    return last - 1
+
+
+def first_layer_filters(predictor: Predictor) -> np.ndarray | None:
+    """The first convolution's kernels as (filters, height, width), batch norm folded in
+    (what its feature maps are computed with); None when the model starts otherwise."""
+    for step in network(predictor).steps:
+        if step.kind == "conv":
+            kernel = step.weights["kernel"]
+            return np.moveaxis(kernel[:, :, 0, :], -1, 0) if kernel.shape[2] == 1 else None
+        if step.kind != "reshape":
+            return None
+    return None
 
 
 def saliency(predictor: Predictor, image28: np.ndarray, digit: int) -> np.ndarray:
@@ -81,11 +157,22 @@ def contrast(predictor: Predictor, image28: np.ndarray, a: int, b: int) -> np.nd
 
 def _gradient_x_input(predictor: Predictor, image28: np.ndarray, digit: int,
                       rival: int | None) -> np.ndarray:
-    image = _checked_images(np.asarray(image28, np.float32)[None])
-    if image.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"expected an image of shape (28, 28), got {image.shape[1:]}")
     net = network(predictor)
+    image = _model_ready(image28)
     outputs, saved = net.trace(image)
+    return _map_from_trace(net, image, outputs, saved, digit, rival)
+
+
+def _model_ready(image28: np.ndarray) -> np.ndarray:
+    """``image28`` as a checked (1, 28, 28) float32 batch."""
+    image = np.asarray(image28, np.float32)
+    if image.shape != IMAGE_SHAPE:
+        raise ValueError(f"expected an image of shape (28, 28), got {image.shape}")
+    return _checked_images(image[None])
+
+
+def _map_from_trace(net: Network, image: np.ndarray, outputs: list, saved: list, digit: int,
+                    rival: int | None) -> np.ndarray:
     logits = outputs[-1]
     grad = np.zeros_like(logits)
     if rival is None:

@@ -19,7 +19,7 @@ from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.settings import read_setting
 from digitpad.gui.tabs.draw_tab import DrawTab
 
-TAB_NAMES = ("Draw", "Errors", "Train")
+TAB_NAMES = ("Draw", "Errors", "Train", "Inside")
 FIRST_SIZE = QSize(1180, 720)  # the first window's size where the screen has room for it
 SCREEN_SHARE = 0.92            # the most of a smaller screen it takes (room for the frame)
 
@@ -34,7 +34,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("digitpad")
 
         self.draw_tab = DrawTab(self.hub)
-        self._errors_tab = self._train_tab = None  # built by _complete()
+        self._errors_tab = self._train_tab = self._inside_tab = None  # built by _complete()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.draw_tab, TAB_NAMES[0])
         for name in TAB_NAMES[1:]:
@@ -65,6 +65,11 @@ class MainWindow(QMainWindow):
         self._complete()
         return self._train_tab
 
+    @property
+    def inside_tab(self):
+        self._complete()
+        return self._inside_tab
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._errors_tab is None:  # the first frame is on its way to the screen
@@ -75,13 +80,15 @@ class MainWindow(QMainWindow):
         if self._errors_tab is not None:
             return
         from digitpad.gui.tabs.errors_tab import ErrorsTab
+        from digitpad.gui.tabs.inside_tab import InsideTab
         from digitpad.gui.tabs.train_tab import TrainTab
 
         self.draw_tab.add_chart()
         self._errors_tab = ErrorsTab(self.hub)
         self._train_tab = TrainTab(self.hub)
+        self._inside_tab = InsideTab(self.hub)
         current = self.tabs.currentIndex()
-        for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
+        for index, tab in ((1, self._errors_tab), (2, self._train_tab), (3, self._inside_tab)):
             placeholder = self.tabs.widget(index)
             self.tabs.insertTab(index, tab, TAB_NAMES[index])
             self.tabs.removeTab(index + 1)
@@ -89,6 +96,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
         self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
+        self.draw_tab.explained.connect(self._inside_tab.show_explanation)
+        if self.draw_tab.explanation() is not None:  # explained before this tab was built
+            self._inside_tab.show_explanation(self.draw_tab.explanation())
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:

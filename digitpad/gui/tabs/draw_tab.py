@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxL
 
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
+from digitpad.gui.explainer import Explainer
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.looked_at import LookedAt, caption
 from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
 
@@ -27,6 +29,7 @@ class DrawTab(QWidget):
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
+    explained = Signal(object)  # the finished drawing's Explanation, None for an empty pad
 
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +50,10 @@ class DrawTab(QWidget):
         self.preview = ImageView(empty_text="What the model sees")
         self.preview.setToolTip("The 28x28 image the model sees: cropped, scaled to 20 px "
                                 "and centred by mass, as in MNIST")
+        self.explainer = Explainer(hub)
+        self.explainer.explained.connect(self._on_explained)
+        self.looked_at = LookedAt(self.preview)  # the map, updated when the pen lifts
+        self._explanation = None  # the Explanation of the drawing on the pad, once known
         self.answer = QLabel("")
         self.answer.setAlignment(Qt.AlignCenter)
         font = QFont()
@@ -93,6 +100,7 @@ class DrawTab(QWidget):
         right.addSpacing(8)
         right.addWidget(preview_title)
         right.addWidget(self.preview, 0, Qt.AlignHCenter)
+        right.addWidget(self.looked_at)
         right.addStretch(1)
 
         layout = QHBoxLayout(self)
@@ -145,7 +153,35 @@ class DrawTab(QWidget):
         if self.chart is not None:
             self.chart.set_probabilities(probabilities)
         self._show_answer(verdict, drawn=image is not None)
+        self._request_explanation(image, reading)
         self.prediction_updated.emit()
+
+    def explanation(self):
+        """The :class:`~digitpad.core.explain.Explanation` of the drawing on the pad, or
+        None while there is none (nothing drawn, the pen down, or not computed yet)."""
+        return self._explanation
+
+    def _request_explanation(self, image: np.ndarray | None, reading) -> None:
+        """On pen-up (and undo, redo, clear), explain the finished drawing off the GUI
+        thread; while the pen moves, drop the old one: it no longer fits the pad."""
+        self._explanation = None
+        self.looked_at.set_map(None)
+        if image is None or reading is None or self.pad.is_drawing():
+            self.explainer.cancel()
+            if image is None:
+                self.explained.emit(None)
+            return
+        probabilities, verdict = reading
+        if verdict.kind == UNSURE:
+            self.explainer.request(image, *verdict.candidates)
+        else:  # the layers and map of its best digit, shown when the answer is a digit
+            self.explainer.request(image, int(np.argmax(probabilities)))
+
+    def _on_explained(self, _tag, explanation) -> None:
+        self._explanation = explanation
+        if self._verdict is not None and self._verdict.kind in (DIGIT, UNSURE):
+            self.looked_at.set_map(explanation.heat, caption(explanation))
+        self.explained.emit(explanation)
 
     def _show_answer(self, verdict: Verdict | None, drawn: bool) -> None:
         self.answer.setStyleSheet("")

@@ -16,7 +16,9 @@ from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
+from digitpad.gui.explainer import Explainer
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.looked_at import LookedAt, caption
 from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
                                        write_atomically)
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
@@ -91,6 +93,9 @@ class ErrorsTab(QWidget):
         self.gallery = ImageGallery()
 
         self.detail_image = ImageView(empty_text="Select an image")
+        self.looked_at = LookedAt(self.detail_image, "Why this answer")
+        self.explainer = Explainer(hub)
+        self.explainer.explained.connect(self._on_explained)
         self.detail_chart = ProbabilityChart()
         self.detail_text = QLabel("")
         self.detail_text.setWordWrap(True)
@@ -151,6 +156,7 @@ class ErrorsTab(QWidget):
         detail = QGroupBox("Selected image")
         detail_layout = QVBoxLayout(detail)
         detail_layout.addWidget(self.detail_image, 2, Qt.AlignHCenter)
+        detail_layout.addWidget(self.looked_at)
         detail_layout.addWidget(self.detail_text)
         detail_layout.addWidget(self.detail_chart, 2)
         detail_layout.addWidget(self.send_button)
@@ -356,6 +362,7 @@ class ErrorsTab(QWidget):
 
     def _show_detail(self, item: int | None) -> None:
         self.send_button.setEnabled(item is not None)
+        self._explain(item)
         if item is None or self.evaluation is None:
             self.detail_image.set_image(None)
             self.detail_chart.set_probabilities(None)
@@ -370,6 +377,25 @@ class ErrorsTab(QWidget):
         self.detail_text.setText(
             f"Test image <b>#{item}</b><br>label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
+
+    def _explain(self, item: int | None) -> None:
+        """Ask for the map of the image in the detail: for a mistake, what made it the
+        predicted digit rather than its label; else what made it its digit."""
+        self.looked_at.set_map(None)
+        if item is None or self.evaluation is None:
+            self.explainer.cancel()
+            return
+        predicted = int(self.evaluation.predictions[item])
+        label = int(self.evaluation.labels[item])
+        image = to_model_batch(self._test_images[item:item + 1])[0]
+        self.explainer.request(image, predicted, label if label != predicted else None,
+                               tag=(self.evaluation, int(item)))
+
+    def _on_explained(self, tag, explanation) -> None:
+        evaluation, item = tag
+        if evaluation is self.evaluation and item == self.gallery.current_item():
+            self.looked_at.set_map(explanation.heat,
+                                   caption(explanation, int(evaluation.labels[item])))
 
     def _on_send(self) -> None:
         item = self.gallery.current_item()

@@ -49,6 +49,7 @@ class ErrorsTab(QWidget):
         self._pending: ActiveModel | None = hub.active
         self._worker: workers.Worker | None = None
         self._on_done = None  # what to do with the running worker's result
+        self._opening: int | None = None  # a test image to show once evaluated
 
         self.summary = QLabel("Waiting for a model…")
         self.summary.setWordWrap(True)
@@ -190,6 +191,27 @@ class ErrorsTab(QWidget):
         self.label_errors_only.setChecked(False)
         self.true_box.setCurrentIndex(true + 1)
         self.predicted_box.setCurrentIndex(predicted + 1)
+
+    def open_image(self, index: int) -> None:
+        """Select test image ``index`` and show it in the detail (once evaluated), with the
+        filters set to its true and predicted digits."""
+        self._opening = int(index)
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        index, evaluation = self._opening, self.evaluation
+        if index is None or evaluation is None or not 0 <= index < len(evaluation.labels):
+            return
+        self._opening = None
+        label, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+        self.label_errors_only.setChecked(False)
+        self.rejected_only.setChecked(False)
+        self.include_correct.setChecked(label == predicted)
+        self.true_box.setCurrentIndex(label + 1)
+        self.predicted_box.setCurrentIndex(predicted + 1)
+        rows = np.flatnonzero(self.shown_indices() == index)
+        if len(rows):
+            self.gallery.setCurrentIndex(self.gallery.gallery_model.index(int(rows[0])))
 
     def shown_indices(self) -> np.ndarray:
         """Test-set indices in the gallery, in display order."""
@@ -337,6 +359,7 @@ class ErrorsTab(QWidget):
                 self.class_table.setItem(row, digit, item)
         self.gallery.gallery_model.set_source(self._test_images, evaluation)
         self._apply_filters()
+        self._open_pending()
         self.evaluation_ready.emit(evaluation)
 
     def _apply_filters(self) -> None:

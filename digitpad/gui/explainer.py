@@ -12,9 +12,10 @@ class Explainer(QObject):
     """Asks :func:`digitpad.core.explain.explain` about an image in a worker thread.
 
     A map and every layer's output take a few milliseconds with NumPy (which releases
-    Python's lock), more on a busy machine: the GUI thread only receives the result. A new
-    request supersedes one still running, whose result is then dropped. Parented to the
-    hub, so that the hub's shutdown waits for its threads.
+    Python's lock), more on a busy machine: the GUI thread only receives the result. One
+    explanation runs at a time: a request made meanwhile waits for it and replaces any
+    request already waiting, and the running one's result is then dropped. So fast drawing
+    never piles up threads. Parented to the hub, so that the hub's shutdown waits for it.
 
     Signals
     -------
@@ -31,8 +32,10 @@ class Explainer(QObject):
     def __init__(self, hub: QObject):
         super().__init__(hub)
         self.hub = hub
-        self._worker: workers.Worker | None = None
-        self._tag = None
+        self._running: workers.Worker | None = None
+        self._wanted = False  # whether the running job's result is still wanted
+        self._tag = None      # the running job's tag
+        self._next = None     # the request waiting for it, if any
 
     def request(self, image28: np.ndarray, digit: int, rival: int | None = None,
                 tag=None) -> bool:
@@ -41,29 +44,41 @@ class Explainer(QObject):
         active = self.hub.active
         if active is None:
             return False
-        from digitpad.core.explain import explain
-
-        self.cancel()
         image = np.array(image28, np.float32)  # a copy: the caller may reuse its array
-        worker = workers.Worker(lambda _: explain(active.predictor, image, digit, rival))
-        worker.finished.connect(self._on_finished)
-        worker.errored.connect(self._on_errored)
-        self._worker, self._tag = worker, tag
-        workers.start(worker, self)
+        self._next = (active.predictor, image, digit, rival, tag)
+        self._wanted = False
+        if self._running is None:
+            self._start_next()
         return True
 
     def cancel(self) -> None:
-        """Drop the running request's result, if any."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        """Drop the running and waiting requests' results, if any."""
+        self._next = None
+        self._wanted = False
 
-    @workers.from_current("_worker")
+    def _start_next(self) -> None:
+        if self._next is None:
+            return
+        from digitpad.core.explain import explain
+
+        predictor, image, digit, rival, tag = self._next
+        self._next = None
+        worker = workers.Worker(lambda _: explain(predictor, image, digit, rival))
+        worker.finished.connect(self._on_finished)
+        worker.errored.connect(self._on_errored)
+        self._running, self._wanted, self._tag = worker, True, tag
+        workers.start(worker, self)
+
+    @workers.from_current("_running")
     def _on_finished(self, explanation) -> None:
-        self._worker = None
-        self.explained.emit(self._tag, explanation)
+        self._running = None
+        if self._wanted:
+            self.explained.emit(self._tag, explanation)
+        self._start_next()
 
-    @workers.from_current("_worker")
+    @workers.from_current("_running")
     def _on_errored(self, message: str) -> None:
-        self._worker = None
-        self.failed.emit(self._tag, message)
+        self._running = None
+        if self._wanted:
+            self.failed.emit(self._tag, message)
+        self._start_next()

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
         self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
         self._map_tab.open_test_image.connect(self._on_open_test_image)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         for show in (self._inside_tab.show_explanation, self._map_tab.show_drawing):
             self.draw_tab.explained.connect(show)
             if self.draw_tab.explanation() is not None:  # explained before the tab was built
@@ -193,6 +194,13 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
         return box
+
+    def _on_tab_changed(self, index: int) -> None:
+        # The Inside and Map tabs show the pad's drawing: explained only while one is open.
+        shown = self.tabs.widget(index) in (self._inside_tab, self._map_tab)
+        self.draw_tab.explain_always = shown
+        if shown:
+            self.draw_tab.explain_drawing()
 
     def _on_open_test_image(self, index: int) -> None:
         self._errors_tab.open_image(index)

@@ -74,6 +74,13 @@ def test_not_sure_shows_why_one_digit_and_not_the_other(qtbot, window):
 def test_the_inside_tab_shows_each_layer_of_the_drawing_after_pen_up(qtbot, window):
     inside = window.inside_tab
     tab = window.draw_tab
+    draw_stroke(tab.pad, ONE)  # nothing shows explanations: none is computed
+    qtbot.wait(200)
+    assert tab.explanation() is None and not tab.explainer._running
+    with qtbot.waitSignal(inside.shown, timeout=EXPLAIN_TIMEOUT_MS):
+        window.tabs.setCurrentWidget(inside)  # opened, it shows the drawing on the pad
+    assert np.array_equal(inside.explanation.image, _model_input(tab))
+    tab.pad.clear()
     assert inside.layer_views() == [] and inside.explanation is None
     with qtbot.waitSignal(inside.shown, timeout=EXPLAIN_TIMEOUT_MS):
         draw_stroke(tab.pad, SEVEN)

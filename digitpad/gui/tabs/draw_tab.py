@@ -53,7 +53,12 @@ class DrawTab(QWidget):
         self.explainer = Explainer(hub)
         self.explainer.explained.connect(self._on_explained)
         self.looked_at = LookedAt(self.preview)  # the map, updated when the pen lifts
+        self.looked_at.box.toggled.connect(self._on_looked_at_toggled)
         self._explanation = None  # the Explanation of the drawing on the pad, once known
+        self._to_explain = None   # (image, probabilities, verdict) of the finished drawing
+        # Explain every finished drawing, not only while the map is shown (set while a tab
+        # that shows explanations is open).
+        self.explain_always = False
         self.answer = QLabel("")
         self.answer.setAlignment(Qt.AlignCenter)
         font = QFont()
@@ -161,21 +166,35 @@ class DrawTab(QWidget):
         None while there is none (nothing drawn, the pen down, or not computed yet)."""
         return self._explanation
 
-    def _request_explanation(self, image: np.ndarray | None, reading) -> None:
-        """On pen-up (and undo, redo, clear), explain the finished drawing off the GUI
-        thread; while the pen moves, drop the old one: it no longer fits the pad."""
-        self._explanation = None
-        self.looked_at.set_map(None)
-        if image is None or reading is None or self.pad.is_drawing():
-            self.explainer.cancel()
-            if image is None:
-                self.explained.emit(None)
+    def explain_drawing(self) -> None:
+        """Explain the finished drawing now (off the GUI thread), if not done already;
+        ``explained`` follows."""
+        if self._explanation is not None or self._to_explain is None:
             return
-        probabilities, verdict = reading
+        image, probabilities, verdict = self._to_explain
         if verdict.kind == UNSURE:
             self.explainer.request(image, *verdict.candidates)
         else:  # the layers and map of its best digit, shown when the answer is a digit
             self.explainer.request(image, int(np.argmax(probabilities)))
+
+    def _request_explanation(self, image: np.ndarray | None, reading) -> None:
+        """On pen-up (and undo, redo, clear), explain the finished drawing off the GUI
+        thread when anything shows it; while the pen moves, drop the old explanation: it
+        no longer fits the pad."""
+        self._explanation = self._to_explain = None
+        self.looked_at.set_map(None)
+        self.explainer.cancel()
+        if image is None or reading is None or self.pad.is_drawing():
+            if image is None:
+                self.explained.emit(None)
+            return
+        self._to_explain = (image, *reading)
+        if self.explain_always or self.looked_at.box.isChecked():
+            self.explain_drawing()
+
+    def _on_looked_at_toggled(self, checked: bool) -> None:
+        if checked:
+            self.explain_drawing()
 
     def _on_explained(self, _tag, explanation) -> None:
         self._explanation = explanation

@@ -97,6 +97,12 @@ class MapOfTestSet(QObject):
         self._worker, self._working_for = worker, active.key
         workers.start(worker, self)
 
+    def forget_data(self) -> None:
+        """The app reads MNIST from another folder: read it again, drop every map."""
+        self.cancel()
+        self._test, self.layout = None, None
+        self._cache.clear()
+
     def cancel(self) -> None:
         if self._worker is not None:
             self._worker.cancel()

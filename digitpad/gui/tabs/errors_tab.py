@@ -98,6 +98,7 @@ class ErrorsTab(QWidget):
         self.looked_at = LookedAt(self.detail_image, "Why this answer")
         self.explainer = Explainer(hub)
         self.explainer.explained.connect(self._on_explained)
+        self.looked_at.box.toggled.connect(lambda: self._explain(self.gallery.current_item()))
         self.detail_chart = ProbabilityChart()
         self.detail_text = QLabel("")
         self.detail_text.setWordWrap(True)
@@ -406,8 +407,8 @@ class ErrorsTab(QWidget):
         """Ask for the map of the image in the detail: for a mistake, what made it the
         predicted digit rather than its label; else what made it its digit."""
         self.looked_at.set_map(None)
-        if item is None or self.evaluation is None:
-            self.explainer.cancel()
+        self.explainer.cancel()
+        if item is None or self.evaluation is None or not self.looked_at.box.isChecked():
             return
         predicted = int(self.evaluation.predictions[item])
         label = int(self.evaluation.labels[item])

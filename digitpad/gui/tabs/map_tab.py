@@ -67,6 +67,7 @@ class MapTab(QWidget):
         self.plot.hovered.connect(self._on_hovered)
         self.plot.clicked.connect(self._on_clicked)
         hub.model_changed.connect(self._on_model_changed)
+        hub.data.changed.connect(self._on_data_changed)
 
     def show_drawing(self, explanation) -> None:
         """Place the Draw pad's drawing (its Explanation, None for an empty pad) as the star."""
@@ -82,10 +83,17 @@ class MapTab(QWidget):
     def _on_model_changed(self, active: ActiveModel) -> None:
         self._drawing_features = None  # the old model's features: the pad re-explains
         self.plot.set_live(None)
+        self._refresh_when_shown()
+
+    def _refresh_when_shown(self) -> None:
         self._stale = True
         if self.isVisible():
             self._stale = False
             self.maps.request()
+
+    def _on_data_changed(self, folder) -> None:
+        self.maps.forget_data()
+        self._refresh_when_shown()
 
     def _on_updated(self, view: MapView) -> None:
         if self.hub.active is None or view.key != self.hub.active.key:

@@ -107,8 +107,9 @@ def candidate_cuts(image: np.ndarray, line: float, left: int, right: int) -> lis
     profile = np.convolve(profile, [0.25, 0.5, 0.25], mode="same")
     margin = MIN_PIECE * line
     inner = range(int(np.ceil(left + margin)), int(right - margin) + 1)
+    last = len(profile) - 1
     minima = [c for c in inner
-              if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, len(profile) - 1)]]
+              if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, last)]]
     chosen: list[int] = []
     for c in sorted(minima, key=lambda c: profile[c]):
         if all(abs(c - other) >= margin for other in chosen):

@@ -24,6 +24,7 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom
 JOIN_OVERLAP = 0.5
 MIN_WIDTH = 0.2
 TOUCH = 0.15        # ... and when their ink comes this close, as a share of the line's height
+MAX_DENSE = 400     # points a stroke is measured by, at most
 DOT_TOUCH = 0.06    # a dot this close to a digit's ink is part of it
 PIECE = 0.6         # a mark less high than this share of the line may be a piece of a digit
 DOT_SIZE = 0.22     # a stroke whose longer side is under this share of the line's height
@@ -58,10 +59,11 @@ def union_box(boxes: Sequence[Box]) -> Box:
 def group_strokes(strokes: Sequence[np.ndarray]) -> Grouping:
     """Group ``strokes`` ((k, 2) arrays of x, y, y down) into digits and a decimal point."""
     strokes = [np.asarray(s, float) for s in strokes]
-    line = max((s[:, 1].max() - s[:, 1].min() for s in strokes), default=0.0)
     # Points close enough along each stroke that two crossing strokes have points near
-    # each other's lines (recorded strokes may have few points).
-    dense = [_densified(s, max(line, 1e-9) * TOUCH / 3) for s in strokes]
+    # each other's lines (recorded strokes may have few points); a drawing with no height
+    # (a dash) is measured by its width.
+    extent = max((float((s.max(axis=0) - s.min(axis=0)).max()) for s in strokes), default=0.0)
+    dense = [_densified(s, extent * TOUCH / 3) for s in strokes]
 
     def gap(a: Sequence[int], b: Sequence[int]) -> float:
         points = np.concatenate([dense[i] for i in a])
@@ -169,11 +171,12 @@ def point_position(dot: Box, digits: Sequence[Box]) -> int | None:
 
 def _densified(stroke: np.ndarray, step: float) -> np.ndarray:
     """``stroke``'s polyline with points no more than ``step`` apart."""
-    if len(stroke) < 2:
+    if len(stroke) < 2 or step <= 0:
         return stroke
     lengths = np.sqrt((np.diff(stroke, axis=0) ** 2).sum(axis=1))
     along = np.concatenate([[0.0], np.cumsum(lengths)])
-    at = np.linspace(0.0, along[-1], max(int(np.ceil(along[-1] / step)) + 1, 2))
+    count = min(int(np.ceil(along[-1] / step)) + 1, MAX_DENSE)
+    at = np.linspace(0.0, along[-1], max(count, 2))
     return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])],
                     axis=1)
 

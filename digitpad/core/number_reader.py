@@ -18,7 +18,6 @@ import numpy as np
 from digitpad.core.ink_cuts import (CUT_PRICE, WIDE_PRICE, Piece, is_sure, is_wide,
                                     log_confidence, read_ink)
 from digitpad.core.ink_groups import Box, group_marks, group_strokes, stroke_box, union_box
-from digitpad.core.preprocess import INK_THRESHOLD
 from digitpad.core.strokes import draw_strokes, thinned
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict, decide
 
@@ -27,8 +26,8 @@ from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
 MODEL_PEN_RATIO = 0.13
 GROUP_SIZE = 32
 THIN = 1.5  # points kept this many pixels apart: as smooth at this size, far fewer segments
-MAX_CACHED = 512
-COMPONENT_INK = 0.3  # an image's pieces are joined by pixels this dark (not by soft edges)  # groups kept by a cache handed to read_number
+MAX_CACHED = 512  # groups a cache handed to read_number keeps
+COMPONENT_INK = 0.3  # an image's pieces are joined by pixels this dark (not by soft edges)
 
 EMPTY = "empty"
 NUMBER = "number"
@@ -202,7 +201,8 @@ def read_number_image(image: np.ndarray, predictor, *,
     pixels = [np.argwhere(labels == k + 1) for k in range(len(boxes))]
 
     def gap(a, b) -> float:
-        ours, theirs = np.concatenate([pixels[i] for i in a]), np.concatenate([pixels[i] for i in b])
+        ours = np.concatenate([pixels[i] for i in a])
+        theirs = np.concatenate([pixels[i] for i in b])
         return float(np.sqrt(((ours[:, None] - theirs[None]) ** 2).sum(axis=2).min()))
 
     grouping = group_marks(boxes, gap, pieces=True)

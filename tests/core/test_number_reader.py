@@ -145,3 +145,11 @@ def test_strokes_that_are_not_points_are_refused(predictor):
         read_number([[(0, 0), (1, 1)], [(0, float("nan"))]], predictor)
     with pytest.raises(ValueError, match="stroke 1"):
         read_number([[]], predictor)
+
+
+def test_flat_strokes_and_taps_are_grouped_without_trouble(predictor):
+    dash = [np.array([[0.0, 0.5], [1.0, 0.5]])]
+    assert group_strokes(dash).groups == ((0,),)
+    assert group_strokes(dash + [np.array([[0.5, 0.5], [0.6, 0.5]])]).groups == ((0, 1),)
+    taps = [np.array([[0.2, 0.2]]), np.array([[0.2, 0.2]])]
+    assert read_number(taps, predictor).kind == TOO_SMALL

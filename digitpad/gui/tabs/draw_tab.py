@@ -188,15 +188,23 @@ class DrawTab(QWidget):
         self._last_update = time.perf_counter()
         self._reading, self._selected, self._chosen = None, None, None
         self._show_alternatives([])
+        strokes, grouping = self._grouping()
+        if grouping is not None and (len(grouping.groups) > 1 or grouping.point):
+            self._show_number(self._read_number(strokes))
+            self.prediction_updated.emit()
+            return
         image = self._model_input()
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
-        number = self._read_number(verdict)
-        if number is not None:
-            self._show_number(number)
-            self.prediction_updated.emit()
-            return
+        if (grouping is not None and len(grouping.groups[0]) > 1 and verdict is not None
+                and verdict.kind in (UNSURE, NOT_A_DIGIT)):
+            # Strokes the model cannot read as one digit: perhaps digits written touching.
+            number = self._read_number(strokes)
+            if len(number.digits) > 1 and number.kind == NUMBER:
+                self._show_number(number)
+                self.prediction_updated.emit()
+                return
         self.pad.set_marks([])
         if (verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL)
                 and self.pad.sent_image() is None):
@@ -208,24 +216,17 @@ class DrawTab(QWidget):
         self._show_answer(verdict, drawn=image is not None)
         self.prediction_updated.emit()
 
-    def _read_number(self, verdict: Verdict | None) -> NumberReading | None:
-        """The number drawn, when the pad holds more than one digit (or a point); None for
-        one digit, which is read whole exactly as it always was."""
-        if (self.hub.active is None or self.pad.has_background()
-                or self.pad.sent_image() is not None):
-            return None
+    def _grouping(self):
+        """The pad's strokes and how they group into digits; (None, None) when there is no
+        number to read (no model, nothing drawn, or an image sent to the pad)."""
+        if self.hub.active is None or self.pad.has_background():
+            return None, None
         strokes = self.pad.strokes()
-        grouping = group_strokes(strokes) if strokes else None
-        if grouping is None:
-            return None
-        one_group = len(grouping.groups) == 1 and not grouping.point
-        if one_group and (verdict is None or verdict.kind in (DIGIT, TOO_SMALL)):
-            return None
-        number = read_number(strokes, self.hub.active.predictor, pad_side=1.0,
-                             cache=self._number_cache)
-        if one_group and (len(number.digits) < 2 or number.kind != NUMBER):
-            return None  # one digit the model is unsure of: said as for any digit
-        return number
+        return (strokes, group_strokes(strokes)) if strokes else (None, None)
+
+    def _read_number(self, strokes) -> NumberReading:
+        return read_number(strokes, self.hub.active.predictor, pad_side=1.0,
+                           cache=self._number_cache)
 
     def _show_number(self, reading: NumberReading) -> None:
         self._reading, self._verdict = reading, None

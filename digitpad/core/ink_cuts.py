@@ -19,7 +19,7 @@ WIDE = 1.3           # a mark wider than this times its height may hold two digi
 WIDE_PRICE = 0.5     # ... and its reading as one digit is trusted that much less
 MIN_PIECE = 0.18     # no piece narrower than this share of the line's height
 MAX_PIECE = 1.6      # no piece (but the whole) wider than this share of it
-MAX_CUTS = 5         # candidate cuts tried per mark
+MAX_CUTS = 3         # candidate cuts tried per mark
 CUT_PRICE = 0.5      # each cut multiplies a reading's confidence by this
 MIN_CONFIDENCE = 1e-6
 

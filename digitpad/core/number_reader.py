@@ -130,7 +130,7 @@ class NumberReading:
 
 
 def read_number(strokes: Sequence, predictor, *, pad_side: float | None = None,
-                cache: dict | None = None) -> NumberReading:
+                cache: dict | None = None, split: bool = True) -> NumberReading:
     """Read the number drawn with ``strokes``.
 
     Parameters
@@ -145,6 +145,9 @@ def read_number(strokes: Sequence, predictor, *, pad_side: float | None = None,
     cache : dict, optional
         Groups read before, reused when the same strokes come again (the pad redraws after
         every stroke); drop it when the model changes.
+    split : bool
+        False to read each group as one digit, never looking for touching digits in it:
+        a quick reading while the pen moves (the pad's final one, at pen-up, splits).
 
     Raises
     ------
@@ -170,10 +173,10 @@ def read_number(strokes: Sequence, predictor, *, pad_side: float | None = None,
             digits.append(DigitReading(box, decide(np.zeros(10), 0.0, predictor.thresholds,
                                                    share), strokes=group))
             continue
-        key = (id(predictor), line, tuple(strokes[i].tobytes() for i in group))
+        key = (id(predictor), line, split, tuple(strokes[i].tobytes() for i in group))
         pieces = cache.get(key) if cache is not None else None
         if pieces is None:
-            pieces = _read_group([strokes[i] for i in group], box, line, predictor)
+            pieces = _read_group([strokes[i] for i in group], box, line, predictor, split)
             if cache is not None:
                 if len(cache) >= MAX_CACHED:
                     cache.clear()
@@ -269,8 +272,8 @@ def _digit_size(box: Box, line: float) -> float:
     return max(height, min(width, line), 1e-9)
 
 
-def _read_group(strokes: list[np.ndarray], box: Box, line: float,
-                predictor) -> list[tuple[Box, Piece]]:
+def _read_group(strokes: list[np.ndarray], box: Box, line: float, predictor,
+                split: bool = True) -> list[tuple[Box, Piece]]:
     """Read one group of strokes as a digit, or as several when that reads better.
 
     A stroke the model cannot read as one digit may hold touching digits written without
@@ -279,6 +282,8 @@ def _read_group(strokes: list[np.ndarray], box: Box, line: float,
     reading the model is surest of wins, each split costing ``CUT_PRICE``.
     """
     whole = _read_strokes(strokes, box, line, predictor, cut=False)
+    if not split:
+        return whole
     if len(strokes) == 1:
         # People lift the pen between digits: one stroke is cut only when the model cannot
         # read it as one digit (a wide 2 stays a 2).

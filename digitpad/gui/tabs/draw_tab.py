@@ -200,7 +200,7 @@ class DrawTab(QWidget):
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
         if (grouping is not None and len(grouping.groups[0]) > 1 and verdict is not None
-                and verdict.kind in (UNSURE, NOT_A_DIGIT)):
+                and verdict.kind in (UNSURE, NOT_A_DIGIT) and not self.pad.is_drawing()):
             # Strokes the model cannot read as one digit: perhaps digits written touching.
             number = self._read_number(strokes)
             if len(number.digits) > 1 and number.kind == NUMBER:
@@ -227,8 +227,10 @@ class DrawTab(QWidget):
         return (strokes, group_strokes(strokes)) if strokes else (None, None)
 
     def _read_number(self, strokes) -> NumberReading:
+        # While the pen moves each group is read whole (a frame's budget); touching digits
+        # are looked for once the drawing is final.
         return read_number(strokes, self.hub.active.predictor, pad_side=1.0,
-                           cache=self._number_cache)
+                           cache=self._number_cache, split=not self.pad.is_drawing())
 
     def _show_number(self, reading: NumberReading) -> None:
         self._reading, self._verdict = reading, None

@@ -17,7 +17,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from digitpad.core.ink_groups import group_strokes
-from digitpad.core.number_reader import NUMBER, NumberReading, read_number
+from digitpad.core.number_reader import NOT_A_NUMBER, NUMBER, NumberReading, read_number
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
 from digitpad.gui.model_hub import ActiveModel, ModelHub
@@ -26,6 +26,11 @@ from digitpad.gui.widgets.image_view import ImageView
 
 FRAME_SECONDS = 1 / 60     # at most one prediction per frame while the pen moves
 MAX_ALTERNATIVES = 4       # an unsure number's readings offered as buttons
+UNSURE_COLOUR = "#c08a20"
+# In the big answer's place when there is no digit to show; the sentence goes under it.
+VERDICT_WORDS = {NOT_A_DIGIT: "No digit", TOO_SMALL: "Too small"}
+NUMBER_WORDS = {NOT_A_NUMBER: "Not a number", TOO_SMALL: "Too small"}
+VERDICT_WORD_STYLE = "font-size: 28pt; color: #8a8f98;"  # a word, smaller than a digit
 
 
 class DrawTab(QWidget):
@@ -237,8 +242,10 @@ class DrawTab(QWidget):
         kinds = {"digit": "digit", "unsure": "unsure"}
         self.pad.set_marks([PadMark(d.box, d.text or "✗", kinds.get(d.verdict.kind, "culprit"))
                             for d in reading.digits])
-        self.answer.setText(reading.text())
-        self.answer.setStyleSheet("color: #c08a20;" if reading.unsure() else "")
+        if reading.text():
+            self._set_answer(reading.text(), f"color: {UNSURE_COLOUR};" if reading.unsure() else "")
+        else:
+            self._set_answer(NUMBER_WORDS.get(reading.kind, ""), VERDICT_WORD_STYLE)
         self.detail.setText(reading.describe())
         self._show_alternatives(reading.alternatives())
         # The digit to look at first: one that is not read, else the rightmost.
@@ -258,8 +265,7 @@ class DrawTab(QWidget):
         if self._reading is None:
             return
         self._chosen = text
-        self.answer.setText(text)
-        self.answer.setStyleSheet("")
+        self._set_answer(text)
         self.detail.setText(f"{text}: picked by you")
         self._show_alternatives([])
         self.prediction_updated.emit()
@@ -268,9 +274,8 @@ class DrawTab(QWidget):
         self.select_digit(index)
 
     def _show_answer(self, verdict: Verdict | None, drawn: bool) -> None:
-        self.answer.setStyleSheet("")
         if verdict is None:
-            self.answer.setText("")
+            self._set_answer("")
             if self.hub.active is None:
                 self.detail.setText("Loading model…" if drawn or self.hub.is_loading
                                     else "No model loaded")
@@ -279,12 +284,17 @@ class DrawTab(QWidget):
             return
         self.detail.setText(verdict.text())
         if verdict.kind == DIGIT:
-            self.answer.setText(str(verdict.digit))
+            self._set_answer(str(verdict.digit))
         elif verdict.kind == UNSURE:
-            self.answer.setText("?")
-            self.answer.setStyleSheet("color: #c08a20;")
-        else:  # not a digit, or too small to read: no big answer at all
-            self.answer.setText("")
+            self._set_answer("?", f"color: {UNSURE_COLOUR};")
+        else:  # not a digit, or too small to read: a word where the digit would be
+            self._set_answer(VERDICT_WORDS[verdict.kind], VERDICT_WORD_STYLE)
+
+    def _set_answer(self, text: str, style: str = "") -> None:
+        # A new style sheet re-polishes the label: only when it changes, not every frame.
+        if self.answer.styleSheet() != style:
+            self.answer.setStyleSheet(style)
+        self.answer.setText(text)
 
     def _model_input(self) -> np.ndarray | None:
         sent = self.pad.sent_image()

@@ -17,7 +17,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from digitpad.core.ink_groups import group_strokes
-from digitpad.core.number_reader import NOT_A_NUMBER, NUMBER, NumberReading, read_number
+from digitpad.core.number_reader import NOT_A_NUMBER, NumberReading, read_number
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
 from digitpad.gui.model_hub import ActiveModel, ModelHub
@@ -204,14 +204,6 @@ class DrawTab(QWidget):
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
-        if (grouping is not None and len(grouping.groups[0]) > 1 and verdict is not None
-                and verdict.kind in (UNSURE, NOT_A_DIGIT) and not self.pad.is_drawing()):
-            # Strokes the model cannot read as one digit: perhaps digits written touching.
-            number = self._read_number(strokes)
-            if len(number.digits) > 1 and number.kind == NUMBER:
-                self._show_number(number)
-                self.prediction_updated.emit()
-                return
         self.pad.set_marks([])
         if (verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL)
                 and self.pad.sent_image() is None):

@@ -201,3 +201,14 @@ def test_shipped_model_exports_equal_keras_on_mnist(tmp_path, mnist, mnist_folde
     got = predict(run, images[..., None])
     assert np.abs(got - expected).max() <= 1e-4
     assert (got.argmax(1) == expected.argmax(1)).all()
+
+
+def test_the_windows_side_of_exporting_loads_no_converter_or_runtime():
+    # The window imports these; TensorFlow and the converters belong to the export process.
+    code = ("import sys; import digitpad.export, digitpad.export.cli, digitpad.export.job, "
+            "digitpad.export.target, digitpad.gui.export_dialog, digitpad.gui.export_session; "
+            "print(' '.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    heavy = {"tensorflow", "keras", "onnx", "onnxruntime", "tf2onnx", "ai_edge_litert"}
+    assert not heavy & set(done.stdout.split())

@@ -37,12 +37,7 @@ class _ExportLink(workers.Worker):
             return None  # ended before this thread got to start the process
         self.process.start()
         self._child_end.close()  # the child has its own copy: its exit ends recv() below
-        while True:
-            try:
-                message = self.reports.recv()  # waits without holding Python's lock
-            except (EOFError, OSError):
-                break
-            self.received.emit(message)
+        workers.relay(self.reports, self.received.emit)
         self.process.join()
         return self.process.exitcode
 

@@ -39,9 +39,10 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from digitpad.core.registry import (ModelError, check_finite_weights, check_model_archive,
-                                    load_card)
+from digitpad.core.registry import (ZIP_READ_ERRORS, ModelError, check_finite_weights,
+                                    check_model_archive, load_card)
 from digitpad.core.verdict import Thresholds, Verdict, decide
+from digitpad.core.weights_file import check_self_contained
 from digitpad.core.weight_shapes import (IDENTITY_AT_INFERENCE, expected_weight_shapes,
                                          unsupported_layer)
 
@@ -94,8 +95,7 @@ class Predictor:
                                         shapes)
         except ModelError as exc:
             raise ModelError(f"{path}: {exc}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, OSError, RecursionError,
-                zipfile.BadZipFile) as exc:
+        except (KeyError, TypeError, AttributeError, RecursionError, *ZIP_READ_ERRORS) as exc:
             raise ModelError(f"{path}: not a readable Keras model ({_first_line(exc)})") from None
         predictor = cls.__new__(cls)
         predictor._init(config, weights, source=str(path),
@@ -307,6 +307,7 @@ def _read_weights(h5_bytes: bytes, layers: list[dict],
     used: dict[str, int] = {}
     weights = []
     with h5py.File(io.BytesIO(h5_bytes), "r") as h5:
+        check_self_contained(h5)  # before anything is read: no bytes from other files
         for layer, expected in zip(layers, shapes, strict=True):
             name = _snake_case(layer["class_name"])
             used[name] = used.get(name, -1) + 1

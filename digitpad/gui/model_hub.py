@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from digitpad.core.registry import card_accuracy
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.training_session import TrainingSession
@@ -34,8 +35,7 @@ class ActiveModel:
 
     @property
     def test_accuracy(self) -> float | None:
-        value = self.card.get("test_accuracy")
-        return float(value) if isinstance(value, (int, float)) else None
+        return card_accuracy(self.card)
 
     def describe(self, measured_accuracy: float | None = None) -> str:
         """One line for the status bar: name, architecture, test accuracy.

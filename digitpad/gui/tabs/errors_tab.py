@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget, QHeaderView)
 
+from digitpad.core.atomic_files import write_bytes_atomically
 from digitpad.core.data import load_mnist
 from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
 from digitpad.gui.model_hub import ActiveModel, ModelHub
-from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
-                                       write_atomically)
+from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
 from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
@@ -49,6 +48,7 @@ class ErrorsTab(QWidget):
         self._on_done = None  # what to do with the running worker's result
 
         self.summary = QLabel("Waiting for a model…")
+        self.summary.setTextFormat(Qt.PlainText)  # the card's name and error text, as they are
         self.summary.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -85,6 +85,7 @@ class ErrorsTab(QWidget):
         self.export_png = QPushButton("Export PNG…")
         self.export_csv = QPushButton("Export CSV…")
         self.export_status = QLabel("")  # what the last export did; the summary stays
+        self.export_status.setTextFormat(Qt.PlainText)  # it names the file written
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.export_status.setVisible(False)
@@ -314,7 +315,7 @@ class ErrorsTab(QWidget):
                      f"be answered “not a digit”" if evaluation.not_a_digit is not None else "")
         self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
         self.summary.setText(
-            f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+            f"{name}: accuracy {evaluation.accuracy:.2%} · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
             f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
@@ -406,7 +407,7 @@ class ErrorsTab(QWidget):
             indices = indices[:SHEET_MAX_ITEMS]
             content = png_bytes(contact_sheet(self._test_images, self.evaluation, indices))
         try:
-            write_atomically(path, content)
+            write_bytes_atomically(path, content)
         except OSError as exc:
             self._show_export_status(f"Could not write {path}: {exc.strerror or exc}", ok=False)
             return False

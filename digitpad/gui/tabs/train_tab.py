@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTex
 
 from digitpad import paths
 from digitpad.core.architectures import PRESETS
-from digitpad.core.data import candidate_folders, find_mnist_folder, not_found_message
+from digitpad.core.data import (candidate_folders, find_mnist_folder, not_found_message,
+                                unusable_reason)
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.widgets.plain_text import plain_tooltip
 from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.run_history import Run, RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
@@ -78,8 +80,11 @@ class TrainTab(QWidget):
     def _check_data(self) -> None:
         """Before any run: say so, and offer a folder or a download, when MNIST is missing."""
         folders = candidate_folders(self.data_folder)
-        found = any(find_mnist_folder(folder) for folder in folders)
-        if not found:
+        reason = self.data_folder and unusable_reason(Path(self.data_folder))
+        found = not reason and any(find_mnist_folder(folder) for folder in folders)
+        if reason:  # the app's own folder is there but unreadable: say that, not "missing"
+            self.data_panel.show_problem(f"{self.data_folder}: not usable: {reason}")
+        elif not found:
             self.data_panel.show_problem(not_found_message(folders))
         self.data_panel.setVisible(not found)
         self.train_button.setEnabled(found and not self.is_training)
@@ -103,6 +108,7 @@ class TrainTab(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Ready")
         self.state_label = QLabel("")
+        self.state_label.setTextFormat(Qt.PlainText)  # file names and errors, never markup
         self.state_label.setWordWrap(True)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -278,7 +284,7 @@ class TrainTab(QWidget):
             return
         run.status = "failed"
         self._idle("Failed")
-        self._set_state(f"Training failed: {message}<br>The previous model stays active.",
+        self._set_state(f"Training failed: {message}\nThe previous model stays active.",
                         error=True)
         self._log(f"Training failed: {message}")
         self.history.update_run(run)
@@ -300,7 +306,8 @@ class TrainTab(QWidget):
                         f"{before}.")
         self._log(self.state_label.text())
         self.back_button.setVisible(previous is not None)
-        self.back_button.setToolTip("" if previous is None else f"Use {previous.describe()}")
+        self.back_button.setToolTip("" if previous is None
+                                    else plain_tooltip(f"Use {previous.describe()}"))
         self.run_finished.emit(run)
 
     def _on_load_failed(self, message: str) -> None:
@@ -334,8 +341,8 @@ class TrainTab(QWidget):
         self.progress.setFormat(outcome)
 
     def _set_state(self, text: str, error: bool = False) -> None:
-        self.state_label.setText(f"<span style='color:{ERROR_COLOUR}'>{text}</span>"
-                                 if error else text)
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
 
     def _log(self, line: str) -> None:
         self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")

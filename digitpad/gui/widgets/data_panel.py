@@ -34,6 +34,7 @@ class DataPanel(QWidget):
         self.data = data
         self.purpose = purpose
         self.message = QLabel(purpose)
+        self.message.setTextFormat(Qt.PlainText)  # folder names and errors, never markup
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.choose_button = QPushButton("Choose folder…")

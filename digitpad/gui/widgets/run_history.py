@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
 
 from digitpad.core.config import TrainConfig
 from digitpad.core.curves import fitted_range
+from digitpad.core.registry import card_accuracy
 from digitpad.gui.widgets.plotting import pg
 from digitpad.gui.widgets.training_form import ACTIVATION_NAMES, OPTIMIZER_NAMES
 
@@ -36,8 +37,7 @@ class Run:
 
     @property
     def test_accuracy(self) -> float | None:
-        value = self.card.get("test_accuracy")
-        return float(value) if isinstance(value, (int, float)) else None
+        return card_accuracy(self.card)
 
 
 class RunHistory(QGroupBox):

@@ -90,3 +90,15 @@ def test_a_download_from_the_panel_is_used_at_once(qtbot, settings, monkeypatch,
     assert window.hub.data.folder == paths.user_mnist_dir()
     assert settings.value(SETTINGS_KEY) == str(paths.user_mnist_dir())
     window.close()
+
+
+def test_without_data_the_message_names_the_folders_searched_and_the_four_files(
+        qtbot, settings, monkeypatch):
+    window = no_data_window(qtbot, settings, monkeypatch)
+    message = window.errors_tab.data_panel.message
+    assert message.isVisibleTo(window.errors_tab) and message.textFormat() == Qt.PlainText
+    for expected in (str(paths.user_mnist_dir()), "train-images-idx3-ubyte.gz",
+                     "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                     "t10k-labels-idx1-ubyte.gz"):
+        assert expected in message.text()
+    window.close()

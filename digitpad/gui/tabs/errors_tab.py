@@ -18,7 +18,7 @@ from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
-from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
+from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix, TitledConfusionMatrix
 from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
@@ -144,7 +144,7 @@ class ErrorsTab(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(self.summary)
-        left.addWidget(self.matrix, 3)
+        left.addWidget(TitledConfusionMatrix(self.matrix), 3)
         left.addWidget(self.class_table)
         left_widget = QWidget()
         left_widget.setLayout(left)

@@ -51,6 +51,7 @@ class TrainTab(QWidget):
 
         self.form = TrainingForm()
         self.curves = TrainingCurves()
+        self.curves.reset(self.form.config().epochs)  # before any run: the preset's epochs
         self.history = RunHistory()
         self._build_controls()
         self._build_layout()
@@ -264,7 +265,7 @@ class TrainTab(QWidget):
             self._idle("Stopped")
             self._set_state(f"Stopped. The best weights (epoch {outcome.best_epoch + 1}, "
                             f"validation {outcome.val_accuracy:.2%}, test "
-                            f"{_percent(run.test_accuracy)}) were saved to {outcome.path.name}.")
+                            f"{_percent(run.test_accuracy)}) were saved to {outcome.path}.")
             self._stopped_run = run
             self.use_button.setVisible(True)
         else:
@@ -302,7 +303,7 @@ class TrainTab(QWidget):
         before = "" if previous is None else (
             f", previous model {_percent(previous.test_accuracy)}"
             if previous.test_accuracy is not None else f", previous model {previous.name}")
-        self._set_state(f"Now active: {run.path.name}. {_percent(run.test_accuracy)} test"
+        self._set_state(f"Now active: {run.path}. {_percent(run.test_accuracy)} test"
                         f"{before}.")
         self._log(self.state_label.text())
         self.back_button.setVisible(previous is not None)

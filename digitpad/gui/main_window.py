@@ -313,10 +313,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if self._errors_tab is not None:
             self._errors_tab.shutdown()
+        if self._models_dialog is not None:
+            self._models_dialog.shutdown()
         from digitpad.gui.export_dialog import ExportDialog
         for dialog in self.findChildren(ExportDialog):
             dialog.cancel()  # an export under way writes nothing
-        if self._models_dialog is not None:
-            self._models_dialog.shutdown()
         self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

@@ -35,14 +35,15 @@ def test_the_overlay_follows_the_pad_on_pen_up(qtbot, window):
     assert first.digit == int(tab.probabilities().argmax())
     assert str(first.digit) in tab.looked_at.caption.text()
 
-    # The pen down again: the old map no longer fits the drawing and goes at once.
-    send_mouse(tab.pad, QEvent.MouseButtonPress, QPointF(tab.pad.width() * 0.2,
+    # The pen down again (a crossbar on the 7: still one digit): the old map no longer fits
+    # the drawing and goes at once.
+    send_mouse(tab.pad, QEvent.MouseButtonPress, QPointF(tab.pad.width() * 0.45,
                                                          tab.pad.height() * 0.5))
-    send_mouse(tab.pad, QEvent.MouseMove, QPointF(tab.pad.width() * 0.3,
-                                                  tab.pad.height() * 0.55))
+    send_mouse(tab.pad, QEvent.MouseMove, QPointF(tab.pad.width() * 0.65,
+                                                  tab.pad.height() * 0.5))
     assert tab.explanation() is None and not tab.preview.has_overlay()
-    send_mouse(tab.pad, QEvent.MouseButtonRelease, QPointF(tab.pad.width() * 0.3,
-                                                           tab.pad.height() * 0.55))
+    send_mouse(tab.pad, QEvent.MouseButtonRelease, QPointF(tab.pad.width() * 0.65,
+                                                           tab.pad.height() * 0.5))
     second = _finished(qtbot, tab)
     assert not np.allclose(second.heat, first.heat)
     expected = (saliency(predictor, _model_input(tab), second.digit) if second.rival is None

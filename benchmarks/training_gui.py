@@ -25,7 +25,7 @@ BURNER = "while True: pass"
 
 def plain_fit_epoch_seconds(config_json: str) -> list[float]:
     """Fit ``config`` with nothing but Keras (in this process) and time each epoch."""
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
     keras = import_keras_quietly()
     from digitpad.core.architectures import build_model
     from digitpad.core.config import TrainConfig

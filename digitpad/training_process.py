@@ -6,11 +6,11 @@ the GUI. The process calls the same ``core.training.train`` as the CLI, saves th
 atomically, and reports over a pipe; the window never imports TensorFlow.
 
 Process-wide policy for training processes lives here and only here: TensorFlow's start-up
-noise silenced (also used by the CLI, the other training process), signals handled.
+noise silenced (``core.quiet_keras``, which the CLI uses too), signals handled.
 
 Protocol, between :func:`serve` and ``gui.training_session``:
 
-- parent -> child, on the jobs pipe: a :class:`Job`, or None to end.
+- parent -> child, on the jobs pipe: a ``core.link.Job``, or None to end.
 - child -> parent, on the reports pipe: ``("ready",)`` once TensorFlow is loaded, then per
   job ``("batch", BatchReport)``, ``("epoch", EpochReport, tiles)`` and finally
   ``("finished", RunOutcome)`` or ``("failed", message)``.
@@ -23,59 +23,16 @@ Protocol, between :func:`serve` and ``gui.training_session``:
 from __future__ import annotations
 
 import _thread
-import logging
 import os
 import signal
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
-from pathlib import Path
 
-from digitpad.core.config import ConfigError, TrainConfig
-from digitpad.core.data import DataError
-from digitpad.core.errors import TrainingError
-from digitpad.core.registry import ModelError
+from digitpad.core.errors import EXPECTED_ERRORS, DataError
+from digitpad.core.link import Job
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.reports import RunOutcome
-
-# Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, ModelError, TrainingError)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One training run: what to train, on which data, and where to save it."""
-
-    config: TrainConfig
-    data_folder: str | None  # None: MNIST's usual places (see ``core.data.load_mnist``)
-    out: Path
-    tensorboard_dir: Path | None = None  # where to write Keras TensorBoard logs, if anywhere
-
-
-def import_keras_quietly():
-    """Import and return ``keras``, hiding what TensorFlow prints while it loads.
-
-    For training processes only (this module's :func:`serve` and the CLI): it changes the
-    process's environment, logging and, during the import, its stderr.
-    ``TF_CPP_MIN_LOG_LEVEL`` silences most of the noise, but some lines (oneDNN, CUDA
-    driver probes, absl) go to file descriptor 2 before logging is configured.
-    """
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        import keras
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-    # TensorFlow's Python warnings advise model developers (e.g. on retracing, once a
-    # process has trained several models): noise on a digitpad user's terminal.
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    return keras
 
 
 def _schedule_as_batch() -> None:

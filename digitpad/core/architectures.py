@@ -1,4 +1,4 @@
-"""Named model builders (the presets) and their default hyper-parameters.
+"""Named model builders: the Keras model behind each preset of ``core.presets``.
 
 Every model takes (28, 28) float32 images in [0, 1] and ends in a softmax over the ten
 digits, so the drawing pad, evaluation and training treat them all alike. A model trained
@@ -8,39 +8,20 @@ digit at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
-from digitpad.core.config import TrainConfig
+# The presets (names, descriptions, defaults) live in Keras-free modules; they are
+# re-exported here for callers that know them by this module's name.
+from digitpad.core.config import TrainConfig, preset_config  # noqa: F401
+from digitpad.core.presets import PRESETS, Preset  # noqa: F401
 
 INPUT_SHAPE = (28, 28)
 NUM_CLASSES = 10
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named architecture: what it is, how to build it, and its tuned defaults."""
-
-    name: str
-    description: str
-    build: Callable[[TrainConfig], "object"]
-    defaults: dict
-
-    def config(self, **overrides) -> TrainConfig:
-        """The preset's default configuration, with ``overrides`` applied (validated)."""
-        return TrainConfig(arch=self.name, **{**self.defaults, **overrides}).validated()
-
-
 def build_model(config: TrainConfig):
     """Build the (uncompiled) Keras model that ``config.arch`` names."""
-    return PRESETS[config.arch].build(config)
-
-
-def preset_config(arch: str, **overrides) -> TrainConfig:
-    """Default configuration of preset ``arch``, with ``overrides`` applied."""
-    if arch not in PRESETS:
-        raise KeyError(f"unknown architecture {arch!r}; choose from {', '.join(PRESETS)}")
-    return PRESETS[arch].config(**overrides)
+    return BUILDERS[config.arch](config)
 
 
 def output_classes(config: TrainConfig) -> int:
@@ -164,24 +145,11 @@ def build_strong(config: TrainConfig):
     return _conv_head(x, config, "strong", inputs)
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("linear", "Softmax regression (baseline)", build_linear,
-           dict(epochs=10, optimizer="adam", learning_rate=1e-3, lr_schedule="constant",
-                patience=3)),
-    Preset("mlp", "784-512-256-128-10 multilayer perceptron", build_mlp,
-           dict(epochs=15, optimizer="adam", learning_rate=1e-3, dropout=0.2, patience=4)),
-    Preset("funnel", "784-36-14-10 leaky ReLU, L2, SGD+Nesterov", build_funnel,
-           dict(epochs=20, optimizer="nesterov", learning_rate=0.05, activation="leaky_relu",
-                l2=1e-4, batch_size=64, patience=4)),
-    Preset("dnn", "784-25-256-300-10 ReLU", build_dnn,
-           dict(epochs=15, optimizer="adam", learning_rate=1e-3, patience=4)),
-    # Three epochs, no dropout: dropout slows a run this short more than it regularises it.
-    # Batches of 256 make an epoch cheaper on a CPU than 128, at the same accuracy.
-    Preset("quick", "Small CNN: over 99.1% in about 30 s", build_quick,
-           dict(epochs=3, optimizer="adam", learning_rate=5e-3, batch_size=256,
-                dropout=0.0)),
-    Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
-           dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,
-                dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05,
-                not_a_digit=0.1)),
-)}
+BUILDERS: dict[str, Callable[[TrainConfig], object]] = {
+    "linear": build_linear,
+    "mlp": build_mlp,
+    "funnel": build_funnel,
+    "dnn": build_dnn,
+    "quick": build_quick,
+    "strong": build_strong,
+}

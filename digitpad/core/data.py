@@ -19,6 +19,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from digitpad import paths
+from digitpad.core.errors import DataError
 
 DATA_ENV_VAR = "DIGITPAD_DATA"
 
@@ -49,10 +50,6 @@ MIRRORS = (
 
 ProgressFn = Callable[[str, int, int], None]
 """progress(file_name, bytes_done, bytes_total); bytes_total is 0 when unknown."""
-
-
-class DataError(Exception):
-    """The data set is missing, unreadable or malformed; the message says which file and why."""
 
 
 @dataclass(frozen=True)

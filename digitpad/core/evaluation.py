@@ -14,16 +14,13 @@ from typing import Callable
 
 import numpy as np
 
+from digitpad.core.errors import EvaluationCancelled
 from digitpad.core.preprocess import to_model_batch
 
 NUM_CLASSES = 10
 CHUNK = 1000  # images per progress step
 LABEL_ERROR_CONFIDENCE = 0.98  # a confident disagreement with the label is suspicious
 SORT_KEYS = ("confidence", "loss", "index")
-
-
-class EvaluationCancelled(Exception):
-    """Raised by :func:`evaluate` when its stop event was set."""
 
 
 @dataclass(frozen=True)

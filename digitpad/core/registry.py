@@ -24,6 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from digitpad import paths
+from digitpad.core.errors import ModelError
 
 MODEL_SUFFIX = ".keras"
 DEFAULT_MODEL_NAME = "default"
@@ -38,10 +39,6 @@ MAX_ENTRIES = 64
 # writer is still running; when that cannot be told, they count as stale after a day.
 _TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)-[0-9a-f]{8}\.(keras|json)$")
 STALE_TEMP_SECONDS = 24 * 3600
-
-
-class ModelError(Exception):
-    """A model file is missing, corrupt, unsafe or not a digit classifier; says which and why."""
 
 
 def default_model_path() -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from digitpad import paths
-from digitpad.core.data import DataError, download_mnist, find_mnist_folder, require_mnist_folder
+from digitpad.core.errors import DataError
+from digitpad.core.data import download_mnist, find_mnist_folder, require_mnist_folder
 from digitpad.gui import workers
 
 SETTINGS_KEY = "mnist_folder"

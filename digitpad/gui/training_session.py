@@ -17,6 +17,7 @@ import multiprocessing.synchronize  # imported with the window, not when Train f
 from PySide6.QtCore import QObject, Signal
 
 from digitpad import training_process
+from digitpad.core.link import Job
 from digitpad.gui import workers
 
 # Seconds the process has to end by itself once the window closes, then to obey a
@@ -138,7 +139,7 @@ class TrainingSession(QObject):
             self._link = link
             workers.start(link, self)
 
-    def start(self, job: training_process.Job) -> bool:
+    def start(self, job: Job) -> bool:
         """Start a run; False if one is running already or the session is shut down."""
         if self._running or self._shut_down:
             return False

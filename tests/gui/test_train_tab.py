@@ -150,7 +150,7 @@ def test_invalid_values_are_refused_next_to_the_field(window):
 
 
 def test_presets_fill_the_form_and_show_their_name_with_the_description_below(window):
-    from digitpad.core.architectures import PRESETS
+    from digitpad.core.architectures import PRESETS, preset_config
     form = window.train_tab.form
     form.arch_box.setCurrentIndex(form.arch_box.findData("funnel"))
     assert form.arch_box.currentText() == "funnel"
@@ -161,7 +161,7 @@ def test_presets_fill_the_form_and_show_their_name_with_the_description_below(wi
     assert config.arch == "funnel" and np.isclose(config.learning_rate, 0.05)
     # Settings the form does not show come from the preset.
     form.arch_box.setCurrentIndex(form.arch_box.findData("strong"))
-    assert form.config().not_a_digit == PRESETS["strong"].config().not_a_digit
+    assert form.config().not_a_digit == preset_config("strong").not_a_digit
 
 
 def _text_room(widget) -> tuple[str, int, int]:

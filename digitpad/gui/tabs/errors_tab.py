@@ -17,10 +17,10 @@ from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui import workers
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
                                        write_atomically)
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
-from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
@@ -98,7 +98,7 @@ class ErrorsTab(QWidget):
         self.send_button = QPushButton("Send to Draw pad")
         self.send_button.setEnabled(False)
 
-        self.data_panel = DataPanel(hub.data, "The MNIST test set is needed to find the "
+        self.data_panel = MnistPanel(hub.data, "The MNIST test set is needed to find the "
                                               "model's errors.")
 
         self._build_layout()

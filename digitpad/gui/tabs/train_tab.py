@@ -11,14 +11,14 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTex
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from digitpad import paths
-from digitpad.core.architectures import PRESETS
+from digitpad.core.presets import PRESETS
 from digitpad.core.data import candidate_folders, find_mnist_folder, not_found_message
+from digitpad.core.link import Job
 from digitpad.gui.model_hub import ActiveModel, ModelHub
-from digitpad.gui.widgets.data_panel import DataPanel
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.widgets.run_history import Run, RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
 from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
-from digitpad.training_process import Job
 
 ERROR_COLOUR = "#c0392b"
 PREPARE_DELAY_MS = 100  # from the tab's first show to the training process's start
@@ -113,7 +113,7 @@ class TrainTab(QWidget):
         self.tensorboard_box.setToolTip(f"Keras TensorBoard logs of each run, in "
                                         f"{paths.user_data_dir() / 'tensorboard'}: see them "
                                         f"with tensorboard --logdir on that folder")
-        self.data_panel = DataPanel(self.hub.data, "Training needs the MNIST training images.")
+        self.data_panel = MnistPanel(self.hub.data, "Training needs the MNIST training images.")
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()

@@ -105,7 +105,7 @@ def measure_app(args) -> tuple[list[float], dict]:
     timer.stop()
     run = done[0]
     test = run.test_accuracy
-    print(f"run: {run.status}, Train pressed -> model active {run_seconds:.1f} s, training "
+    print(f"run: {run.status}, Train pressed -> model decided {run_seconds:.1f} s, training "
           f"{run.card.get('training_seconds')} s, test accuracy "
           f"{'unknown' if test is None else f'{test:.2%}'}")
     window.close()

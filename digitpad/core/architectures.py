@@ -35,6 +35,32 @@ def _keras():
     return keras
 
 
+class _Seeds:
+    """A seed for every random initializer and dropout layer of one model, drawn from
+    ``config.seed``: the same configuration builds the same model, and Keras never draws
+    a seed of its own from Python's global generator (nothing global is reseeded or
+    advanced)."""
+
+    def __init__(self, config: TrainConfig):
+        import numpy as np
+        self._rng = np.random.default_rng(config.seed)
+
+    def next(self) -> int:
+        return int(self._rng.integers(1, 2**31 - 1))
+
+    def glorot(self):
+        return _keras().initializers.GlorotUniform(seed=self.next())
+
+
+def _dense(units: int, config: TrainConfig, seeds: _Seeds, **options):
+    return _keras().layers.Dense(units, kernel_initializer=seeds.glorot(),
+                                 kernel_regularizer=_regularizer(config), **options)
+
+
+def _dropout(config: TrainConfig, seeds: _Seeds):
+    return _keras().layers.Dropout(config.dropout, seed=seeds.next())
+
+
 def _activation(config: TrainConfig):
     keras = _keras()
     if config.activation == "leaky_relu":
@@ -49,14 +75,13 @@ def _regularizer(config: TrainConfig):
 def _dense_stack(config: TrainConfig, widths: tuple[int, ...], name: str):
     """Flatten, then Dense layers of ``widths`` with the configured activation and dropout."""
     keras = _keras()
+    seeds = _Seeds(config)
     layers = [keras.Input(shape=INPUT_SHAPE), keras.layers.Flatten()]
     for width in widths:
-        layers += [keras.layers.Dense(width, kernel_regularizer=_regularizer(config)),
-                   _activation(config)]
+        layers += [_dense(width, config, seeds), _activation(config)]
         if config.dropout > 0:
-            layers.append(keras.layers.Dropout(config.dropout))
-    layers.append(keras.layers.Dense(output_classes(config), activation="softmax",
-                                     kernel_regularizer=_regularizer(config)))
+            layers.append(_dropout(config, seeds))
+    layers.append(_dense(output_classes(config), config, seeds, activation="softmax"))
     return keras.Sequential(layers, name=name)
 
 
@@ -80,22 +105,22 @@ def build_dnn(config: TrainConfig):
     return _dense_stack(config, (25, 256, 300), "dnn")
 
 
-def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig,
+def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig, seeds: _Seeds,
              bn_momentum: float = 0.99):
     """Convolution, batch normalisation, activation: the convolutional presets' unit."""
     keras = _keras()
     x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
+                            kernel_initializer=seeds.glorot(),
                             kernel_regularizer=_regularizer(config))(x)
     x = keras.layers.BatchNormalization(momentum=bn_momentum)(x)
     return _activation(config)(x)
 
 
-def _conv_head(x, config: TrainConfig, name: str, inputs):
+def _conv_head(x, config: TrainConfig, seeds: _Seeds, name: str, inputs):
     keras = _keras()
     if config.dropout > 0:
-        x = keras.layers.Dropout(config.dropout)(x)
-    outputs = keras.layers.Dense(output_classes(config), activation="softmax",
-                                 kernel_regularizer=_regularizer(config))(x)
+        x = _dropout(config, seeds)(x)
+    outputs = _dense(output_classes(config), config, seeds, activation="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -108,17 +133,18 @@ def build_quick(config: TrainConfig):
     two-convolution model stayed near 99.1%.
     """
     keras = _keras()
+    seeds = _Seeds(config)
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
     # A short run has few steps: batch-norm statistics must follow the weights quickly.
-    x = _conv_bn(x, 32, 5, 2, config, bn_momentum=0.9)   # 14x14
-    x = _conv_bn(x, 32, 3, 1, config, bn_momentum=0.9)
-    x = _conv_bn(x, 64, 3, 2, config, bn_momentum=0.9)   # 7x7
+    x = _conv_bn(x, 32, 5, 2, config, seeds, bn_momentum=0.9)   # 14x14
+    x = _conv_bn(x, 32, 3, 1, config, seeds, bn_momentum=0.9)
+    x = _conv_bn(x, 64, 3, 2, config, seeds, bn_momentum=0.9)   # 7x7
     x = keras.layers.Flatten()(x)
     if config.dropout > 0:
-        x = keras.layers.Dropout(config.dropout)(x)
-    x = _activation(config)(keras.layers.Dense(128, kernel_regularizer=_regularizer(config))(x))
-    return _conv_head(x, config, "quick", inputs)
+        x = _dropout(config, seeds)(x)
+    x = _activation(config)(_dense(128, config, seeds)(x))
+    return _conv_head(x, config, seeds, "quick", inputs)
 
 
 def build_strong(config: TrainConfig):
@@ -133,16 +159,17 @@ def build_strong(config: TrainConfig):
     digits read 99.39% against 99.51% (one digit more of 820 missed).
     """
     keras = _keras()
+    seeds = _Seeds(config)
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
-    x = _conv_bn(x, 32, 3, 1, config)   # 28x28: thin strokes seen before any downsampling
-    x = _conv_bn(x, 32, 3, 2, config)   # 14x14
-    x = _conv_bn(x, 48, 3, 1, config)
-    x = _conv_bn(x, 64, 3, 2, config)   # 7x7
-    x = _conv_bn(x, 96, 3, 1, config)
-    x = _conv_bn(x, 128, 3, 2, config)   # 4x4
+    x = _conv_bn(x, 32, 3, 1, config, seeds)   # 28x28: thin strokes seen before any downsampling
+    x = _conv_bn(x, 32, 3, 2, config, seeds)   # 14x14
+    x = _conv_bn(x, 48, 3, 1, config, seeds)
+    x = _conv_bn(x, 64, 3, 2, config, seeds)   # 7x7
+    x = _conv_bn(x, 96, 3, 1, config, seeds)
+    x = _conv_bn(x, 128, 3, 2, config, seeds)   # 4x4
     x = keras.layers.GlobalAveragePooling2D()(x)
-    return _conv_head(x, config, "strong", inputs)
+    return _conv_head(x, config, seeds, "strong", inputs)
 
 
 BUILDERS: dict[str, Callable[[TrainConfig], object]] = {

@@ -21,6 +21,10 @@ class DataError(Exception):
     """The data set is missing, unreadable or malformed; the message says which file and why."""
 
 
+class DownloadCancelled(DataError):
+    """Raised by ``core.data.download_mnist`` when its stop flag was set."""
+
+
 class ModelError(Exception):
     """A model file is missing, corrupt, unsafe or not a digit classifier; says which and why."""
 

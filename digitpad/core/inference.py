@@ -9,12 +9,12 @@ Keras model in memory or a ``.keras`` file directly (its JSON config and HDF5 we
 nothing in the file is ever executed).
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
-latency-bound. Their batches are spread over one thread per core, with BLAS kept to one
-thread each while they run: copying image patches is then parallel too, not only the matrix
-products (about 1.25x faster on 2 cores). Once TensorFlow is loaded (in a training
-process), sets of ``GRAPH_MIN_IMAGES`` or more run the same weights through Keras's
-compiled graph instead, which is a little faster still; importing TensorFlow only for that
-would cost more than it saves.
+latency-bound. Their batches are spread over one thread per core: copying image patches is
+then parallel too, not only the matrix products. BLAS's own thread count is left as it is
+(a limit would be process-wide, and slow the GUI thread's predictions meanwhile). Once
+TensorFlow is loaded (in a training process), sets of ``GRAPH_MIN_IMAGES`` or more run the
+same weights through Keras's compiled graph instead, which is a little faster still;
+importing TensorFlow only for that would cost more than it saves.
 
 The work is split three ways: ``core.keras_archive`` reads a ``.keras`` file,
 ``core.numpy_layers`` turns its layers into NumPy operations (and says which layers are
@@ -158,13 +158,10 @@ class Predictor:
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
         if len(images) < PARALLEL_MIN_IMAGES:
             return _in_chunks(self._forward, images, BATCH_SIZE)
-        from threadpoolctl import threadpool_limits
-
-        # The pool's threads are the parallelism: a BLAS pool under each of them would only
-        # fight for the same cores. Limited for this call only, one such call at a time
-        # (two overlapping limits could restore each other's values in the wrong order).
-        with _batch_executor_lock, threadpool_limits(1, user_api="blas"):
-            return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
+        # BLAS keeps its own thread count: a limit is process-wide (OpenBLAS has no
+        # per-thread setting), and would slow the GUI thread's own predictions while a set
+        # is evaluated in the background.
+        return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -217,17 +214,18 @@ class Predictor:
 
 
 _batch_executor: ThreadPoolExecutor | None = None
-_batch_executor_lock = threading.Lock()
+_batch_executor_lock = threading.Lock()  # the pool is created once
 
 
 def _batch_pool() -> ThreadPoolExecutor:
-    """One thread per core for large sets, created on first use (under the lock)."""
+    """One thread per core for large sets, created on first use."""
     global _batch_executor
-    if _batch_executor is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        _batch_executor = ThreadPoolExecutor(cores or os.cpu_count() or 1,
-                                             thread_name_prefix="digitpad-predict")
-    return _batch_executor
+    with _batch_executor_lock:
+        if _batch_executor is None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+            _batch_executor = ThreadPoolExecutor(cores or os.cpu_count() or 1,
+                                                 thread_name_prefix="digitpad-predict")
+        return _batch_executor
 
 
 def _in_chunks(function: Op, images: np.ndarray, size: int, spread=map) -> np.ndarray:

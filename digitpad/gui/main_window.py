@@ -211,7 +211,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
-        if self._errors_tab is not None:
-            self._errors_tab.shutdown()
         self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

@@ -4,8 +4,10 @@ A model is measured by its card: validation accuracy (``validation_accuracy``) a
 its card has them, its readings of drawn dev sets (``dev_sets``: a set's name -> the share
 of its digits read correctly through the pad). Callers may add measures of their own (the
 user's own digits, say) under any name. Two models are compared on the measures both
-have; a candidate is no worse when it is at least as good on every one of them. With no
-measure in common (an active model without a card), nothing speaks against the candidate.
+have; a candidate is no worse when it is at least as good on every one of them. Validation
+accuracies count only between models trained on the same data (the cards' ``data_sha256``
+agree, or one of them does not say): on another data set they measure something else. With
+no measure in common (an active model without a card), nothing speaks against the candidate.
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ def compare(candidate: dict[str, float], active: dict[str, float]) -> Comparison
     """Compare two models' measures (see :func:`measures_from_card`) on those both have."""
     names = [name for name in candidate if name in active]
     return Comparison(tuple((name, candidate[name], active[name]) for name in names))
+
+
+def compare_cards(candidate: dict, active: dict, **extra: tuple[float, float]) -> Comparison:
+    """Compare two models by their cards, plus ``extra`` measures given as
+    ``name=(candidate's value, active's value)``."""
+    mine, theirs = measures_from_card(candidate), measures_from_card(active)
+    data, other_data = candidate.get("data_sha256"), active.get("data_sha256")
+    if data and other_data and data != other_data:
+        mine.pop(VALIDATION, None)  # trained on other data: not comparable
+    for name, (value, other) in extra.items():
+        mine[name], theirs[name] = value, other
+    return compare(mine, theirs)
 
 
 def _is_share(value) -> bool:

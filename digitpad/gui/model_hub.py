@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from digitpad import paths
 from digitpad.core import runs
-from digitpad.core.comparison import Comparison, compare, measures_from_card
+from digitpad.core.comparison import Comparison, compare_cards
 from digitpad.core.config import TrainConfig
 from digitpad.core.link import Job
 from digitpad.core.runs import Run
@@ -94,8 +94,9 @@ class ModelHub(QObject):
     ``training`` (the training process). Everything about a run (reports, its saved model,
     that model once loaded) is matched to the record by the run's id. A run that completes
     is loaded and replaces the active model only if it is no worse
-    (``core.comparison``: validation accuracy, and the drawn dev sets where both cards
-    have them); a worse one, or a stopped one, is offered (:meth:`use_run`). The general
+    (``core.comparison``: validation accuracy on the same data, and the drawn dev sets
+    where both cards have them); a worse one, or a stopped one, is offered
+    (:meth:`use_run`). The general
     API: a run's ``kind`` names what the training process does with its job
     (``core.link.JOB_KINDS``), ``base_model`` the model it starts from, if any.
 
@@ -250,8 +251,12 @@ class ModelHub(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """End the training process, the evaluation and the download under way, and wait
-        for a load in progress (the window closes)."""
+        for a load in progress (the window closes). A run in progress fails, unsaved."""
         self.training.shutdown()
+        run = self.current_run
+        if run is not None:
+            run.state, run.message = runs.FAILED, "the window closed during the run"
+            self.run_ended.emit(run)
         self.evaluations.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
         self._loader = None
@@ -314,7 +319,7 @@ class ModelHub(QObject):
     def _compare(self, candidate: ActiveModel) -> Comparison:
         if self.active is None:
             return Comparison(())
-        return compare(measures_from_card(candidate.card), measures_from_card(self.active.card))
+        return compare_cards(candidate.card, self.active.card)
 
     def _activate(self, run: Run, model: ActiveModel) -> None:
         """Make ``run``'s model active: its first decision ends the run, a later one (the

@@ -36,7 +36,7 @@ CLOSE_GRACE_S = 0.7
 TERMINATE_GRACE_S = 0.25
 KILL_GRACE_S = 1.0
 THREAD_WAIT_MS = 1000  # for the link's thread once its process is gone
-NOT_RESPONDING_S = 30.0  # no report for this long while a run is on: "not responding"
+NOT_RESPONDING_S = 60.0  # no report for this long while a run is on: "not responding"
 STARTUP_S = 120.0  # the same before the process is ready (TensorFlow's import, MNIST read)
 WATCHDOG_INTERVAL_MS = 500
 END_AFTER_TERMINATE_MS = 500  # Stop on an unresponsive run: terminate, then kill after this
@@ -129,12 +129,20 @@ class _ProcessLink(workers.Worker):
         except OSError:
             pass  # the process is gone; the link reports that as it ends
 
-    def end(self) -> None:
-        """Make the process end within about a second (two at most), saving nothing more."""
+    def mark_closing(self) -> None:
+        """From now on the process is not started, and its end is expected."""
         with self._start_lock:
             self.closing.set()
+
+    def end(self) -> None:
+        """Make the process end within about a second (two at most), saving nothing more."""
+        self.mark_closing()
         self.send(link.Close())
         end_process(self.process, CLOSE_GRACE_S)
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
+        """Close the window's end of the jobs pipe (the reports end closes with the thread)."""
         self.jobs.close()
 
     def log_tail(self) -> str:
@@ -329,6 +337,7 @@ class TrainingSession(QObject):
         link_, self._link = self._link, None  # the next run starts another process
         details = "\n".join(part for part in (link_.log_tail(), f"({describe_exit(exit_code)})")
                             if part)
+        link_.close_pipes()
         link_.remove_log()
         if self._broken is not None:
             message = self._broken
@@ -344,6 +353,7 @@ class TrainingSession(QObject):
     @workers.from_current("_link")
     def _on_link_errored(self, message: str) -> None:
         link_, self._link = self._link, None
+        link_.close_pipes()
         link_.remove_log()
         self._start_failed = True
         self._report_lost(f"the training process could not start: {message}", "")
@@ -374,12 +384,15 @@ class TrainingSession(QObject):
         self._end_run()
         self._link = None  # its last signals arrive ignored
         details = link_.log_tail()
-        with link_._start_lock:
-            link_.closing.set()
-        if link_.process.pid is not None:
-            link_.process.terminate()
-            QTimer.singleShot(END_AFTER_TERMINATE_MS,
-                              lambda: link_.process.is_alive() and link_.process.kill())
+        link_.mark_closing()
+        link_.close_pipes()  # its end of the pipe: the process sees the window gone
+        process = link_.process
+        if process.pid is not None:
+            process.terminate()
+            # Killed unless its sentinel says it is gone (is_alive() would reap it under the
+            # feet of the link's thread, which reports its exit code).
+            QTimer.singleShot(END_AFTER_TERMINATE_MS, lambda: multiprocessing.connection.wait(
+                [process.sentinel], 0) or process.kill())
         QTimer.singleShot(END_AFTER_TERMINATE_MS * 4, link_.remove_log)
         self.failed.emit(run_id, f"the training process stopped responding (no report for "
                                  f"{self.not_responding_s:g} s) and was ended", details)

@@ -11,12 +11,14 @@
 (d) Long drawings: strokes drawn per repaint and time per mouse move with 1, 50 and 200
     strokes on the pad, and ``render_ink`` with 50 strokes.
 (e) Closing the window while the Train tab imports TensorFlow.
+(f) Round 3 (``round3``): unreadable folders, two instances, files that change or lie,
+    markup from files; one row per case, see ``benchmarks/hardening_round3.py``.
 
 Each part runs against this checkout, and with ``--before DIR`` also against another
 checkout of digitpad, side by side (e.g. ``mkdir /tmp/before && git archive <commit> | tar
 -x -C /tmp/before``):
 
-    python benchmarks/hardening.py [--before DIR] [--kills 50] [--only memory,...,close]
+    python benchmarks/hardening.py [--before DIR] [--kills 50] [--only memory,...,round3]
 """
 
 import argparse
@@ -34,6 +36,7 @@ import zipfile
 from pathlib import Path
 
 import _common
+import hardening_round3
 
 ROOT = _common.ROOT
 BUDGET_MB = 200
@@ -433,12 +436,12 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, help="another digitpad checkout to compare")
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--only", default="memory,numbers,kills,drawing,close")
+    parser.add_argument("--only", default="memory,numbers,kills,drawing,close,round3")
     args = parser.parse_args()
     roots = {"before": args.before.resolve()} if args.before else {}
     roots["after"] = ROOT
     parts = {"memory": run_memory, "numbers": run_numbers, "drawing": run_drawing,
-             "close": run_close,
+             "close": run_close, "round3": hardening_round3.run,
              "kills": lambda r: run_kills(r, args.kills)}
     rows = []
     for name in args.only.split(","):

@@ -12,11 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 from digitpad import paths
-from digitpad.core.presets import PRESETS
 from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, TrainConfig, preset_config
 from digitpad.core.data import DATA_ENV_VAR, load_mnist
 from digitpad.core.errors import ConfigError, DataError
+from digitpad.core.presets import PRESETS
 from digitpad.core.quiet_keras import import_keras_quietly
+from digitpad.core.registry import release_model_path, reserve_model_path
 
 BAR_WIDTH = 24
 EXPERIMENTS = (  # the classic study: one change at a time from the preset's defaults
@@ -34,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"architectures:\n{presets}\n\nUnset options take the architecture's defaults. "
                f"Ctrl-C stops after the current batch and keeps the best model so far.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arch", default="quick", choices=list(PRESETS),
-                        help="architecture preset (default: quick)")
+    parser.add_argument("--arch", choices=list(PRESETS),
+                        help="architecture preset (default: the --init model's, else quick)")
     parser.add_argument("--data", metavar="DIR",
                         help=f"folder with the four MNIST IDX files (default: ${DATA_ENV_VAR}, "
                              f"then {paths.user_mnist_dir()})")
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{paths.user_models_dir()}/ARCH-DATE.keras)")
     parser.add_argument("--init", metavar="FILE",
                         help="start from this saved model's weights instead of a fresh model "
-                             "(fine-tuning; --arch must name its architecture)")
+                             "(fine-tuning; its weights must fit the architecture)")
     parser.add_argument("--tensorboard", metavar="DIR",
                         help="write TensorBoard logs of the run to DIR (scalars per epoch and "
                              "per batch, weight histograms); view with tensorboard --logdir DIR")
@@ -124,6 +125,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing temporary files) and exit. A BaseException, so
+    that no ``except Exception`` on the way swallows it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def _stop_on_ctrl_c(stop: threading.Event) -> None:
     """First Ctrl-C asks training to stop after the batch; a second one aborts."""
     def handler(signum, frame):
@@ -165,7 +175,7 @@ def describe_run(config: TrainConfig, data) -> str:
 
 def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
                  tensorboard: str | None = None) -> int:
-    from digitpad.core.errors import ModelError, TrainingError
+    from digitpad.core.errors import CardNotWritten, ModelError, TrainingError
     from digitpad.core.registry import load_card, load_model
     from digitpad.core.training import save_result, train
 
@@ -180,6 +190,10 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
         if initialised_from["card"].get("architecture") not in (None, config.arch):
             print(f"digitpad-train: {init} is a {initialised_from['card']['architecture']} "
                   f"model, not {config.arch}", file=sys.stderr)
+            return 2
+        problem = init_problem(model, config)
+        if problem:  # the card may be missing or wrong: the weights decide
+            print(f"digitpad-train: --init {init}: {problem}", file=sys.stderr)
             return 2
     stop = threading.Event()
     _stop_on_ctrl_c(stop)
@@ -198,6 +212,9 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
         print("Stopped by user; keeping the best model so far.")
     try:
         card, _ = save_result(result, data, out, initialised_from=initialised_from)
+    except CardNotWritten as exc:  # the model is saved, its card inside it
+        print(f"digitpad-train: {exc}", file=sys.stderr)
+        return 0
     except (OSError, ModelError) as exc:
         print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
         return 1
@@ -209,6 +226,36 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
               f"{card['test_not_a_digit']:.2%}")
     print(f"saved {out} and {out.with_suffix('.json').name}")
     return 0
+
+
+def init_problem(model, config: TrainConfig) -> str | None:
+    """Why the weights of ``model`` cannot start a run of ``config``, or None.
+
+    Training starts from ``model`` as it is: with another architecture's weights it would
+    train anyway, and score nothing (validation 0%).
+    """
+    from digitpad.core.architectures import build_model
+
+    expected = [tuple(w.shape) for w in build_model(config).weights]
+    found = [tuple(w.shape) for w in model.weights]
+    if expected == found:
+        return None
+    return (f"its weights ({len(found)} arrays, {_shapes_summary(found)}) do not fit the "
+            f"{config.arch} architecture ({len(expected)} arrays, {_shapes_summary(expected)}); "
+            f"give the --arch it was trained with")
+
+
+def _shapes_summary(shapes: list[tuple[int, ...]]) -> str:
+    first = ", ".join("x".join(map(str, shape)) for shape in shapes[:3])
+    return first + (", ..." if len(shapes) > 3 else "")
+
+
+def init_architecture(init: str) -> str | None:
+    """The preset named by the card of the model in ``init``, if it names one."""
+    from digitpad.core.registry import load_card
+
+    arch = load_card(init).get("architecture")
+    return arch if arch in PRESETS else None
 
 
 def run_experiments(base: TrainConfig, data) -> int:
@@ -242,16 +289,47 @@ def run_experiments(base: TrainConfig, data) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; the exit code. Ctrl-C twice or SIGTERM end it with one line, the
+    files being written removed as it unwinds."""
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _terminate)
+    reserved: list[Path] = []
+    try:
+        return _run(argv, reserved)
+    except KeyboardInterrupt:
+        print("\ndigitpad-train: aborted; no model was saved", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("\ndigitpad-train: terminated; no model was saved", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        for path in reserved:
+            release_model_path(path)  # only if nothing was saved there
+
+
+def _run(argv: list[str] | None, reserved: list[Path]) -> int:
     args = build_parser().parse_args(argv)
+    if args.arch is None:
+        args.arch = (init_architecture(args.init) if args.init else None) or "quick"
     try:
         config = config_from_args(args)
     except ConfigError as exc:
         print(f"digitpad-train: invalid --{exc.field_name.replace('_', '-')}: {exc.message}",
               file=sys.stderr)
         return 2
-    out = Path(args.out).expanduser() if args.out else (
-        paths.user_models_dir() / f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}.keras")
-    problem = None if args.experiments else out_problem(out)
+    if args.out or args.experiments:
+        out = Path(args.out).expanduser() if args.out else None
+        problem = out and out_problem(out)
+    else:  # a new name, reserved: another run started this second gets another one
+        stem = f"{config.arch}-{datetime.now():%Y%m%d-%H%M%S}"
+        try:
+            out, problem = reserve_model_path(paths.user_models_dir(), stem), None
+            reserved.append(out)
+        except OSError as exc:
+            out, problem = None, (f"cannot write a model into {paths.user_models_dir()} "
+                                  f"({exc.strerror or exc}); give --out FILE")
     if problem:
         print(f"digitpad-train: {problem}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,28 @@ def write_mnist_folder(folder: Path, data: Mnist, gz: bool = True) -> Path:
         else:
             (folder / name.removesuffix(".gz")).write_bytes(raw)
     return folder
+
+
+def as_unprivileged(command: list[str]) -> list[str] | None:
+    """``command`` run so that file permissions apply to it: as it is for a normal user;
+    for root (which ignores them) under ``capsh`` without the capabilities that bypass
+    them; None where neither is possible."""
+    if os.geteuid() != 0:
+        return command
+    capsh = shutil.which("capsh")
+    if capsh is None:
+        return None
+    return [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--",
+            "-c", 'exec "$@"', "capsh", *command]
+
+
+def make_unsearchable(monkeypatch, folder: Path) -> None:
+    """Make ``os.stat`` of anything inside ``folder`` fail as in a mode-000 folder: the
+    same error as a real one, for tests that run as root (which ignores permissions)."""
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if Path(os.fspath(path)).is_relative_to(folder) and Path(os.fspath(path)) != folder:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+    monkeypatch.setattr(os, "stat", stat)

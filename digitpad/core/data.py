@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import math
 import os
+import stat
 import tempfile
 import zlib
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from digitpad import paths
+from digitpad.core.atomic_files import atomic_write, clean_stale_temp_files
 from digitpad.core.errors import DataError, DownloadCancelled
 
 DATA_ENV_VAR = "DIGITPAD_DATA"
@@ -164,24 +166,59 @@ def read_split(images_path: Path, labels_path: Path) -> Split:
 
 
 def _find_file(folder: Path, gz_name: str) -> Path | None:
+    """The file ``gz_name`` (or its raw twin) in ``folder``; None if neither is there.
+
+    Raises OSError when the folder cannot be searched (permissions, a symlink loop, an I/O
+    error): a folder that is there but unusable is not a folder without MNIST.
+    """
     for name in (gz_name, gz_name.removesuffix(".gz")):
-        if (folder / name).is_file():
-            return folder / name
+        try:
+            if stat.S_ISREG(os.stat(folder / name).st_mode):
+                return folder / name
+        except (FileNotFoundError, NotADirectoryError):
+            continue
     return None
 
 
-def find_mnist_folder(folder: Path) -> Path | None:
-    """``folder`` itself or its ``mnist/`` child, whichever holds all four files."""
+def _locate(folder: Path) -> Path | None:
+    """``folder`` or its ``mnist/`` child holding all four files; OSError if unsearchable."""
     for candidate in (folder, folder / "mnist"):
         if all(_find_file(candidate, name) for name, _ in MNIST_FILES.values()):
             return candidate
     return None
 
 
+def find_mnist_folder(folder: Path) -> Path | None:
+    """``folder`` itself or its ``mnist/`` child, whichever holds all four files; None when
+    neither does or ``folder`` cannot be searched (:func:`unusable_reason` says why)."""
+    try:
+        return _locate(Path(folder))
+    except OSError:
+        return None
+
+
+def unusable_reason(folder: Path) -> str | None:
+    """Why ``folder`` cannot be searched for MNIST ("Permission denied"...), or None."""
+    try:
+        _locate(Path(folder))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def require_mnist_folder(folder: str | os.PathLike) -> Path:
-    """``folder`` or its ``mnist/`` child holding the four files; DataError if neither does."""
+    """``folder`` or its ``mnist/`` child holding the four files.
+
+    Raises
+    ------
+    DataError
+        Neither holds them, or the folder cannot be searched ("not usable", and why).
+    """
     folder = Path(folder).expanduser()
-    found = find_mnist_folder(folder)
+    try:
+        found = _locate(folder)
+    except OSError as exc:
+        raise DataError(f"{folder}: not usable: {exc.strerror or exc}") from None
     if found is None:
         raise DataError(f"{folder}: MNIST files not found there (expected "
                         f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
@@ -238,7 +275,11 @@ def load_mnist_test(folder: str | os.PathLike | None = None) -> Split:
 
 
 def not_found_message(folders: list[Path]) -> str:
-    looked = "\n".join(f"  - {f}" for f in folders)
+    """What to tell a user when none of ``folders`` holds MNIST; unusable ones say why."""
+    def line(folder: Path) -> str:
+        reason = unusable_reason(folder)
+        return f"  - {folder}" + (f" (not usable: {reason})" if reason else "")
+    looked = "\n".join(line(f) for f in folders)
     return ("MNIST was not found. Looked in:\n" + looked + "\n"
             f"Point digitpad at a folder holding the four IDX files with --data DIR or "
             f"the {DATA_ENV_VAR} environment variable.")
@@ -273,8 +314,14 @@ def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
     mirrors = mirrors or MIRRORS
     dest = Path(dest)
     created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
-    dest.mkdir(parents=True, exist_ok=True)
     try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"Cannot create the folder for MNIST: {dest} "
+                        f"({exc.strerror or exc}).") from None
+    clean_stale_temp_files(dest)  # downloads that were killed midway
+    try:
+        _check_writable(dest)
         for name, sha256 in MNIST_FILES.values():
             if not ((dest / name).is_file() and _sha256(dest / name) == sha256):
                 _download_from_a_mirror(name, dest / name, sha256, mirrors, progress, timeout,
@@ -288,9 +335,18 @@ def download_mnist(dest: Path, *, progress: ProgressFn | None = None,
         raise
 
 
+def _check_writable(folder: Path) -> None:
+    """DataError unless files can be created in ``folder``: said before any download."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DataError(f"Cannot write MNIST into {folder} ({exc.strerror or exc}).") from None
+
+
 def _download_from_a_mirror(name: str, target: Path, sha256: str, mirrors: tuple[str, ...],
                             progress: ProgressFn | None, timeout: float, stop) -> None:
-    from urllib.error import HTTPError
+    from urllib.error import HTTPError, URLError
 
     failures = []
     for mirror in mirrors:
@@ -301,9 +357,10 @@ def _download_from_a_mirror(name: str, target: Path, sha256: str, mirrors: tuple
             raise
         except (OSError, DataError) as exc:
             failures.append((mirror, exc))
-    # An HTTP error or a bad file means a server answered; anything else, that none did.
-    unreachable = all(isinstance(exc, OSError) and not isinstance(exc, HTTPError)
-                      for _, exc in failures)
+    # An HTTP error or a bad file means a server answered, a local error (a full disk)
+    # that the network is not to blame; a failed connection or a timeout, that none did.
+    unreachable = all(isinstance(exc, (URLError, TimeoutError, ConnectionError))
+                      and not isinstance(exc, HTTPError) for _, exc in failures)
     summary = ("No internet connection: could not download MNIST." if unreachable
                else f"Could not download MNIST ({name}).")
     raise DataError(summary + "".join(f"\n  {mirror}{name}: {exc}" for mirror, exc in failures))
@@ -319,26 +376,21 @@ def _download_verified(url: str, target: Path, sha256: str, progress: ProgressFn
 
     check_stop()
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            done = 0
-            # read1: what has arrived, at most this much; read() would wait for all of it
-            # from a slow server, and the stop flag with it.
-            while chunk := response.read1(1 << 16):
-                check_stop()
-                out.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(target.name, done, total)
+    # A file is kept only once it is complete and verified; else the previous one stays.
+    with urllib.request.urlopen(url, timeout=timeout) as response, atomic_write(target) as out:
+        total = int(response.headers.get("Content-Length") or 0)
+        done = 0
+        # read1: what has arrived, at most this much; read() would wait for all of it from
+        # a slow server, and the stop flag with it.
+        while chunk := response.read1(1 << 16):
+            check_stop()
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(target.name, done, total)
         if digest.hexdigest() != sha256:
             raise DataError(f"{url}: checksum mismatch (got {digest.hexdigest()})")
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
 
 
 def _sha256(path: Path) -> str:

@@ -29,6 +29,10 @@ class ModelError(Exception):
     """A model file is missing, corrupt, unsafe or not a digit classifier; says which and why."""
 
 
+class CardNotWritten(ModelError):
+    """The model was saved, its card inside it, but the card's copy beside it was not."""
+
+
 class TrainingError(Exception):
     """Training could not run or did not converge; the message says why and what to try."""
 

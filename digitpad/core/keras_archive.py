@@ -19,8 +19,9 @@ import numpy as np
 
 from digitpad.core.errors import ModelError, first_line
 from digitpad.core.numpy_layers import chain
-from digitpad.core.registry import check_model_archive
+from digitpad.core.registry import ZIP_READ_ERRORS, check_model_archive
 from digitpad.core.weight_shapes import expected_weight_shapes
+from digitpad.core.weights_file import check_self_contained
 
 
 def read_archive(path: str | os.PathLike) -> tuple[dict, list[list[np.ndarray]]]:
@@ -45,8 +46,7 @@ def read_archive(path: str | os.PathLike) -> tuple[dict, list[list[np.ndarray]]]
                                     shapes)
     except ModelError as exc:
         raise ModelError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError, AttributeError, OSError, RecursionError,
-            zipfile.BadZipFile) as exc:
+    except (KeyError, TypeError, AttributeError, RecursionError, *ZIP_READ_ERRORS) as exc:
         raise ModelError(f"{path}: not a readable Keras model ({first_line(exc)})") from None
     return serialized, weights
 
@@ -72,6 +72,7 @@ def _read_weights(h5_bytes: bytes, layers: list[dict],
     used: dict[str, int] = {}
     weights = []
     with h5py.File(io.BytesIO(h5_bytes), "r") as h5:
+        check_self_contained(h5)  # before anything is read: no bytes from other files
         for layer, expected in zip(layers, shapes, strict=True):
             name = _snake_case(layer["class_name"])
             used[name] = used.get(name, -1) + 1

@@ -6,17 +6,17 @@ a temporary file in the same folder and renames it over the target, so a crash o
 mid-save never leaves a half-written model where the previous one was, and since the card
 travels inside the model file, a model is never paired with another model's card. A save
 killed midway leaves its temporary file behind; the next save in that folder (and the app,
-when it loads a model from it) removes temporary files whose writer is gone.
+when it loads a model from it) removes temporary files whose writer is gone (see
+``core.atomic_files``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
-import time
+import stat
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +24,8 @@ from typing import Iterable
 import numpy as np
 
 from digitpad import paths
-from digitpad.core.errors import ModelError
+from digitpad.core.atomic_files import atomic_write, clean_stale_temp_files, write_bytes_atomically
+from digitpad.core.errors import CardNotWritten, ModelError
 
 MODEL_SUFFIX = ".keras"
 DEFAULT_MODEL_NAME = "default"
@@ -35,10 +36,13 @@ CARD_ENTRY = "digitpad_card.json"  # the card's copy inside the model archive
 MAX_ENTRY_BYTES = {"model.weights.h5": 64 << 20, "config.json": 1 << 20, CARD_ENTRY: 1 << 20}
 MAX_OTHER_ENTRY_BYTES = 1 << 20
 MAX_ENTRIES = 64
-# Temporary files are named .TARGET.PID-TOKEN.SUFFIX, so a later run can tell whether their
-# writer is still running; when that cannot be told, they count as stale after a day.
-_TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)-[0-9a-f]{8}\.(keras|json)$")
-STALE_TEMP_SECONDS = 24 * 3600
+MAX_CARD_FILE_BYTES = 1 << 20  # a card beside a model is a few hundred bytes
+READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Keras writes
+_ENCRYPTED = 0x1  # the zip general-purpose flag of an encrypted entry
+# What reading a damaged zip entry raises: bad CRC or header, a corrupt deflate stream, an
+# entry ending early, or one zipfile cannot read (encrypted, another compression method).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+                   NotImplementedError, OSError, ValueError)
 
 
 def default_model_path() -> Path:
@@ -62,6 +66,7 @@ def load_model(path: str | os.PathLike):
     """
     path = Path(path)
     check_model_archive(path)
+    _check_weights_self_contained(path)
     import keras  # deferred: TensorFlow's import is slow and the GUI does it off-thread
 
     try:
@@ -108,10 +113,40 @@ def check_model_archive(path: Path) -> None:
     if len(entries) > MAX_ENTRIES:
         raise ModelError(f"{path}: not a digit model: the archive holds {len(entries)} files")
     for entry in entries:
+        if entry.flag_bits & _ENCRYPTED:
+            raise ModelError(f"{path}: not a readable Keras model file: {entry.filename!r} is "
+                             f"encrypted")
+        if entry.compress_type not in READABLE_COMPRESSION:
+            raise ModelError(f"{path}: not a readable Keras model file: {entry.filename!r} is "
+                             f"compressed with method {entry.compress_type} (Keras stores or "
+                             f"deflates its entries)")
         limit = MAX_ENTRY_BYTES.get(entry.filename, MAX_OTHER_ENTRY_BYTES)
         if entry.file_size > limit:
             raise ModelError(f"{path}: not a digit model: {entry.filename} would take "
                              f"{entry.file_size:,} bytes, more than the {limit:,} allowed")
+
+
+def _check_weights_self_contained(path: Path) -> None:
+    """ModelError if the archive's weights would make Keras read other files (HDF5
+    external storage, virtual datasets, external links): see ``core.weights_file``."""
+    import io
+
+    import h5py
+
+    from digitpad.core.weights_file import check_self_contained
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            weights = archive.read("model.weights.h5")
+        with h5py.File(io.BytesIO(weights), "r") as h5:
+            check_self_contained(h5)
+    except KeyError:
+        return  # no weights file: Keras says what is missing
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    except ZIP_READ_ERRORS as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a readable Keras model file ({text})") from None
 
 
 def _check_is_digit_classifier(model, path: Path) -> None:
@@ -131,6 +166,15 @@ def _check_is_digit_classifier(model, path: Path) -> None:
                          f"digitpad needs 10 class scores (and optionally a not-a-digit one)")
 
 
+def card_accuracy(card: dict, key: str = "test_accuracy") -> float | None:
+    """The accuracy a card claims under ``key``, a number in [0, 1]; None when it is
+    missing or not such a number (NaN, text, 1.7...), which would show as "nan%"."""
+    value = card.get(key) if isinstance(card, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)  # NaN fails the comparison above
+    return None
+
+
 def load_card(model_path: str | os.PathLike) -> dict:
     """The card of the model in ``model_path``, or an empty dict when it has none or it
     cannot be read.
@@ -141,9 +185,27 @@ def load_card(model_path: str | os.PathLike) -> dict:
     """
     card = _archived_card(Path(model_path))
     if card is None:
+        card = read_card_file(card_path(model_path))
+    return card if isinstance(card, dict) else {}
+
+
+def read_card_file(path: Path) -> dict:
+    """The card in the JSON file ``path``; empty when it is missing, unreadable, not a
+    regular file (a FIFO would block the read for ever) or over ``MAX_CARD_FILE_BYTES``."""
+    try:
+        # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) |
+                     getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return {}
+    with open(fd, "rb") as file:
         try:
-            card = json.loads(card_path(model_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CARD_FILE_BYTES:
+                return {}
+            text = file.read(MAX_CARD_FILE_BYTES + 1)  # the file may grow meanwhile
+            card = json.loads(text) if len(text) <= MAX_CARD_FILE_BYTES else {}
+        except (OSError, ValueError, RecursionError):
             return {}
     return card if isinstance(card, dict) else {}
 
@@ -151,13 +213,20 @@ def load_card(model_path: str | os.PathLike) -> dict:
 def _archived_card(path: Path) -> dict | None:
     """The card inside the archive; None when the archive has none or cannot be opened."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            entry = archive.getinfo(CARD_ENTRY)
-            if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
-                return {}
-            text = archive.read(entry)
-    except (KeyError, OSError, zipfile.BadZipFile):
+        archive = zipfile.ZipFile(path)
+    except ZIP_READ_ERRORS:
         return None
+    with archive:
+        try:
+            entry = archive.getinfo(CARD_ENTRY)
+        except KeyError:
+            return None
+        if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
+            return {}
+        try:
+            text = archive.read(entry)
+        except ZIP_READ_ERRORS:  # the card is there but unreadable: none other describes it
+            return {}
     try:
         return json.loads(text)
     except ValueError:  # the card is there but damaged: no other card describes this model
@@ -168,67 +237,78 @@ def save_model(model, path: str | os.PathLike, card: dict) -> Path:
     """Save ``model`` with its ``card`` inside, atomically; returns the model path.
 
     The card gets ``name``, ``file`` and ``saved`` (UTC, ISO 8601) added, and is written
-    into the archive and then beside it as ``NAME.json``. Files get the permissions the
-    umask gives new files (0644 under the usual 022). Temporary files left in the folder
-    by saves that were killed are removed first.
+    into the archive and then beside it as ``NAME.json`` (see :func:`stamp_card`). Files
+    get the permissions the umask gives new files (0644 under the usual 022). Temporary
+    files that ended saves left in the folder are removed first.
+
+    Raises
+    ------
+    OSError
+        The model could not be written; the previous file at ``path`` is unchanged.
+    CardNotWritten
+        The model was saved (with its card inside) but ``NAME.json`` could not be written.
     """
     path = Path(path)
     if path.suffix != MODEL_SUFFIX:
         raise ModelError(f"{path}: model files must end in {MODEL_SUFFIX}")
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temp_files(path.parent)
-    card = {**card, "name": path.stem, "file": path.name,
-            "saved": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    text = json.dumps(card, indent=2, default=_json_default)
-
-    def write_model(tmp: Path) -> None:
-        model.save(tmp)
-        with zipfile.ZipFile(tmp, "a") as archive:
+    text = json.dumps(stamp_card(card, path), indent=2, default=_json_default)
+    with atomic_write(path) as handle:
+        model.save(handle.name)  # Keras writes by name, into the file this handle holds
+        handle.seek(0, os.SEEK_END)
+        if not handle.tell():
+            raise ModelError(f"{path}: the model wrote nothing; nothing was saved")
+        # The card goes into this very file, through its handle: never into another one.
+        with zipfile.ZipFile(handle, "a") as archive:
             archive.writestr(CARD_ENTRY, text)
-
-    _atomic_write(path, write_model)
-    _atomic_write(card_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    try:
+        write_bytes_atomically(card_path(path), text.encode("utf-8"))
+    except OSError as exc:
+        raise CardNotWritten(f"{path} was saved with its card inside, but the copy of the "
+                             f"card beside it, {card_path(path).name}, could not be written "
+                             f"({exc.strerror or exc})") from None
     return path
 
 
-def clean_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
-    """Remove the temporary files that killed saves left in ``folder``; returns them.
+def stamp_card(card: dict, path: str | os.PathLike) -> dict:
+    """``card`` as :func:`save_model` stores it for ``path``: with the model's ``name`` and
+    ``file``, and the time it was ``saved`` (now, unless the card says already)."""
+    path = Path(path)
+    return {"saved": datetime.now(timezone.utc).isoformat(timespec="seconds"), **card,
+            "name": path.stem, "file": path.name}
 
-    A file counts as stale when the process that wrote it is no longer running, or, where
-    that cannot be told, when it is older than ``STALE_TEMP_SECONDS``. Files of saves in
-    progress (in this or another process) are left alone.
+
+def reserve_model_path(folder: str | os.PathLike, stem: str) -> Path:
+    """A new model file name in ``folder`` (``STEM.keras``, else ``STEM-2.keras``...),
+    reserved by creating it empty, exclusively: two runs, in this process or another
+    one sharing the folder, never get the same name. :func:`save_model` replaces the
+    empty file; :func:`release_model_path` removes it when nothing was saved.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be created or written (read-only, full, not a folder...).
     """
-    removed = []
-    try:
-        candidates = [p for p in Path(folder).iterdir() if _TEMP_NAME.match(p.name)]
-    except OSError:  # no such folder, or not readable: nothing of ours to clean there
-        return removed
-    for candidate in candidates:
-        pid = int(_TEMP_NAME.match(candidate.name)["pid"])
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        path = folder / (f"{stem}{MODEL_SUFFIX}" if n == 1 else f"{stem}-{n}{MODEL_SUFFIX}")
         try:
-            if _process_running(pid) and \
-                    time.time() - candidate.stat().st_mtime < STALE_TEMP_SECONDS:
-                continue
-            candidate.unlink()
-            removed.append(candidate)
-        except OSError:  # removed meanwhile, or a read-only folder
-            pass
-    return removed
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
+    raise OSError(f"{folder}: no free file name for {stem}{MODEL_SUFFIX}")
 
 
-def _process_running(pid: int) -> bool:
-    """Whether process ``pid`` exists; True where that cannot be told."""
-    if pid == os.getpid():
-        return True
-    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
-        return True
+def release_model_path(path: str | os.PathLike) -> None:
+    """Remove a name :func:`reserve_model_path` reserved, if nothing was saved there."""
     try:
-        os.kill(pid, 0)  # signal 0 only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. another user's process
-        return True
-    return True
+        if Path(path).stat().st_size == 0:
+            Path(path).unlink()
+    except OSError:  # gone already, or saved meanwhile (not empty): nothing to undo
+        pass
 
 
 def _json_default(value):
@@ -237,28 +317,20 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a model card")
 
 
-def _atomic_write(target: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temp file beside ``target``, then rename it over."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}"
-                           f"{target.suffix}")
-    # Created with 0666 less the umask, as any new file; a temp file's usual 0600 would
-    # leave the saved model unreadable to other users.
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def list_models(folder: str | os.PathLike) -> list[tuple[Path, dict]]:
-    """Model files in ``folder`` with their cards, newest first."""
+    """Model files in ``folder`` with their cards, newest first (not the empty files that
+    reserve the names of runs in progress)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(f"*{MODEL_SUFFIX}") if not p.name.startswith(".")]
+    found = [p for p in folder.glob(f"*{MODEL_SUFFIX}")
+             if not p.name.startswith(".") and _size(p)]
     found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     return [(p, load_card(p)) for p in found]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

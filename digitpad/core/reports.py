@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digitpad.core.registry import card_accuracy
+
 
 @dataclass(frozen=True)
 class BatchReport:
@@ -59,5 +61,4 @@ class RunOutcome:
 
     @property
     def test_accuracy(self) -> float | None:
-        value = self.card.get("test_accuracy")
-        return float(value) if isinstance(value, (int, float)) else None
+        return card_accuracy(self.card)

@@ -227,7 +227,7 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
     callers can reuse instead of tracing the model again."""
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
-    from digitpad.core.registry import load_card, save_model
+    from digitpad.core.registry import save_model, stamp_card
 
     predictor = Predictor(result.model)
     evaluation = evaluate(predictor, data.test.images, data.test.labels)
@@ -235,8 +235,10 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
     if evaluation.not_a_digit is not None:  # by the verdict's rule, at its default thresholds
         card["test_not_a_digit"] = float(evaluation.rejected_mask.mean())
+    # The card as saved, not as read back: another program may replace the file meanwhile.
+    card = stamp_card(card, out)
     save_model(result.model, out, card)
-    return load_card(out), predictor
+    return card, predictor
 
 
 def make_optimizer(config: TrainConfig, batches_per_epoch: int):

@@ -29,7 +29,11 @@ class Thresholds:
 
     @classmethod
     def from_card(cls, card: dict) -> "Thresholds":
-        """The card's thresholds; defaults for any that are missing or not numbers in [0, 1]."""
+        """The card's thresholds; defaults for any that are missing or not numbers in (0, 1].
+
+        A threshold of 0 would answer every drawing "not a digit" (a not-a-digit score is
+        always at least 0) or accept any guess as sure: no calibration gives it.
+        """
         stored = card.get("thresholds") if isinstance(card, dict) else None
         if not isinstance(stored, dict):
             return cls()
@@ -37,7 +41,7 @@ class Thresholds:
         for name in ("not_a_digit", "sure", "min_ink"):
             value = stored.get(name)
             if (isinstance(value, (int, float)) and not isinstance(value, bool)
-                    and math.isfinite(value) and 0 <= value <= 1):
+                    and math.isfinite(value) and 0 < value <= 1):
                 values[name] = float(value)
         return cls(**values)
 

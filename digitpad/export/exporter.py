@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from digitpad.core.atomic_files import write_bytes_atomically
 from digitpad.core.data import DataError, load_mnist
 from digitpad.core.registry import check_model_archive, load_card, load_model
 from digitpad.export.card import exported_card
@@ -222,9 +223,7 @@ def _remove(path: Path) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_bytes_atomically(path, text.encode("utf-8"))
 
 
 def _size_text(path: Path) -> str:

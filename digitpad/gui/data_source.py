@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from digitpad import paths
-from digitpad.core.data import download_mnist, find_mnist_folder, require_mnist_folder
+from digitpad.core.data import (download_mnist, find_mnist_folder, require_mnist_folder,
+                                unusable_reason)
 from digitpad.core.errors import EXPECTED_ERRORS, DataError, DownloadCancelled
 
 SETTINGS_KEY = "mnist_folder"
@@ -57,7 +58,9 @@ class DataSource(QObject):
         if self._folder is None and settings is not None:
             stored = settings.value(SETTINGS_KEY)
             # A hand-edited value, or a folder that was moved or emptied since: forget it.
-            if isinstance(stored, str) and stored and find_mnist_folder(Path(stored)):
+            # One that is there but cannot be read now (permissions) stays: the tabs say why.
+            if isinstance(stored, str) and stored and (find_mnist_folder(Path(stored))
+                                                       or unusable_reason(Path(stored))):
                 self._folder = Path(stored)
             elif stored is not None:
                 settings.remove(SETTINGS_KEY)

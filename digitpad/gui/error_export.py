@@ -1,12 +1,12 @@
-"""Exports of the Errors tab: a PNG contact sheet or a CSV of the images shown, written atomically."""
+"""Exports of the Errors tab: a PNG contact sheet or a CSV of the images shown.
+
+The tab writes them with ``core.atomic_files.write_bytes_atomically``: never half a file.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
@@ -36,22 +36,6 @@ def png_bytes(image: QImage) -> bytes:
     buffer.open(QIODevice.WriteOnly)
     image.save(buffer, "PNG")
     return bytes(data)
-
-
-def write_atomically(path: str | Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temp file beside it: never a half-written file.
-
-    Raises OSError (permission denied, no such folder, disk full...) for the caller to show.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def contact_sheet(images: np.ndarray, evaluation: Evaluation, indices: np.ndarray) -> QImage:

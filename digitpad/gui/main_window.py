@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         """A non-blocking warning: the window keeps working while it is shown."""
         self.statusBar().showMessage(text.splitlines()[0], 10000)
         box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
+        # The text names files and quotes errors: shown as it is, never as markup or links.
+        box.setTextFormat(Qt.PlainText)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
         return box

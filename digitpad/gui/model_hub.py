@@ -17,6 +17,7 @@ from digitpad.core import runs
 from digitpad.core.comparison import Comparison, compare_cards
 from digitpad.core.config import TrainConfig
 from digitpad.core.link import Job
+from digitpad.core.registry import card_accuracy, release_model_path, reserve_model_path
 from digitpad.core.runs import Run
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
@@ -44,8 +45,7 @@ class ActiveModel:
 
     @property
     def test_accuracy(self) -> float | None:
-        value = self.card.get("test_accuracy")
-        return float(value) if isinstance(value, (int, float)) else None
+        return card_accuracy(self.card)
 
     def describe(self, measured_accuracy: float | None = None) -> str:
         """One line for the status bar: name, architecture, test accuracy.
@@ -215,13 +215,25 @@ class ModelHub(QObject):
         """
         if self.current_run is not None or self.training.is_running:
             return None
-        run = Run(id=next(self._run_ids), config=config, started=time.time(), kind=kind,
-                  save_path=_new_model_path(config.arch, {r.save_path for r in self.runs}))
+        run_id = next(self._run_ids)
+        try:
+            save_path = _new_model_path(config.arch)
+        except OSError as exc:  # the model folder cannot be written: the run fails at once
+            run = Run(id=run_id, config=config, started=time.time(), kind=kind,
+                      save_path=paths.user_models_dir(), state=runs.FAILED,
+                      message=f"cannot create a model file in {paths.user_models_dir()} "
+                              f"({exc.strerror or exc})")
+            self.runs.append(run)
+            self.run_started.emit(run)
+            self.run_ended.emit(run)
+            return run
+        run = Run(id=run_id, config=config, started=time.time(), kind=kind, save_path=save_path)
         logs = (paths.user_data_dir() / "tensorboard" / run.save_path.stem
                 if tensorboard else None)
         job = Job(run.id, config, self._data_folder(), run.save_path, tensorboard_dir=logs,
                   kind=kind, base_model=base_model)
         if not self.training.start(job):
+            release_model_path(save_path)
             return None
         self.runs.append(run)
         self.run_started.emit(run)
@@ -256,6 +268,7 @@ class ModelHub(QObject):
         run = self.current_run
         if run is not None:
             run.state, run.message = runs.FAILED, "the window closed during the run"
+            release_model_path(run.save_path)
             self.run_ended.emit(run)
         self.evaluations.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
@@ -291,8 +304,9 @@ class ModelHub(QObject):
         if run is None:
             return
         run.outcome, run.state = outcome, runs.FINISHED
-        if outcome.path is None:
-            self.run_ended.emit(run)  # stopped before its first epoch ended: nothing kept
+        if outcome.path is None:  # stopped before its first epoch ended: nothing kept
+            release_model_path(run.save_path)
+            self.run_ended.emit(run)
         elif outcome.stopped:
             run.decision = runs.OFFERED  # a stopped run's best weights: the user decides
             self.run_ended.emit(run)
@@ -303,6 +317,7 @@ class ModelHub(QObject):
         run = self.run_by_id(run_id)
         if run is not None:
             run.state, run.message, run.details = runs.FAILED, message, details
+            release_model_path(run.save_path)
             self.run_ended.emit(run)
 
     def _decide(self, run: Run, candidate: ActiveModel) -> None:
@@ -380,12 +395,8 @@ class ModelHub(QObject):
         self.model_changed.emit(active)
 
 
-def _new_model_path(arch: str, taken: set[Path]) -> Path:
+def _new_model_path(arch: str) -> Path:
     """A new file in the user's model folder, named after the architecture and the time,
-    neither existing nor ``taken`` by another run."""
-    stem = f"{arch}-{datetime.now():%Y%m%d-%H%M%S}"
-    path, n = paths.user_models_dir() / f"{stem}.keras", 1
-    while path.exists() or path in taken:
-        n += 1
-        path = path.with_name(f"{stem}-{n}.keras")
-    return path
+    reserved (``registry.reserve_model_path``): no other run, of this window or another
+    instance, gets the same name. Released again when the run keeps nothing."""
+    return reserve_model_path(paths.user_models_dir(), f"{arch}-{datetime.now():%Y%m%d-%H%M%S}")

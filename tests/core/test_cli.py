@@ -1,4 +1,5 @@
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -132,3 +133,87 @@ def test_tensorboard_logs_are_written_from_the_cli(tmp_path):
     assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--no-download",
                  "--out", str(tmp_path / "m.keras"), "--tensorboard", str(logs)]) == 0
     assert list((logs / "train").glob("events.out.tfevents.*"))
+
+
+def test_init_weights_decide_the_architecture_whatever_the_card_says(tmp_path, capsys):
+    """A model whose weights are another architecture's is refused, card or no card; with
+    no --arch the architecture comes from the file."""
+    from digitpad.core.architectures import build_model, preset_config
+    from digitpad.core.registry import save_model
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    mlp = build_model(preset_config("mlp"))
+    bare = tmp_path / "bare.keras"
+    mlp.save(bare)  # no card at all
+    lying = save_model(mlp, tmp_path / "lying.keras", {"architecture": "linear"})
+    for argv in (["--arch", "linear", "--init", str(bare)], ["--init", str(lying)]):
+        assert main([*argv, "--epochs", "1", "--data", str(data), "--no-download",
+                     "--out", str(tmp_path / "tuned.keras")]) == 2
+        err = capsys.readouterr().err
+        assert "do not fit the linear architecture" in err and "Traceback" not in err
+    linear = save_model(build_model(preset_config("linear")), tmp_path / "linear.keras",
+                        {"architecture": "linear"})
+    assert main(["--init", str(linear), "--epochs", "1", "--data", str(data),
+                 "--no-download", "--out", str(tmp_path / "tuned.keras")]) == 0
+    card = json.loads((tmp_path / "tuned.json").read_text())
+    assert card["architecture"] == "linear"
+
+
+def test_sigterm_while_saving_leaves_no_temp_file_and_no_traceback(tmp_path, capsys,
+                                                                    monkeypatch):
+    import contextlib
+    from digitpad.core import registry
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+    out = tmp_path / "models" / "m.keras"
+    original = registry.atomic_write
+
+    @contextlib.contextmanager
+    def terminated_midway(target):
+        with original(target) as handle:
+            yield handle
+            signal.raise_signal(signal.SIGTERM)  # as `kill PID` would, mid-save
+
+    monkeypatch.setattr(registry, "atomic_write", terminated_midway)
+    assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--no-download",
+                 "--out", str(out)]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert "terminated" in err and "Traceback" not in err
+    assert os.listdir(out.parent) == []
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # restored
+
+
+def test_a_second_ctrl_c_aborts_with_one_line(tmp_path, capsys, monkeypatch):
+    import digitpad.cli as cli
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(800, 200))
+
+    def press_ctrl_c_twice(self, report):
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli.ProgressPrinter, "on_batch", press_ctrl_c_twice)
+    previous = signal.getsignal(signal.SIGINT)
+    assert main(["--arch", "linear", "--epochs", "2", "--batch-size", "16", "--data",
+                 str(data), "--out", str(tmp_path / "m.keras"), "--no-download"]) == 130
+    err = capsys.readouterr().err
+    assert "aborted" in err and "Traceback" not in err
+    assert signal.getsignal(signal.SIGINT) == previous
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_an_unsearchable_data_folder_is_one_line(tmp_path):
+    """A mode-000 --data folder (real permissions: under capsh as root)."""
+    import subprocess
+    import sys
+    from tests.helpers import as_unprivileged
+    data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(30, 10))
+    root = Path(__file__).resolve().parents[2]
+    command = as_unprivileged([sys.executable, str(root / "train_cli.py"), "--data", str(data),
+                               "--no-download", "--out", str(tmp_path / "m.keras")])
+    if command is None:
+        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
+    data.chmod(0)
+    try:
+        child = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
+    finally:
+        data.chmod(0o755)
+    assert child.returncode == 1
+    assert child.stderr.strip() == f"digitpad-train: {data}: not usable: Permission denied"

@@ -1,5 +1,7 @@
 import gzip
 import os
+import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -189,3 +191,55 @@ def test_headers_announcing_more_than_a_data_set_are_refused_before_reading(tmp_
             read_idx(path, IMAGES_MAGIC)
         assert str(path) in str(info.value)
     assert _traced_peak(read) < 8 << 20
+
+
+def test_a_folder_that_cannot_be_searched_is_not_usable_and_says_why(tmp_path, monkeypatch):
+    """Any OSError while looking (here a mode-000 folder, as root sees it when it drops its
+    capabilities) is "not usable: <reason>", never an exception of another kind."""
+    from digitpad.core.data import find_mnist_folder, require_mnist_folder, unusable_reason
+    from tests.helpers import make_unsearchable
+    folder = write_mnist_folder(tmp_path / "locked", synthetic_mnist(30, 10))
+    make_unsearchable(monkeypatch, folder)
+    assert find_mnist_folder(folder) is None
+    assert unusable_reason(folder) == "Permission denied"
+    with pytest.raises(DataError, match=r"locked: not usable: Permission denied"):
+        require_mnist_folder(folder)
+    with pytest.raises(DataError, match=r"locked: not usable: Permission denied"):
+        load_mnist(folder, download=False)
+    monkeypatch.setenv("DIGITPAD_DATA", str(folder))
+    with pytest.raises(DataError, match=r"locked \(not usable: Permission denied\)"):
+        load_mnist(download=False)
+
+
+def test_a_mode_000_folder_is_not_usable_for_real(tmp_path):
+    """The same through real permissions, in a child process (under capsh as root)."""
+    import subprocess
+    import sys
+    from tests.helpers import as_unprivileged
+    folder = write_mnist_folder(tmp_path / "locked", synthetic_mnist(30, 10))
+    command = as_unprivileged([sys.executable, "-c", "import sys\n"
+                               "from digitpad.core.data import load_mnist\n"
+                               "load_mnist(sys.argv[1], download=False)", str(folder)])
+    if command is None:
+        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
+    folder.chmod(0)
+    try:
+        child = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                               cwd=Path(__file__).resolve().parents[2])
+    finally:
+        folder.chmod(0o755)
+    assert "DataError: " in child.stderr and "not usable: Permission denied" in child.stderr
+
+
+@pytest.fixture
+def usual_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_downloaded_files_get_the_permissions_of_any_new_file(tmp_path, mnist_folder,
+                                                               usual_umask):
+    download_mnist(tmp_path / "dest", mirrors=(mnist_folder.as_uri() + "/",))
+    for name in os.listdir(tmp_path / "dest"):
+        assert stat.S_IMODE((tmp_path / "dest" / name).stat().st_mode) == 0o644, name

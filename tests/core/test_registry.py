@@ -140,20 +140,20 @@ class ZipModel:
 
 
 KILLED_SAVE = """
-import os, signal, sys
-from digitpad.core import registry
+import contextlib, os, signal, sys
+from digitpad.core import atomic_files, registry
 from tests.core.test_registry import ZipModel
 kill_at_write = int(sys.argv[2])
-original, calls = registry._atomic_write, []
-def write_then_maybe_die(target, write):
+original, calls = atomic_files.atomic_write, []
+@contextlib.contextmanager
+def write_then_maybe_die(target):
     calls.append(target)
-    if len(calls) == kill_at_write:  # after this write's temp file is complete
-        def write_and_die(tmp):
-            write(tmp)
+    with original(target) as handle:
+        yield handle
+        if len(calls) == kill_at_write:  # this write's temp file is complete, not renamed
+            handle.flush()
             os.kill(os.getpid(), signal.SIGKILL)
-        return original(target, write_and_die)
-    return original(target, write)
-registry._atomic_write = write_then_maybe_die
+registry.atomic_write = atomic_files.atomic_write = write_then_maybe_die
 registry.save_model(ZipModel(2), sys.argv[1], {"serial": 2})
 """
 
@@ -177,16 +177,104 @@ def test_a_killed_save_leaves_model_and_card_in_agreement_and_the_next_save_clea
 
 
 def test_temp_files_of_saves_in_progress_are_left_alone(tmp_path):
-    running = tmp_path / f".m.keras.{os.getpid()}-0123abcd.keras"
-    running.write_bytes(b"being written")
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)
-    gone = tmp_path / f".m.keras.{int(ended.stdout)}-0123abcd.keras"
-    gone.write_bytes(b"left by a killed save")
+    """Another instance's save in progress keeps its temp file, whatever its process id
+    says (instances in containers cannot see each other's processes); once its writer is
+    gone, the file goes."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom digitpad.core.atomic_files import atomic_write\n"
+         "with atomic_write(sys.argv[1]) as handle:\n"
+         "    handle.write(b'being written')\n    print(handle.name, flush=True)\n"
+         "    sys.stdin.read()\n", str(tmp_path / "m.keras")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        cwd=Path(__file__).resolve().parents[2])
+    running = Path(writer.stdout.readline().strip())
+    left_by_an_old_version = tmp_path / ".m.keras.999999-0123abcd.keras"
+    left_by_an_old_version.write_bytes(b"left by a killed save")
     others = tmp_path / ".notes.txt"
     others.write_text("not ours")
-    assert clean_stale_temp_files(tmp_path) == [gone]
-    assert running.exists() and others.exists() and not gone.exists()
+    try:
+        assert clean_stale_temp_files(tmp_path) == [left_by_an_old_version]
+        save_model(ZipModel(1), tmp_path / "other.keras", {})  # cleans the folder too
+        assert running.exists() and others.exists() and not left_by_an_old_version.exists()
+    finally:
+        writer.kill()
+        writer.communicate()
+    assert clean_stale_temp_files(tmp_path) == [running]
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_temp_file_removed_or_replaced_mid_save_never_becomes_the_model(tmp_path):
+    """A temp file taken away while the model is written (by a program that ignores our
+    locks) fails the save: it never turns into an archive holding only the card."""
+    path = save_model(ZipModel(1), tmp_path / "m.keras", {"serial": 1})
+
+    class RemovedAfterWriting(ZipModel):
+        def save(self, target):
+            super().save(target)
+            os.unlink(target)
+
+    class ReplacedBeforeWriting(ZipModel):
+        def save(self, target):
+            os.unlink(target)
+            super().save(target)
+
+    for model in (RemovedAfterWriting(2), ReplacedBeforeWriting(3)):
+        with pytest.raises((OSError, ModelError), match="m.keras"):
+            save_model(model, path, {"serial": model.serial})
+        with zipfile.ZipFile(path) as archive:
+            assert archive.read("serial.txt") == b"1"
+        assert load_card(path)["serial"] == 1
+    clean_stale_temp_files(tmp_path)  # the replacement is not ours to remove mid-save
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.keras"]
+
+
+def test_a_card_that_cannot_be_written_beside_the_model_is_reported_as_such(
+        tmp_path, monkeypatch):
+    from digitpad.core import registry
+
+    def refuse(target, content):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(registry, "write_bytes_atomically", refuse)
+    with pytest.raises(registry.CardNotWritten, match="m.keras was saved.*m.json.*denied"):
+        save_model(ZipModel(1), tmp_path / "m.keras", {"serial": 1})
+    assert load_card(tmp_path / "m.keras")["serial"] == 1  # the card inside is complete
+
+
+def test_reserved_names_are_unique_and_released_only_when_nothing_was_saved(tmp_path):
+    from digitpad.core.registry import release_model_path, reserve_model_path
+    first = reserve_model_path(tmp_path / "models", "linear-20261204-224251")
+    second = reserve_model_path(tmp_path / "models", "linear-20261204-224251")
+    assert (first.name, second.name) == ("linear-20261204-224251.keras",
+                                         "linear-20261204-224251-2.keras")
+    assert list_models(tmp_path / "models") == []  # runs in progress are no models yet
+    save_model(ZipModel(1), first, {})
+    release_model_path(first)
+    release_model_path(second)
+    assert first.exists() and not second.exists()
+
+
+def test_a_card_file_that_is_a_fifo_or_huge_is_not_read(tmp_path, tiny_model):
+    """Beside a card-less model, a FIFO would block the load for ever, a huge file fill
+    memory: neither is read."""
+    import time
+    tiny_model.save(tmp_path / "m.keras")  # no card inside
+    os.mkfifo(card_path(tmp_path / "m.keras"))
+    start = time.perf_counter()
+    assert load_card(tmp_path / "m.keras") == {}
+    assert Predictor.load(tmp_path / "m.keras").predict_one(np.zeros((28, 28))).shape == (10,)
+    assert time.perf_counter() - start < 10
+    card_path(tmp_path / "m.keras").unlink()
+    with open(card_path(tmp_path / "m.keras"), "wb") as huge:
+        huge.truncate(3 << 30)  # 3 GB, sparse
+    assert load_card(tmp_path / "m.keras") == {}
+
+
+@pytest.mark.parametrize("accuracy, shown", [(0.97, 0.97), (float("nan"), None), (1.7, None),
+                                             ("0.9", None), (True, None), (None, None)])
+def test_a_cards_accuracy_is_a_number_in_0_1_or_none(accuracy, shown):
+    from digitpad.core.registry import card_accuracy
+    assert card_accuracy({"test_accuracy": accuracy}) == shown
 
 
 def test_an_archive_entry_declaring_more_than_a_digit_model_needs_is_refused_unread(

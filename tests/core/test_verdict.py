@@ -47,3 +47,12 @@ def test_thresholds_round_trip_through_a_card_and_bad_values_fall_back():
     assert Thresholds.from_card(hostile) == Thresholds()
     assert Thresholds.from_card({"thresholds": [0.1]}) == Thresholds()
     assert Thresholds.from_card({"thresholds": {"sure": True}}) == Thresholds()
+
+
+def test_a_threshold_of_zero_falls_back_rather_than_reject_every_drawing():
+    """A not-a-digit threshold of 0 would answer "not a digit" to everything."""
+    card = {"thresholds": {"not_a_digit": 0, "sure": 0.0, "min_ink": -0.1}}
+    assert Thresholds.from_card(card) == Thresholds()
+    assert Thresholds.from_card({"thresholds": {"not_a_digit": 1}}).not_a_digit == 1.0
+    confident = np.eye(10, dtype=np.float32)[3]
+    assert decide(confident, 0.0, Thresholds.from_card(card)).kind == "digit"

@@ -1,4 +1,6 @@
 import csv
+import os
+import stat
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
@@ -163,6 +165,14 @@ def test_a_chosen_cell_stays_highlighted_only_while_its_filter_is(qtbot, window)
 
 
 def test_export_says_where_it_wrote_or_why_not_and_keeps_the_summary(qtbot, window, tmp_path):
+    previous_umask = os.umask(0o022)  # exports are files like any other: 0644 under 022
+    try:
+        _export_and_check(qtbot, window, tmp_path)
+    finally:
+        os.umask(previous_umask)
+
+
+def _export_and_check(qtbot, window, tmp_path):
     tab = window.errors_tab
     wait_for_evaluation(qtbot, tab)
     summary = tab.summary.text()
@@ -171,6 +181,7 @@ def test_export_says_where_it_wrote_or_why_not_and_keeps_the_summary(qtbot, wind
         assert tab.export(tmp_path / name)
         assert tab.export_status.text() == f"Exported {count:,} images to {tmp_path / name}"
         assert (tmp_path / name).stat().st_size > 0
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
     missing = tmp_path / "no-such-folder" / "errors.csv"
     assert not tab.export(missing)
     assert tab.export_status.text() == f"Could not write {missing}: No such file or directory"

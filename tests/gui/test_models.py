@@ -1,6 +1,7 @@
 import threading
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from digitpad.core.registry import default_model_path
@@ -127,7 +128,8 @@ def test_card_text_is_shown_as_plain_text(qtbot, window, tmp_path):
     assert window.model_label.sizeHint().height() < 100
     from tests.gui.test_errors_tab import wait_for_evaluation
     wait_for_evaluation(qtbot, window.errors_tab)
-    assert "<img" not in window.errors_tab.summary.text()
+    assert window.errors_tab.summary.textFormat() == Qt.PlainText
+    assert window.errors_tab.summary.sizeHint().height() < 100
 
 
 def test_the_cards_accuracy_is_its_claim_until_the_errors_tab_measures_it(qtbot, window):

@@ -39,6 +39,7 @@ class DrawTab(QWidget):
 
         self.pad = DrawPad()
         self.sent_label = QLabel("")  # names the test image sent from the Errors tab
+        self.sent_label.setTextFormat(Qt.PlainText)
         self.sent_label.setAlignment(Qt.AlignCenter)
         self.sent_label.setVisible(False)
         self.chart = None  # a ProbabilityChart once add_chart() has run
@@ -55,6 +56,7 @@ class DrawTab(QWidget):
         self.answer.setFont(font)
         self.answer.setMinimumHeight(90)
         self.detail = QLabel("Loading model…")
+        self.detail.setTextFormat(Qt.PlainText)
         self.detail.setAlignment(Qt.AlignCenter)
         self.detail.setWordWrap(True)
 

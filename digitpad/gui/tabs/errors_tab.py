@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget, QHeaderView)
 
+from digitpad.core.atomic_files import write_bytes_atomically
 from digitpad.core.evaluation import Evaluation
 from digitpad.core.preprocess import to_model_batch
 from digitpad.gui.evaluations import MNIST_TEST
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
 from digitpad.gui.tabs.mnist_panel import MnistPanel
-from digitpad.gui.error_export import (SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes,
-                                       write_atomically)
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
@@ -47,6 +46,7 @@ class ErrorsTab(QWidget):
         self._pending: ActiveModel | None = hub.active
 
         self.summary = QLabel("Waiting for a model…")
+        self.summary.setTextFormat(Qt.PlainText)  # the card's name and error text, as they are
         self.summary.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -83,6 +83,7 @@ class ErrorsTab(QWidget):
         self.export_png = QPushButton("Export PNG…")
         self.export_csv = QPushButton("Export CSV…")
         self.export_status = QLabel("")  # what the last export did; the summary stays
+        self.export_status.setTextFormat(Qt.PlainText)  # it names the file written
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.export_status.setVisible(False)
@@ -259,7 +260,7 @@ class ErrorsTab(QWidget):
                      f"be answered “not a digit”" if evaluation.not_a_digit is not None else "")
         self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
         self.summary.setText(
-            f"<b>{html.escape(name)}</b>: accuracy <b>{evaluation.accuracy:.2%}</b> · "
+            f"{name}: accuracy {evaluation.accuracy:.2%} · "
             f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
             f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
@@ -351,7 +352,7 @@ class ErrorsTab(QWidget):
             indices = indices[:SHEET_MAX_ITEMS]
             content = png_bytes(contact_sheet(self._test_images, self.evaluation, indices))
         try:
-            write_atomically(path, content)
+            write_bytes_atomically(path, content)
         except OSError as exc:
             self._show_export_status(f"Could not write {path}: {exc.strerror or exc}", ok=False)
             return False

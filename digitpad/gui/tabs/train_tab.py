@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
@@ -12,11 +13,13 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTex
 
 from digitpad import paths
 from digitpad.core import runs
-from digitpad.core.data import candidate_folders, find_mnist_folder, not_found_message
+from digitpad.core.data import (candidate_folders, find_mnist_folder, not_found_message,
+                                unusable_reason)
 from digitpad.core.presets import PRESETS
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.tabs.mnist_panel import MnistPanel
+from digitpad.gui.widgets.plain_text import plain_tooltip
 from digitpad.gui.widgets.run_history import RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
 from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
@@ -79,8 +82,11 @@ class TrainTab(QWidget):
     def _check_data(self) -> None:
         """Before any run: say so, and offer a folder or a download, when MNIST is missing."""
         folders = candidate_folders(self.data_folder)
-        found = any(find_mnist_folder(folder) for folder in folders)
-        if not found:
+        reason = self.data_folder and unusable_reason(Path(self.data_folder))
+        found = not reason and any(find_mnist_folder(folder) for folder in folders)
+        if reason:  # the app's own folder is there but unreadable: say that, not "missing"
+            self.data_panel.show_problem(f"{self.data_folder}: not usable: {reason}")
+        elif not found:
             self.data_panel.show_problem(not_found_message(folders))
         self.data_panel.setVisible(not found)
         self.train_button.setEnabled(found and not self.is_training)
@@ -103,8 +109,8 @@ class TrainTab(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Ready")
         self.state_label = QLabel("")
+        self.state_label.setTextFormat(Qt.PlainText)  # file names and errors, never markup
         self.state_label.setWordWrap(True)
-        self.state_label.setTextFormat(Qt.PlainText)  # messages quote paths and file text
         self.details_button = QToolButton()
         self.details_button.setText("Details")
         self.details_button.setCheckable(True)
@@ -319,7 +325,8 @@ class TrainTab(QWidget):
                         f"{before}.")
         self.use_button.setVisible(False)
         self.back_button.setVisible(previous is not None)
-        self.back_button.setToolTip("" if previous is None else f"Use {previous.describe()}")
+        self.back_button.setToolTip("" if previous is None
+                                    else plain_tooltip(f"Use {previous.describe()}"))
 
     def _on_model_changed(self, active: ActiveModel) -> None:
         run = self.hub.run_by_id(active.run_id) if active.run_id is not None else None

@@ -38,6 +38,7 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.purpose = purpose
         self.message = QLabel(purpose)
+        self.message.setTextFormat(Qt.PlainText)  # folder names and errors, never markup
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.choose_button = QPushButton("Choose folder…")

@@ -61,6 +61,7 @@ class TrainingForm(QGroupBox):
         self.arch_description.setWordWrap(True)
         self.arch_description.setStyleSheet("color: #555;")
         self.errors["arch"] = QLabel()
+        self.errors["arch"].setTextFormat(Qt.PlainText)  # may quote what was typed
         self.errors["arch"].setStyleSheet("color: #c0392b;")
         self.errors["arch"].setWordWrap(True)
         arch_row = QVBoxLayout()
@@ -77,6 +78,7 @@ class TrainingForm(QGroupBox):
             self.fields[name] = QLineEdit()
         for name, label in FIELD_LABELS.items():
             error = QLabel("")
+            error.setTextFormat(Qt.PlainText)  # quotes what was typed
             error.setStyleSheet("color: #c0392b;")
             error.setWordWrap(True)
             error.setVisible(False)

@@ -24,6 +24,9 @@ from digitpad.gui.data_source import DataSource
 
 MNIST_TEST = "mnist-test"
 CACHE_SIZE = 8  # evaluations kept, one per (model, set)
+# Images between two looks at the stop flag: closing the window waits for one such chunk
+# (a fraction of a second; a couple of seconds on a machine busy many times over).
+CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class Evaluations(QObject):
                 except DataError:
                     worker.data_problem = True  # read in the GUI thread once reported
                     raise
-            result = evaluate(model.predictor, labelled.inputs, labelled.labels,
+            result = evaluate(model.predictor, labelled.inputs, labelled.labels, chunk=CHUNK,
                               stop=worker.stop_event, on_progress=worker.progress.emit)
             return labelled, result
         worker = workers.Worker(job)

@@ -221,7 +221,7 @@ def require_mnist_folder(folder: str | os.PathLike) -> Path:
         raise DataError(f"{folder}: not usable: {exc.strerror or exc}") from None
     if found is None:
         raise DataError(f"{folder}: MNIST files not found there (expected "
-                        f"{', '.join(n for n, _ in MNIST_FILES.values())}, gzip or raw)")
+                        f"{expected_files()}, gzip or raw)")
     return found
 
 
@@ -275,14 +275,23 @@ def load_mnist_test(folder: str | os.PathLike | None = None) -> Split:
 
 
 def not_found_message(folders: list[Path]) -> str:
-    """What to tell a user when none of ``folders`` holds MNIST; unusable ones say why."""
-    def line(folder: Path) -> str:
+    """Why MNIST could not be found: the folders searched (unusable ones say why) and the
+    files wanted, in its first line (the line a window shows); how to point digitpad at a
+    folder after it."""
+    def named(folder: Path) -> str:
         reason = unusable_reason(folder)
-        return f"  - {folder}" + (f" (not usable: {reason})" if reason else "")
-    looked = "\n".join(line(f) for f in folders)
-    return ("MNIST was not found. Looked in:\n" + looked + "\n"
-            f"Point digitpad at a folder holding the four IDX files with --data DIR or "
-            f"the {DATA_ENV_VAR} environment variable.")
+        return f"{folder}" + (f" (not usable: {reason})" if reason else "")
+    looked = "; ".join(named(f) for f in folders)
+    return (f"MNIST was not found in {looked} (nor in a mnist/ folder in any of them). "
+            f"A folder needs the four files {expected_files()}, gzip or raw.\n"
+            f"Point digitpad at a folder holding them with --data DIR or the "
+            f"{DATA_ENV_VAR} environment variable.")
+
+
+def expected_files() -> str:
+    """The four MNIST file names, as a list in words."""
+    names = [name for name, _ in MNIST_FILES.values()]
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _load_folder(folder: Path) -> Mnist:

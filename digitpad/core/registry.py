@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
@@ -183,54 +183,84 @@ def load_card(model_path: str | os.PathLike) -> dict:
     beside it is read only for archives without one (models saved by other programs or
     older versions of digitpad).
     """
-    card = _archived_card(Path(model_path))
-    if card is None:
-        card = read_card_file(card_path(model_path))
-    return card if isinstance(card, dict) else {}
+    return read_card(model_path)[0]
+
+
+def read_card(model_path: str | os.PathLike) -> tuple[dict, str | None]:
+    """``(card, problem)`` for the model in ``model_path``, as :func:`load_card` finds it.
+
+    ``problem`` says in words why no card could be read (a file that is no model archive,
+    a damaged, unreadable or oversized card); it is None when the card was read, and when
+    the model simply has none (``card`` is then empty).
+    """
+    path = Path(model_path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except ZIP_READ_ERRORS as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return {}, f"not a readable model file ({reason})"
+    with archive:
+        try:
+            entry = archive.getinfo(CARD_ENTRY)
+        except KeyError:  # no card inside: the one beside it, if any
+            return _card_beside(path)
+        if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
+            return {}, f"its card is over {MAX_ENTRY_BYTES[CARD_ENTRY] >> 20} MB"
+        try:
+            text = archive.read(entry)
+        except ZIP_READ_ERRORS:  # the card is there but unreadable: none other describes it
+            return {}, "its card cannot be read (the archive is damaged)"
+    return _parsed_card(text)
 
 
 def read_card_file(path: Path) -> dict:
     """The card in the JSON file ``path``; empty when it is missing, unreadable, not a
     regular file (a FIFO would block the read for ever) or over ``MAX_CARD_FILE_BYTES``."""
+    card, _ = _read_card_file(path)
+    return card or {}
+
+
+def _card_beside(model_path: Path) -> tuple[dict, str | None]:
+    card, problem = _read_card_file(card_path(model_path))
+    if problem is not None:
+        return {}, f"its card {card_path(model_path).name} {problem}"
+    return card or {}, None
+
+
+def _read_card_file(path: Path) -> tuple[dict | None, str | None]:
+    """``(card, problem)`` of a card file; ``(None, None)`` when there is none."""
     try:
         # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) |
                      getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return {}
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
     with open(fd, "rb") as file:
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CARD_FILE_BYTES:
-                return {}
+            if not stat.S_ISREG(info.st_mode):
+                return None, "is not a regular file"
+            if info.st_size > MAX_CARD_FILE_BYTES:
+                return None, f"is over {MAX_CARD_FILE_BYTES >> 20} MB"
             text = file.read(MAX_CARD_FILE_BYTES + 1)  # the file may grow meanwhile
-            card = json.loads(text) if len(text) <= MAX_CARD_FILE_BYTES else {}
-        except (OSError, ValueError, RecursionError):
-            return {}
-    return card if isinstance(card, dict) else {}
+        except OSError as exc:
+            return None, f"cannot be read ({exc.strerror or exc})"
+    if len(text) > MAX_CARD_FILE_BYTES:
+        return None, f"is over {MAX_CARD_FILE_BYTES >> 20} MB"
+    card, problem = _parsed_card(text)
+    return (None, problem.removeprefix("its card ")) if problem else (card, None)
 
 
-def _archived_card(path: Path) -> dict | None:
-    """The card inside the archive; None when the archive has none or cannot be opened."""
+def _parsed_card(text: bytes) -> tuple[dict, str | None]:
     try:
-        archive = zipfile.ZipFile(path)
-    except ZIP_READ_ERRORS:
-        return None
-    with archive:
-        try:
-            entry = archive.getinfo(CARD_ENTRY)
-        except KeyError:
-            return None
-        if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
-            return {}
-        try:
-            text = archive.read(entry)
-        except ZIP_READ_ERRORS:  # the card is there but unreadable: none other describes it
-            return {}
-    try:
-        return json.loads(text)
-    except ValueError:  # the card is there but damaged: no other card describes this model
-        return {}
+        card = json.loads(text)
+    except (ValueError, RecursionError):  # damaged: no other card describes this model
+        return {}, "its card is damaged (not valid JSON)"
+    if not isinstance(card, dict):
+        return {}, "its card is damaged (not a JSON object)"
+    return card, None
 
 
 def save_model(model, path: str | os.PathLike, card: dict) -> Path:
@@ -317,16 +347,37 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a model card")
 
 
-def list_models(folder: str | os.PathLike) -> list[tuple[Path, dict]]:
+class SavedModel(NamedTuple):
+    """A model file found in a folder: its card, or why the card could not be read."""
+
+    path: Path
+    card: dict
+    problem: str | None  # None when the card was read (or the model has none)
+    modified: float      # the file's modification time (seconds since the epoch)
+
+
+def list_models(folder: str | os.PathLike) -> list[SavedModel]:
     """Model files in ``folder`` with their cards, newest first (not the empty files that
-    reserve the names of runs in progress)."""
+    reserve the names of runs in progress).
+
+    Every other ``.keras`` file is listed, unreadable ones too (with their problem): a
+    model that cannot be opened should be seen, not silently missing.
+    """
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        candidates = [p for p in folder.glob(f"*{MODEL_SUFFIX}")
+                      if not p.name.startswith(".") and _size(p)]
+    except OSError:
         return []
-    found = [p for p in folder.glob(f"*{MODEL_SUFFIX}")
-             if not p.name.startswith(".") and _size(p)]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [(p, load_card(p)) for p in found]
+    found = []
+    for path in candidates:
+        try:
+            modified = path.stat().st_mtime
+        except OSError:  # removed meanwhile
+            continue
+        found.append(SavedModel(path, *read_card(path), modified))
+    found.sort(key=lambda model: model.modified, reverse=True)
+    return found
 
 
 def _size(path: Path) -> int:

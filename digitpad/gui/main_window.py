@@ -13,10 +13,12 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
                                QWidget)
 
+from digitpad import paths
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.model_hub import ActiveModel, ModelHub
-from digitpad.gui.settings import read_setting
+from digitpad.gui.settings import (RECENT_MODELS_KEY, read_setting, recent_models,
+                                   remember_recent_model)
 from digitpad.gui.tabs.draw_tab import DrawTab
 
 TAB_NAMES = ("Draw", "Errors", "Train")
@@ -45,6 +47,7 @@ class MainWindow(QMainWindow):
         self.model_label.setTextFormat(Qt.PlainText)  # it shows the card's text, never markup
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
+        self._models_dialog = None  # built when first asked for
         self._fitted = False  # checked against the screen when first shown
         self._restore_settings()
 
@@ -52,7 +55,7 @@ class MainWindow(QMainWindow):
         self.hub.model_changed.connect(self._on_model_changed)
         self.hub.load_failed.connect(self._on_load_failed)
         self.hub.loading_started.connect(
-            lambda path: self.statusBar().showMessage(f"Loading {Path(path).name}…"))
+            lambda path: self.statusBar().showMessage(f"Loading {path}…"))
         QTimer.singleShot(0, self._load_startup_model)  # in a worker thread
 
     @property
@@ -94,40 +97,109 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._add_action(file_menu, "&Open model…", QKeySequence.Open, self.open_model_dialog)
+        self._add_action(file_menu, "&Models…", "Ctrl+M", self.show_models)
+        self.recent_menu = file_menu.addMenu("R&ecent models")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._add_action(file_menu, "Open model &folder", None, self.open_model_folder)
+        file_menu.addSeparator()
         self._add_action(file_menu, "&Reset to shipped model", "Ctrl+Shift+R",
                          self.reset_to_shipped_model)
         file_menu.addSeparator()
-        self._add_action(file_menu, "&Quit", QKeySequence.Quit, self.close)
+        # Spelled out: the platform's standard Quit key is empty on some (Windows, offscreen).
+        self._add_action(file_menu, "&Quit", "Ctrl+Q", self.close)
 
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo, self.draw_tab.pad.undo)
-        self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z", self.draw_tab.pad.redo)
-        clear = self._add_action(edit_menu, "&Clear pad", "Esc", self._clear_pad)
-        clear.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
+        self.undo_action = self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo,
+                                            self.draw_tab.pad.undo)
+        self.redo_action = self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z",
+                                            self.draw_tab.pad.redo)
+        self.clear_action = self._add_action(edit_menu, "&Clear pad", "Esc",
+                                             self.draw_tab.pad.clear)
+        self.clear_action.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])
+        # They edit the pad, so they work where the pad is shown and there is something to
+        # undo, redo or clear; elsewhere Esc and Delete reach the focused widget.
+        self.tabs.currentChanged.connect(self._refresh_edit_actions)
+        self.draw_tab.pad.changed.connect(self._refresh_edit_actions)
+        self._refresh_edit_actions()
 
         view_menu = self.menuBar().addMenu("&View")
         for index, name in enumerate(TAB_NAMES):
+            # triggered(bool) passes ``checked`` first: it must not land on the tab's index.
             self._add_action(view_menu, f"&{name}", f"Ctrl+{index + 1}",
-                             lambda i=index: self.tabs.setCurrentIndex(i))
+                             lambda _checked=False, i=index: self.tabs.setCurrentIndex(i))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add_action(help_menu, "&About digitpad", None, self.show_about)
 
     def _add_action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
 
-    def _clear_pad(self) -> None:
-        if self.tabs.currentWidget() is self.draw_tab:
-            self.draw_tab.pad.clear()
+    def _refresh_edit_actions(self) -> None:
+        pad, on_pad = self.draw_tab.pad, self.tabs.currentWidget() is self.draw_tab
+        self.undo_action.setEnabled(on_pad and pad.can_undo())
+        self.redo_action.setEnabled(on_pad and pad.can_redo())
+        self.clear_action.setEnabled(on_pad and not pad.is_empty())
 
     # ----- models ------------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        last = read_setting(self.settings, "last_model", str, "")
-        start = str(Path(last or default_model_path()).parent)
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._model_folder()),
+                                              "Keras models (*.keras)")
         if path:
             self.hub.load(path)
+
+    def _model_folder(self) -> Path:
+        """The folder trained models are saved to, created if need be (a dialog opened on
+        a missing folder would start somewhere else)."""
+        folder = paths.user_models_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # not creatable here: the dialog says so when the user looks in
+            pass
+        return folder
+
+    def show_models(self) -> None:
+        """The Models window: every model in the model folder, from its card."""
+        if self._models_dialog is None:
+            from digitpad.gui.models_dialog import ModelsDialog
+            self._models_dialog = ModelsDialog(self)
+            self._models_dialog.model_chosen.connect(self.hub.load)
+        self._models_dialog.show()
+        self._models_dialog.raise_()
+
+    def open_model_folder(self) -> None:
+        from digitpad.gui.models_dialog import open_folder
+        if not open_folder(paths.user_models_dir()):
+            self.show_message("Could not open the model folder",
+                              f"No file manager opened {paths.user_models_dir()}.")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = recent_models(self.settings)
+        for path in recent:
+            exists = Path(path).is_file()
+            action = self.recent_menu.addAction(path if exists else f"{path} (missing)")
+            action.setEnabled(exists)
+            action.triggered.connect(lambda _checked=False, p=path: self.hub.load(p))
+        if not recent:
+            self.recent_menu.addAction("No models opened yet").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear recent models").triggered.connect(
+                lambda: self.settings.remove(RECENT_MODELS_KEY))
+
+    def show_about(self):
+        """Help > About: the version, the active model and its path, the folders in use."""
+        from digitpad.gui.about import AboutDialog, about_text
+        dialog = AboutDialog(about_text(self.hub.active, self.hub.data.folder,
+                                        self.settings.fileName()), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def reset_to_shipped_model(self) -> None:
         self.hub.load(default_model_path())
@@ -141,9 +213,12 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self, active: ActiveModel) -> None:
         self._startup_path = None
         self.model_label.setText(f"Model: {active.describe()}")
-        self.statusBar().showMessage(f"Model ready: {active.name}", 5000)
+        where = f" ({active.path})" if active.path is not None else ""
+        self.model_label.setToolTip(str(active.path or ""))
+        self.statusBar().showMessage(f"Model ready: {active.name}{where}", 5000)
         if active.path is not None:
             self.settings.setValue("last_model", str(active.path))
+            remember_recent_model(self.settings, str(active.path))
 
     def _on_evaluation_ready(self, evaluation) -> None:
         """The Errors tab measured the active model: its accuracy replaces the card's claim."""
@@ -213,5 +288,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
+        if self._models_dialog is not None:
+            self._models_dialog.shutdown()
         self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

@@ -27,3 +27,23 @@ def read_setting(settings: QSettings, key: str, kind: type, default):
             return default
         return number if math.isfinite(number) else default
     return value if isinstance(value, kind) else default
+
+
+RECENT_MODELS_KEY = "recent_models"
+MAX_RECENT_MODELS = 8
+
+
+def recent_models(settings: QSettings) -> list[str]:
+    """The model files opened last, newest first (full paths; some may be gone since)."""
+    value = settings.value(RECENT_MODELS_KEY)
+    if isinstance(value, str):  # an INI file gives back a one-item list as its item
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [path for path in value if isinstance(path, str) and path][:MAX_RECENT_MODELS]
+
+
+def remember_recent_model(settings: QSettings, path: str) -> None:
+    """Put ``path`` first in the recent models."""
+    others = [other for other in recent_models(settings) if other != path]
+    settings.setValue(RECENT_MODELS_KEY, [path, *others][:MAX_RECENT_MODELS])

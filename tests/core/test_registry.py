@@ -29,7 +29,7 @@ def test_save_and_load_round_trip_with_card(tmp_path, tiny_model):
     card = load_card(path)
     assert card["name"] == "m" and card["file"] == "m.keras" and card["saved"]
     assert card["test_accuracy"] == pytest.approx(0.9)
-    assert [p.name for p, _ in list_models(tmp_path)] == ["m.keras"]
+    assert [m.path.name for m in list_models(tmp_path)] == ["m.keras"]
 
 
 def test_a_failed_save_keeps_the_previous_model_and_leaves_no_temp_file(tmp_path, tiny_model):
@@ -102,6 +102,33 @@ def test_card_is_optional_and_corrupt_cards_read_as_empty(tmp_path, tiny_model):
     assert load_card(tmp_path / "m.keras") == {"version": 1}
     card_path(tmp_path / "m.keras").write_text("{not json")
     assert load_card(tmp_path / "m.keras") == {}
+
+
+def test_a_folder_lists_every_model_with_its_card_or_why_it_has_none(tmp_path, tiny_model):
+    good = save_model(tiny_model, tmp_path / "good.keras", {"architecture": "linear",
+                                                            "test_accuracy": 0.92})
+    damaged = save_model(tiny_model, tmp_path / "damaged.keras", {})
+    with zipfile.ZipFile(damaged, "a") as archive:  # a second, damaged card entry wins
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("digitpad_card.json", "{not json")
+    tiny_model.save(tmp_path / "cardless.keras")  # another program's model: no card at all
+    tiny_model.save(tmp_path / "bad-json.keras")
+    card_path(tmp_path / "bad-json.keras").write_text("[1, 2]")
+    (tmp_path / "not-a-model.keras").write_bytes(b"hello")
+    (tmp_path / ".good.keras.123-89abcdef.keras").write_bytes(b"a killed save's temp file")
+    (tmp_path / "notes.txt").write_text("not a model")
+    for age, name in enumerate(["good", "damaged", "cardless", "bad-json", "not-a-model"]):
+        os.utime(tmp_path / f"{name}.keras", (1e9 - age, 1e9 - age))
+    listed = list_models(tmp_path)
+    assert [m.path.name for m in listed] == ["good.keras", "damaged.keras", "cardless.keras",
+                                             "bad-json.keras", "not-a-model.keras"]
+    assert listed[0].card["test_accuracy"] == 0.92 and listed[0].problem is None
+    assert listed[0].path == good and listed[0].modified == 1e9
+    assert listed[1].card == {} and "damaged" in listed[1].problem
+    assert listed[2].card == {} and listed[2].problem is None  # no card is no problem
+    assert listed[3].card == {} and "damaged" in listed[3].problem
+    assert listed[4].card == {} and "not a readable model file" in listed[4].problem
+    assert list_models(tmp_path / "no such folder") == []
 
 
 def test_the_card_inside_the_model_wins_over_a_stale_or_edited_json(tmp_path, tiny_model):

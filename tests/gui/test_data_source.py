@@ -155,3 +155,15 @@ def test_a_stopped_download_ends_at_its_next_read_and_keeps_no_partial_file(
                                    progress=progress)
     assert time.perf_counter() - started < 5 and len(reads) == 3
     assert not (tmp_path / "mnist").exists()  # no partial file, not even the folder
+
+
+def test_without_data_the_message_names_the_folders_searched_and_the_four_files(
+        qtbot, settings, monkeypatch):
+    window = no_data_window(qtbot, settings, monkeypatch)
+    message = window.errors_tab.data_panel.message
+    assert message.isVisibleTo(window.errors_tab) and message.textFormat() == Qt.PlainText
+    for expected in (str(paths.user_mnist_dir()), "train-images-idx3-ubyte.gz",
+                     "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                     "t10k-labels-idx1-ubyte.gz"):
+        assert expected in message.text()
+    window.close()

@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt
 
@@ -55,11 +57,17 @@ def test_moves_predict_at_most_once_a_frame_and_pen_up_predicts_at_once(qtbot, w
     updates = []  # (when the update started, what it showed)
     tab.prediction_updated.connect(lambda: updates.append((tab._last_update,
                                                            tab.probabilities())))
+    arrivals = []  # when each move reached the tab
+    tab.pad.changed.connect(lambda: arrivals.append(time.perf_counter()))
     for _ in range(3):  # bursts of moves, each delivered faster than a frame
         draw_stroke(tab.pad, SEVEN, release=False)
         qtbot.wait(5)
     moving = [t for t, _ in updates]
-    assert 1 <= len(moving) < 3 * len(SEVEN)
+    assert len(moving) >= 1
+    if arrivals[-1] - arrivals[0] < (len(arrivals) - 1) * FRAME_SECONDS:
+        # Moves came faster than frames: some waited for the frame's timer. (On a machine so
+        # busy that handling a move takes a frame, every move predicts, as it should.)
+        assert len(moving) < len(arrivals)
     assert len(moving) < 2 or min(np.diff(moving)) >= FRAME_SECONDS - 0.002  # timers: a ms early
     shown = len(updates)
     send_mouse(tab.pad, QEvent.MouseButtonRelease, QPointF(tab.pad.width() * 0.45,

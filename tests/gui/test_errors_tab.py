@@ -54,6 +54,20 @@ def test_clicking_a_confusion_cell_shows_exactly_that_pair(qtbot, window):
     assert len(shown) == matrix[3, 3] and (evaluation.predictions[shown] == 3).all()
 
 
+def test_the_confusion_matrix_names_its_axes(qtbot, window):
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)
+    wait_for_evaluation(qtbot, tab)
+    titled = tab.matrix.parentWidget()
+    assert (titled.column_title.text(), titled.row_title.text()) == ("predicted", "true")
+    matrix = tab.matrix.geometry()
+    over, beside = titled.column_title.geometry(), titled.row_title.geometry()
+    assert titled.column_title.isVisible() and titled.row_title.isVisible()
+    assert over.bottom() < matrix.top() and over.left() <= matrix.center().x() <= over.right()
+    assert beside.right() < matrix.left() and beside.top() <= matrix.center().y() <= beside.bottom()
+    assert beside.height() >= titled.row_title.sizeHint().height()  # the word fits
+
+
 def test_sorting_and_filtering(qtbot, window):
     tab = window.errors_tab
     evaluation = wait_for_evaluation(qtbot, tab)

@@ -63,6 +63,9 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     assert run.status == "finished, active" and window.hub.previous is before
     assert (f"{run.test_accuracy:.2%} test, previous model {before.test_accuracy:.2%}"
             in tab.state_label.text())
+    # Where the model went, in full: the status line and the run's log name the whole path.
+    assert str(run.path) in tab.state_label.text() and str(run.path) in tab.log.toPlainText()
+    assert tab.state_label.textFormat() == Qt.PlainText
     assert tab.progress.value() == tab.progress.maximum() and tab.progress.format() == "Done"
     assert tab.train_button.isEnabled() and tab.history.table.rowCount() == 1
     assert not tab.use_button.isVisibleTo(tab)
@@ -282,6 +285,22 @@ def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(window):
     x, y = curves.raw_loss_curve.getData()  # y in log10 units: the plot is logarithmic
     assert len(x) == len(losses)
     assert x_low <= x.min() and x.max() <= x_high and y_low <= y.min() and y.max() <= y_high
+
+
+def test_before_any_run_the_curves_span_the_presets_epochs_and_usual_values(window):
+    tab = window.train_tab
+    epochs = tab.form.config().epochs
+    (x_low, x_high), (y_low, y_high) = tab.curves.loss_plot.viewRange()
+    assert x_low <= 0 and epochs <= x_high < epochs + 0.5
+    assert (y_low, y_high) == (pytest.approx(-2, abs=0.1), pytest.approx(1, abs=0.1))  # 0.01-10
+    (x_low, x_high), (y_low, y_high) = tab.curves.accuracy_plot.viewRange()
+    assert (x_low, x_high) == (pytest.approx(0.5), pytest.approx(epochs + 0.5))
+    assert (y_low, y_high) == (pytest.approx(0, abs=0.03), pytest.approx(1, abs=0.03))
+    for plot in (tab.curves.loss_plot, tab.curves.accuracy_plot):
+        (x_low, x_high), _ = plot.viewRange()
+        ticks = [value for _, values in plot.getAxis("bottom").tickValues(x_low, x_high, 400)
+                 for value in values]
+        assert ticks and all(float(value).is_integer() for value in ticks), ticks
 
 
 def test_the_smoothed_loss_follows_the_last_batches_however_often_reports_come(window):

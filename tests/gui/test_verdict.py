@@ -28,11 +28,11 @@ def shown(tab) -> tuple[str, str]:
 def test_a_tap_and_a_dot_say_draw_larger(window):
     tab = window.draw_tab
     tap(tab.pad)
-    assert tab.verdict() is None and shown(tab) == ("", "Draw larger")
+    assert tab.verdict() is None and shown(tab) == ("Too small", "Draw larger")
     assert tab.probabilities() is None
     tab.pad.clear()
     draw_stroke(tab.pad, spiral(2, 0.02))  # a small filled dot
-    assert tab.verdict() is None and shown(tab) == ("", "Draw larger")
+    assert tab.verdict() is None and shown(tab) == ("Too small", "Draw larger")
 
 
 @pytest.mark.parametrize("name, strokes", [
@@ -47,8 +47,8 @@ def test_things_that_are_no_digit_are_never_shown_as_one(window, name, strokes):
         draw_stroke(tab.pad, stroke)
     assert tab.verdict() is None, name
     answer, detail = shown(tab)
-    assert answer in ("", "?"), (name, answer, detail)
-    if answer == "":  # rejected outright: no best guesses, no chart
+    assert answer in ("No digit", "?"), (name, answer, detail)
+    if answer == "No digit":  # rejected outright: no best guesses, no chart
         assert detail == "That doesn't look like a digit" and tab.probabilities() is None
 
 
@@ -62,3 +62,25 @@ def test_verdict_returns_the_digit_the_tab_shows(window):
         assert digit is not None and tab.answer.text() == str(digit)
         assert digit == int(tab.probabilities().argmax())
         assert tab.detail.text().endswith("sure")
+
+
+def ink_extent(image: np.ndarray, level: float) -> tuple[int, int]:
+    """(width, height) in pixels of what is brighter than ``level`` in ``image``."""
+    rows, columns = np.nonzero(image > level)
+    return columns.max() - columns.min() + 1, rows.max() - rows.min() + 1
+
+
+def test_a_tap_is_a_round_dot_on_the_pad_and_in_what_the_model_sees(window):
+    tab = window.draw_tab
+    before = tab.pad.grab().toImage()
+    tap(tab.pad)
+    after = tab.pad.grab().toImage()
+    ink = np.array([[after.pixelColor(x, y).red() - before.pixelColor(x, y).red()
+                     for x in range(after.width())] for y in range(after.height())])
+    width, height = ink_extent(ink, 128)
+    on_screen = tab.pad.pen_width() * min(tab.pad.width(), tab.pad.height())
+    assert abs(width - height) <= 1 and abs(width - on_screen) <= 2, (width, height, on_screen)
+    width, height = ink_extent(tab.pad.render_ink(), 0.5)
+    assert abs(width - height) <= 1, (width, height)
+    width, height = ink_extent(tab._model_input(), 0.5)  # the 28x28 preview
+    assert abs(width - height) <= 1 and width >= 10, (width, height)

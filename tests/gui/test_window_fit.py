@@ -15,7 +15,7 @@ from tests.gui.test_errors_tab import wait_for_evaluation
 SCALED_SCREEN = {"name": "scaled", "x": 0, "y": 0, "width": 1067, "height": 667,
                  "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
 OPEN_AND_REPORT = r"""
-import os, sys
+import sys
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
@@ -23,13 +23,12 @@ from digitpad.gui.main_window import MainWindow
 window = MainWindow(settings=QSettings(sys.argv[1], QSettings.IniFormat))
 window.show()
 app.processEvents()
-if len(sys.argv) > 2:  # set this geometry and close: the window remembers it
+if len(sys.argv) > 2:  # set this geometry: closing the window remembers it
     window.setGeometry(*map(int, sys.argv[2].split(",")))
-    window.close()
-    os._exit(0)
-screen, frame = app.primaryScreen().availableGeometry(), window.frameGeometry()
-print(screen.width(), screen.height(), frame.x(), frame.y(), frame.width(), frame.height())
-os._exit(0)
+else:
+    screen, frame = app.primaryScreen().availableGeometry(), window.frameGeometry()
+    print(screen.width(), screen.height(), frame.x(), frame.y(), frame.width(), frame.height())
+window.close()  # stops the window's background work, as a user's close does
 """
 
 

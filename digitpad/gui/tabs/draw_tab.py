@@ -16,6 +16,10 @@ from digitpad.gui.widgets.draw_pad import DrawPad
 from digitpad.gui.widgets.image_view import ImageView
 
 FRAME_SECONDS = 1 / 60     # at most one prediction per frame while the pen moves
+UNSURE_COLOUR = "#c08a20"
+# In the big answer's place when there is no digit to show; the sentence goes under it.
+VERDICT_WORDS = {NOT_A_DIGIT: "No digit", TOO_SMALL: "Too small"}
+VERDICT_WORD_STYLE = "font-size: 28pt; color: #8a8f98;"  # a word, smaller than a digit
 
 
 class DrawTab(QWidget):
@@ -150,9 +154,8 @@ class DrawTab(QWidget):
         self.prediction_updated.emit()
 
     def _show_answer(self, verdict: Verdict | None, drawn: bool) -> None:
-        self.answer.setStyleSheet("")
         if verdict is None:
-            self.answer.setText("")
+            self._set_answer("")
             if self.hub.active is None:
                 self.detail.setText("Loading model…" if drawn or self.hub.is_loading
                                     else "No model loaded")
@@ -161,12 +164,17 @@ class DrawTab(QWidget):
             return
         self.detail.setText(verdict.text())
         if verdict.kind == DIGIT:
-            self.answer.setText(str(verdict.digit))
+            self._set_answer(str(verdict.digit))
         elif verdict.kind == UNSURE:
-            self.answer.setText("?")
-            self.answer.setStyleSheet("color: #c08a20;")
-        else:  # not a digit, or too small to read: no big answer at all
-            self.answer.setText("")
+            self._set_answer("?", f"color: {UNSURE_COLOUR};")
+        else:  # not a digit, or too small to read: a word where the digit would be
+            self._set_answer(VERDICT_WORDS[verdict.kind], VERDICT_WORD_STYLE)
+
+    def _set_answer(self, text: str, style: str = "") -> None:
+        # A new style sheet re-polishes the label: only when it changes, not every frame.
+        if self.answer.styleSheet() != style:
+            self.answer.setStyleSheet(style)
+        self.answer.setText(text)
 
     def _model_input(self) -> np.ndarray | None:
         sent = self.pad.sent_image()

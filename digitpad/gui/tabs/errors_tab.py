@@ -18,7 +18,7 @@ from digitpad.gui.evaluations import MNIST_TEST
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
 from digitpad.gui.tabs.mnist_panel import MnistPanel
-from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix
+from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix, TitledConfusionMatrix
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
@@ -145,7 +145,7 @@ class ErrorsTab(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(self.summary)
-        left.addWidget(self.matrix, 3)
+        left.addWidget(TitledConfusionMatrix(self.matrix), 3)
         left.addWidget(self.class_table)
         left_widget = QWidget()
         left_widget.setLayout(left)

@@ -51,6 +51,7 @@ class TrainTab(QWidget):
 
         self.form = TrainingForm()
         self.curves = TrainingCurves()
+        self.curves.reset(self.form.config().epochs)  # before any run: the preset's epochs
         self.history = RunHistory()
         self._build_controls()
         self._build_layout()
@@ -289,7 +290,7 @@ class TrainTab(QWidget):
             self._idle("Stopped")
             self._set_state(f"Stopped. The best weights (epoch {outcome.best_epoch + 1}, "
                             f"validation {outcome.val_accuracy:.2%}, test "
-                            f"{_percent(run.test_accuracy)}) were saved to {run.path.name}.")
+                            f"{_percent(run.test_accuracy)}) were saved to {run.path}.")
             self._offer(run, "Use this model", "Make the stopped run's best weights the "
                                                "active model")
         elif run.decision == runs.ACTIVE:
@@ -321,7 +322,7 @@ class TrainTab(QWidget):
         before = "" if previous is None else (
             f", previous model {_percent(previous.test_accuracy)}"
             if previous.test_accuracy is not None else f", previous model {previous.name}")
-        self._set_state(f"Now active: {run.path.name}. {_percent(run.test_accuracy)} test"
+        self._set_state(f"Now active: {run.path}. {_percent(run.test_accuracy)} test"
                         f"{before}.")
         self.use_button.setVisible(False)
         self.back_button.setVisible(previous is not None)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem, QWidget)
+
+ROWS_TITLE, COLUMNS_TITLE = "true", "predicted"
 
 
 def _blend(low: QColor, high: QColor, t: float) -> QColor:
@@ -79,3 +82,46 @@ class ConfusionMatrix(QTableWidget):
 
     def matrix(self) -> np.ndarray:
         return self._matrix.copy()
+
+
+class VerticalLabel(QWidget):
+    """A short text written bottom to top, beside what it names (a row header's title)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._text = text
+
+    def text(self) -> str:
+        return self._text
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        return QSize(metrics.height() + 4, metrics.horizontalAdvance(self._text) + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.translate(0, self.height())
+        painter.rotate(-90)
+        painter.drawText(0, 0, self.height(), self.width(), Qt.AlignCenter, self._text)
+        painter.end()
+
+
+class TitledConfusionMatrix(QWidget):
+    """A :class:`ConfusionMatrix` with its axes named: "predicted" over the columns and
+    "true" beside the rows."""
+
+    def __init__(self, matrix: ConfusionMatrix, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.matrix = matrix
+        self.column_title = QLabel(COLUMNS_TITLE)
+        self.column_title.setAlignment(Qt.AlignCenter)
+        self.row_title = VerticalLabel(ROWS_TITLE)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        grid.addWidget(self.column_title, 0, 1)
+        grid.addWidget(self.row_title, 1, 0)
+        grid.addWidget(matrix, 1, 1)

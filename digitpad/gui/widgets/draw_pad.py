@@ -279,7 +279,14 @@ def _draw_strokes(painter: QPainter, strokes, pen_width: float) -> None:
     painter.setBrush(Qt.NoBrush)
     for stroke in strokes:
         if len(stroke) == 1 or all(p == stroke[0] for p in stroke):
-            painter.drawPoint(stroke[0])  # a tap: a round dot of the pen's width
+            # A tap: a round dot of the pen's width. Not drawPoint: Qt strokes a point as a
+            # line 1/63 unit long, and one unit here is the whole pad, so a dot came out a
+            # wide oval (and a bar in the image the model sees).
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(Qt.white)
+            painter.drawEllipse(stroke[0], pen_width / 2, pen_width / 2)
+            painter.setPen(pen)
+            painter.setBrush(Qt.NoBrush)
             continue
         path = QPainterPath(stroke[0])
         for point in stroke[1:]:

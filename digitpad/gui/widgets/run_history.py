@@ -18,7 +18,8 @@ COLUMNS = ["Started", "Architecture", "Settings", "Epochs", "Val acc", "Test acc
 # One colour per selected run, in selection order; beyond these they repeat.
 PALETTE = [(40, 90, 200), (220, 110, 30), (40, 160, 90), (180, 50, 160), (120, 120, 120),
            (200, 40, 40)]
-HINT = "Select runs in the table to compare their validation accuracy"
+HINT = ("Select runs in the table to compare their validation accuracy. The models of "
+        "earlier sessions are in File > Models…")
 
 
 class RunHistory(QGroupBox):

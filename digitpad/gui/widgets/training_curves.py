@@ -12,6 +12,13 @@ from digitpad.gui.widgets.plotting import pg
 
 LEFT_AXIS_WIDTH = 44  # pixels; fits "0.001" and "0.995"
 TRAIN_COLOUR, VALIDATION_COLOUR = (40, 90, 200), (220, 110, 30)
+EMPTY_LOSS_DECADES = (-2, 1)  # log10: 0.01 to 10, before a run's first loss
+MAX_EPOCH_TICKS = 10
+
+
+def epoch_tick_step(epochs: int) -> int:
+    """Whole epochs between ticks: every epoch for short runs, at most about ten ticks."""
+    return max(1, math.ceil(epochs / MAX_EPOCH_TICKS))
 
 
 class TrainingCurves(QWidget):
@@ -79,7 +86,14 @@ class TrainingCurves(QWidget):
         self.weights_view.set_image(None)
         self.loss_plot.setXRange(0, epochs, padding=0.02)
         self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
-        self._fit_accuracy_axis([1.0])
+        step = epoch_tick_step(epochs)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
+        # Until the run reports, the axes span what runs usually show: losses of 0.01 to 10
+        # and accuracies of 0 to 100%; the first reports narrow them.
+        self._loss_decades = EMPTY_LOSS_DECADES
+        self.loss_plot.setYRange(*EMPTY_LOSS_DECADES, padding=0.02)
+        self._fit_accuracy_axis([0.0])
 
     def add_batch(self, report) -> None:
         """Append a :class:`~digitpad.core.reports.BatchReport` to the loss curves."""

@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QVBoxLayout, QWidget)
 
-from digitpad.core.presets import PRESETS
 from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, TrainConfig, preset_config
 from digitpad.core.errors import ConfigError
+from digitpad.core.presets import PRESETS
+from digitpad.gui.widgets.wheel_guard import WheelGuard
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "rmsprop": "RMSprop"}
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh"}
@@ -90,6 +91,10 @@ class TrainingForm(QGroupBox):
             row.addWidget(self.fields[name])
             row.addWidget(error)
             form.addRow(label, row)
+        # The form scrolls: a wheel turned over it must scroll it, not change a setting.
+        self._wheel_guard = WheelGuard(self)
+        for field in (self.arch_box, *self.fields.values()):
+            self._wheel_guard.guard(field)
         self.arch_box.currentIndexChanged.connect(
             lambda: self.set_config(preset_config(self.arch_box.currentData())))
         self.set_config(self._base)

@@ -9,9 +9,10 @@ Keras model in memory or a ``.keras`` file directly (its JSON config and HDF5 we
 nothing in the file is ever executed).
 
 Whole sets (the Errors tab's 10,000 test images) are throughput-bound rather than
-latency-bound. Their batches are spread over one thread per core: copying image patches is
-then parallel too, not only the matrix products. BLAS's own thread count is left as it is
-(a limit would be process-wide, and slow the GUI thread's predictions meanwhile). Once
+latency-bound. Their batches are spread over one thread per core, with BLAS kept to one
+thread each while they run: copying image patches is then parallel too, not only the
+matrix products. (That limit is process-wide while a set runs: OpenBLAS has no per-thread
+setting, and BLAS pools under each of these threads were many times slower.) Once
 TensorFlow is loaded (in a training process), sets of ``GRAPH_MIN_IMAGES`` or more run the
 same weights through Keras's compiled graph instead, which is a little faster still;
 importing TensorFlow only for that would cost more than it saves.
@@ -158,10 +159,15 @@ class Predictor:
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
         if len(images) < PARALLEL_MIN_IMAGES:
             return _in_chunks(self._forward, images, BATCH_SIZE)
-        # BLAS keeps its own thread count: a limit is process-wide (OpenBLAS has no
-        # per-thread setting), and would slow the GUI thread's own predictions while a set
-        # is evaluated in the background.
-        return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
+        from threadpoolctl import threadpool_limits
+
+        # The pool's threads are the parallelism: a BLAS pool under each of them would only
+        # fight for the same cores (measured: many times slower on a busy machine). The
+        # limit is process-wide while it lasts (OpenBLAS has no per-thread setting): one
+        # such call at a time, as two overlapping limits could restore each other's values
+        # in the wrong order.
+        with _limit_lock, threadpool_limits(1, user_api="blas"):
+            return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -215,6 +221,7 @@ class Predictor:
 
 _batch_executor: ThreadPoolExecutor | None = None
 _batch_executor_lock = threading.Lock()  # the pool is created once
+_limit_lock = threading.Lock()
 
 
 def _batch_pool() -> ThreadPoolExecutor:

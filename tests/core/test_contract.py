@@ -77,30 +77,3 @@ print(changed or "unchanged")
                             check=True)
     assert output.stdout.strip() == "unchanged"
 
-
-def test_evaluating_a_set_leaves_blas_threads_alone_for_the_other_threads():
-    # A limit is process-wide: while a worker evaluates, the GUI thread's predictions
-    # would run under it too. Watched from outside the pool, during a large batch.
-    script = """
-import threading
-import numpy as np
-from threadpoolctl import threadpool_info
-from digitpad.core.inference import Predictor
-from digitpad.core.registry import default_model_path
-
-def blas():
-    return sorted((i["internal_api"], i["num_threads"]) for i in threadpool_info()
-                  if i["user_api"] == "blas")
-predictor = Predictor.load(default_model_path())
-before, seen, done = blas(), set(), threading.Event()
-worker = threading.Thread(target=lambda: (predictor.predict(
-    np.zeros((3000, 28, 28), np.float32)), done.set()))
-worker.start()
-while not done.is_set():
-    seen.add(tuple(blas()))
-worker.join()
-print("unchanged" if seen <= {tuple(before)} else f"changed: {before} -> {seen}")
-"""
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True)
-    assert output.stdout.strip() == "unchanged"

@@ -19,6 +19,7 @@ from digitpad.core.config import TrainConfig
 from digitpad.core.link import Job
 from digitpad.core.registry import card_accuracy, release_model_path, reserve_model_path
 from digitpad.core.runs import Run
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.evaluations import Evaluations
@@ -60,6 +61,8 @@ class ActiveModel:
             parts.append(f"measured {measured_accuracy:.2%} test")
         elif self.test_accuracy is not None:
             parts.append(f"card says {self.test_accuracy:.2%} test")
+        if not getattr(self.predictor, "has_not_a_digit", True):
+            parts.append(NO_NOT_A_DIGIT)
         return " · ".join(parts)
 
 

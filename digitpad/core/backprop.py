@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitpad.core.inference import (ACTIVATIONS, _activation_name, _batch_norm_scale_shift,
-                                     _own_activation, _pad_same, _windows)
+from digitpad.core.numpy_layers import (ACTIVATIONS, _activation_name, _batch_norm_scale_shift,
+                                        _own_activation, _pad_same, _windows)
 from digitpad.core.registry import ModelError
 from digitpad.core.weight_shapes import IDENTITY_AT_INFERENCE
 

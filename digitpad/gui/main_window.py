@@ -344,8 +344,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
-        if self._errors_tab is not None:
-            self._errors_tab.shutdown()
+        if self._map_tab is not None:
             self._map_tab.maps.cancel()  # ends its layout process; the hub waits for its thread
         if self._models_dialog is not None:
             self._models_dialog.shutdown()

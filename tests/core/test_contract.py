@@ -77,3 +77,4 @@ print(changed or "unchanged")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True)
     assert output.stdout.strip() == "unchanged"
+

@@ -12,27 +12,29 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QWidget, QHeaderView)
 
 from digitpad.core.atomic_files import write_bytes_atomically
-from digitpad.core.data import load_mnist
-from digitpad.core.evaluation import Evaluation, evaluate
+from digitpad.core.evaluation import Evaluation
 from digitpad.core.preprocess import to_model_batch
-from digitpad.gui import workers
 from digitpad.gui.explainer import Explainer
+from digitpad.gui.evaluations import MNIST_TEST
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.tabs.looked_at import LookedAt, caption
 from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix, TitledConfusionMatrix
-from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
-CACHE_MODELS = 4            # evaluations kept, one per model
 
 
 class ErrorsTab(QWidget):
-    """Evaluates each active model once (in the background) and browses its mistakes."""
+    """Shows the active model's evaluation on the MNIST test set and browses its mistakes.
+
+    The evaluation is the hub's (``hub.evaluations``): computed in the background once per
+    model and cached there; this tab asks for it when it is shown.
+    """
 
     send_to_pad = Signal(object, int)  # a test image exactly as the model saw it, its index
     evaluation_ready = Signal(object)  # the Evaluation now shown
@@ -40,14 +42,10 @@ class ErrorsTab(QWidget):
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
-        self._test_images: np.ndarray | None = None
-        self._test_labels: np.ndarray | None = None
-        self._cache: dict[int, Evaluation] = {}
+        self._test_images: np.ndarray | None = None  # as the user sees them, for the gallery
         self.evaluation: Evaluation | None = None
         # Built after the model arrived (the first frame came late): evaluate that one.
         self._pending: ActiveModel | None = hub.active
-        self._worker: workers.Worker | None = None
-        self._on_done = None  # what to do with the running worker's result
         self._opening: int | None = None  # a test image to show once evaluated
 
         self.summary = QLabel("Waiting for a model…")
@@ -106,7 +104,7 @@ class ErrorsTab(QWidget):
         self.send_button = QPushButton("Send to Draw pad")
         self.send_button.setEnabled(False)
 
-        self.data_panel = DataPanel(hub.data, "The MNIST test set is needed to find the "
+        self.data_panel = MnistPanel(hub.data, "The MNIST test set is needed to find the "
                                               "model's errors.")
 
         self._build_layout()
@@ -122,6 +120,9 @@ class ErrorsTab(QWidget):
         self.export_csv.clicked.connect(self._on_export_csv)
         hub.model_changed.connect(self._on_model_changed)
         hub.data.changed.connect(self._on_data_changed)
+        hub.evaluations.progress.connect(self._on_progress)
+        hub.evaluations.ready.connect(self._on_evaluated)
+        hub.evaluations.failed.connect(self._on_failed)
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -219,10 +220,6 @@ class ErrorsTab(QWidget):
         """Test-set indices in the gallery, in display order."""
         return self.gallery.gallery_model.indices()
 
-    def shutdown(self) -> None:
-        workers.stop_and_wait(self, self._worker)
-        self._worker = None
-
     # ----- evaluation --------------------------------------------------------------------
     def _on_model_changed(self, active: ActiveModel) -> None:
         self._pending = active
@@ -232,13 +229,8 @@ class ErrorsTab(QWidget):
         # with drawing for the CPU at start-up or right after training.
 
     def _on_data_changed(self, folder) -> None:
-        """Another MNIST folder: what was loaded and evaluated from the old one is stale."""
-        if self._worker is not None:
-            self._worker.cancel()  # its result is ignored when it arrives
-            self._worker = None
-            self.progress.setVisible(False)
-        self._test_images = self._test_labels = None
-        self._cache.clear()
+        """Another MNIST folder: the hub evaluates again, on the new test set."""
+        self._test_images = None
         self._pending = self.hub.active
         if self.isVisible():
             self._refresh()
@@ -248,94 +240,47 @@ class ErrorsTab(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        """Show the pending model's evaluation: from the cache, or computed in the background."""
+        """Show the pending model's evaluation: the hub's cached one, or asked for."""
         active = self._pending
         if active is None:
             return
-        if active.key in self._cache:
+        evaluation = self.hub.evaluations.request(active, MNIST_TEST)
+        if evaluation is not None:
             self._pending = None
-            self._show(self._cache[active.key])
-        elif self._test_images is None:
-            self._load_data()
-        else:
-            self._start_evaluation()
-
-    def _load_data(self) -> None:
-        if self._worker is not None:
-            return  # data loading or evaluation in progress; it continues from there
-        folder = self.hub.data.folder
-
-        def job(worker):
-            return load_mnist(folder, download=False).test
-        self._run(job, self._on_data_loaded, "Loading the MNIST test set… %p%")
-
-    def _on_data_loaded(self, test_split) -> None:
-        self._test_images = test_split.images
-        self._test_labels = test_split.labels
-        self.pages.setCurrentIndex(0)
-        self._start_evaluation()
-
-    def _start_evaluation(self) -> None:
-        active = self._pending
-        if active is None or self._worker is not None:
+            self._show(evaluation)
             return
-        images = to_model_batch(self._test_images)
-        labels = self._test_labels
-
-        def job(worker):
-            result = evaluate(active.predictor, images, labels, stop=worker.stop_event,
-                              on_progress=worker.progress.emit)
-            return active.key, result
-        self.summary.setText(f"Evaluating {active.name} on {len(labels):,} test images…")
-        self._run(job, self._on_evaluated, "Evaluating… %p%")
-
-    def _on_evaluated(self, keyed) -> None:
-        key, evaluation = keyed
-        self._cache[key] = evaluation
-        while len(self._cache) > CACHE_MODELS:
-            self._cache.pop(next(iter(self._cache)))
-        if self._pending is not None and self._pending.key != key:
-            self._start_evaluation()  # the model changed while this one was evaluated
-            return
-        self._pending = None
-        self._show(evaluation)
-
-    def _run(self, job, on_done, progress_format: str) -> None:
-        worker = workers.Worker(job)
-        # Bound methods (not lambdas) so the slots run in the GUI thread.
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._worker_done)
-        worker.errored.connect(self._on_failed)
-        self._worker, self._on_done = worker, on_done
-        self.progress.setFormat(progress_format)
+        self.summary.setText(f"Evaluating {active.name} on the MNIST test set…")
+        self.progress.setFormat("Evaluating… %p%")
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        workers.start(worker, self)
 
-    @workers.from_current("_worker")  # arrived after shutdown: start nothing new
-    def _worker_done(self, result) -> None:
-        self._worker = None
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        if name == MNIST_TEST and self._pending is not None:
+            self.progress.setMaximum(total or 0)
+            self.progress.setValue(done)
+
+    def _on_evaluated(self, model, name: str, evaluation: Evaluation) -> None:
+        if name != MNIST_TEST or self._pending is None or model.key != self._pending.key:
+            return  # another model's, or another set's
+        self._pending = None
         self.progress.setVisible(False)
-        self._on_done(result)
+        self._show(evaluation)
 
-    @workers.from_current("_worker")
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total or 0)
-        self.progress.setValue(done)
-
-    @workers.from_current("_worker")
-    def _on_failed(self, message: str) -> None:
-        self._worker = None
+    def _on_failed(self, model, name: str, message: str, data_problem: bool) -> None:
+        if name != MNIST_TEST or self._pending is None or model.key != self._pending.key:
+            return
         self.progress.setVisible(False)
-        if self._test_images is None:
+        if data_problem:
             self.data_panel.show_problem(message)
             self.pages.setCurrentIndex(1)
         else:
+            self._pending = None
             self.summary.setText(f"Evaluation failed: {message}")
 
     # ----- display -----------------------------------------------------------------------
     def _show(self, evaluation: Evaluation) -> None:
         self.evaluation = evaluation
+        self._test_images = self.hub.evaluations.labelled_set(MNIST_TEST).images
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())

@@ -6,12 +6,14 @@ measure the time from when it was due to the end of the first chart update that 
 it. The Draw tab predicts at most once per 60 Hz frame, so a move that comes right after a
 prediction waits for the next frame.
 
-    python benchmarks/draw_latency.py [--digits 60]
+    python benchmarks/draw_latency.py [--digits 60] [--model FILE]
 """
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import _common
 import numpy as np
@@ -25,8 +27,16 @@ MOVE_INTERVAL = 0.008
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--digits", type=int, default=60)
+    parser.add_argument("--model", help="a .keras model to draw with (default: the shipped one)")
     args = parser.parse_args()
     app, window = _common.open_main_window("digitpad-bench-draw")
+    if args.model:
+        window.hub.load(args.model)
+        while window.hub.is_loading:
+            app.processEvents()
+        if window.hub.active.path is None or window.hub.active.path.resolve() != \
+                Path(args.model).resolve():
+            sys.exit(f"draw_latency.py: could not load {args.model}")
     tab = window.draw_tab
     pad = tab.pad
     updates = []

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     hyper.add_argument("--not-a-digit", type=float, metavar="SHARE",
                        help="share of each batch that is synthetic non-digits (letters, "
                             "symbols, scribbles); above 0 the model learns a not-a-digit class")
+    hyper.add_argument("--drawn-digits", type=float, metavar="SHARE",
+                       help="share of each batch's digits drawn as pen strokes in the world's "
+                            "handwriting styles (long-flag 1s, crossed 7s, closed 4s...)")
     hyper.add_argument("--patience", type=int,
                        help="stop after this many epochs without validation gain (0 = never)")
     hyper.add_argument("--validation-fraction", type=float,

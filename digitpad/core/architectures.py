@@ -25,6 +25,7 @@ class Preset:
     description: str
     build: Callable[[TrainConfig], "object"]
     defaults: dict
+    convolutional: bool = False
 
     def config(self, **overrides) -> TrainConfig:
         """The preset's default configuration, with ``overrides`` applied (validated)."""
@@ -179,9 +180,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     # Batches of 256 make an epoch cheaper on a CPU than 128, at the same accuracy.
     Preset("quick", "Small CNN: over 99.1% in about 30 s", build_quick,
            dict(epochs=3, optimizer="adam", learning_rate=5e-3, batch_size=256,
-                dropout=0.0)),
+                dropout=0.0), convolutional=True),
     Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
            dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,
                 dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05,
-                not_a_digit=0.1)),
+                not_a_digit=0.1, drawn_digits=0.15), convolutional=True),
 )}

@@ -35,6 +35,8 @@ class TrainConfig:
     augment: bool = False              # random distortions and handwriting styles
     not_a_digit: float = 0.0           # share of each batch that is synthetic non-digits;
                                        # above 0 the model gets an 11th class, "not a digit"
+    drawn_digits: float = 0.0          # share of each batch's digits drawn as strokes in
+                                       # the world's handwriting styles (core.digit_strokes)
     patience: int = 0                  # epochs without improvement before stopping; 0 = never
     validation_fraction: float = 0.1   # held out of the 60k training images
     train_size: int = 0                # training images used; 0 = all that are not held out
@@ -63,6 +65,7 @@ class TrainConfig:
             ("l2", 0 <= self.l2 <= 1, "must be between 0 and 1"),
             ("dropout", 0 <= self.dropout < 1, "must be >= 0 and < 1"),
             ("not_a_digit", 0 <= self.not_a_digit < 0.5, "must be >= 0 and < 0.5"),
+            ("drawn_digits", 0 <= self.drawn_digits <= 0.5, "must be between 0 and 0.5"),
             ("patience", 0 <= self.patience <= 1000, "must be between 0 and 1000"),
             ("validation_fraction", 0 < self.validation_fraction < 0.5,
              "must be > 0 and < 0.5"),

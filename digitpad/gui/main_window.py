@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add_action(file_menu, "&Reset to shipped model", "Ctrl+Shift+R",
                          self.reset_to_shipped_model)
+        self._add_action(file_menu, "&Export model…", "Ctrl+E", self.export_model_dialog)
         file_menu.addSeparator()
         # Spelled out: the platform's standard Quit key is empty on some (Windows, offscreen).
         self._add_action(file_menu, "&Quit", "Ctrl+Q", self.close)
@@ -204,6 +205,28 @@ class MainWindow(QMainWindow):
     def reset_to_shipped_model(self) -> None:
         self.hub.load(default_model_path())
 
+    def export_model_dialog(self) -> None:
+        from digitpad.gui.export_dialog import ask_export_target
+
+        if self.hub.active is None:
+            self.show_message("No model to export", "No model is loaded yet.")
+            return
+        chosen = ask_export_target(self, self.hub.active.path)
+        if chosen is not None:
+            self.export_model(*chosen)
+
+    def export_model(self, out: str | Path, tflite_type: str = "float32"):
+        """Export the active model to ``out`` in a process of its own; returns the dialog
+        that shows its progress and outcome."""
+        from digitpad.export.job import Request
+        from digitpad.gui.export_dialog import ExportDialog
+
+        active = self.hub.active
+        dialog = ExportDialog(Request(active.path, Path(out), tflite_type, self.hub.data.folder),
+                              active.name, self)
+        dialog.start()
+        return dialog
+
     def _load_startup_model(self) -> None:
         last = read_setting(self.settings, "last_model", str, "")
         path = Path(last) if last else default_model_path()
@@ -292,5 +315,8 @@ class MainWindow(QMainWindow):
             self._errors_tab.shutdown()
         if self._models_dialog is not None:
             self._models_dialog.shutdown()
+        from digitpad.gui.export_dialog import ExportDialog
+        for dialog in self.findChildren(ExportDialog):
+            dialog.cancel()  # an export under way writes nothing
         self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

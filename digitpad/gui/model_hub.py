@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from digitpad.core.registry import card_accuracy
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 from digitpad.gui import workers
 from digitpad.gui.data_source import DataSource
 from digitpad.gui.training_session import TrainingSession
@@ -50,6 +51,8 @@ class ActiveModel:
             parts.append(f"measured {measured_accuracy:.2%} test")
         elif self.test_accuracy is not None:
             parts.append(f"card says {self.test_accuracy:.2%} test")
+        if not getattr(self.predictor, "has_not_a_digit", True):
+            parts.append(NO_NOT_A_DIGIT)
         return " · ".join(parts)
 
 

@@ -49,12 +49,7 @@ class _ProcessLink(workers.Worker):
         self.process.start()
         for end in self._child_ends:
             end.close()  # the child has its own copies: its exit now ends recv() below
-        while True:
-            try:
-                message = self.reports.recv()  # waits without holding Python's lock
-            except (EOFError, OSError):
-                break
-            self.received.emit(message)
+        workers.relay(self.reports, self.received.emit)
         self.process.join()
         return self.process.exitcode
 

@@ -71,6 +71,18 @@ class Worker(QObject):
             self.finished.emit(result)
 
 
+def relay(reports, emit: Callable[[object], None]) -> None:
+    """Pass every message from the pipe end ``reports`` to ``emit`` until the process at
+    its other end is gone. Blocks in ``recv``, which holds no lock the GUI thread needs:
+    for the thread that owns a child process."""
+    while True:
+        try:
+            message = reports.recv()
+        except (EOFError, OSError):
+            return
+        emit(message)
+
+
 def from_current(attribute: str):
     """Decorate a slot so that it runs only for signals from the worker in ``self.<attribute>``.
 

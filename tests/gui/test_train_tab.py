@@ -16,6 +16,7 @@ from PySide6.QtCore import QThread, Qt
 from digitpad import paths
 from digitpad.core.registry import load_card
 from digitpad.core.reports import BatchReport, EpochReport
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 from tests.gui.conftest import open_window
 
 TRAIN_TIMEOUT_MS = 120_000
@@ -59,6 +60,9 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     active = window.hub.active
     assert active is not before and active.path == run.path and run.path.is_file()
     assert load_card(run.path)["architecture"] == "mlp"
+    # Trained without the not-a-digit share, it says what it cannot do.
+    assert load_card(run.path)["limitation"] == NO_NOT_A_DIGIT
+    assert NO_NOT_A_DIGIT in window.model_label.text()
     assert window.hub.previous is before
     assert (f"{run.test_accuracy:.2%} test, previous model {before.test_accuracy:.2%}"
             in tab.state_label.text())
@@ -165,6 +169,23 @@ def test_presets_fill_the_form_and_show_their_name_with_the_description_below(wi
     # Settings the form does not show come from the preset.
     form.arch_box.setCurrentIndex(form.arch_box.findData("strong"))
     assert form.config().not_a_digit == PRESETS["strong"].config().not_a_digit
+    assert form.config().drawn_digits == PRESETS["strong"].config().drawn_digits
+
+
+def test_the_not_a_digit_share_is_on_for_cnns_and_reaches_the_training_run(window, monkeypatch):
+    tab = window.train_tab
+    form = tab.form
+    assert form.fields["not_a_digit"].text() == "0.1"   # quick, the form's first preset
+    form.arch_box.setCurrentIndex(form.arch_box.findData("mlp"))
+    assert form.fields["not_a_digit"].text() == "0"
+    form.fields["not_a_digit"].setText("0.6")
+    assert form.config() is None and form.errors["not_a_digit"].isVisibleTo(tab)
+    form.fields["not_a_digit"].setText("0.25")
+    jobs = []
+    monkeypatch.setattr(window.hub.training, "start", jobs.append)
+    tab.train_button.click()
+    assert [job.config.not_a_digit for job in jobs] == [0.25]
+    assert jobs[0].config.arch == "mlp"
 
 
 def _text_room(widget) -> tuple[str, int, int]:

@@ -6,7 +6,10 @@ measure the time from when it was due to the end of the first chart update that 
 it. The Draw tab predicts at most once per 60 Hz frame, so a move that comes right after a
 prediction waits for the next frame.
 
-    python benchmarks/draw_latency.py [--digits 60] [--model FILE]
+    python benchmarks/draw_latency.py [--digits 60] [--model FILE] [--looked-at]
+
+``--looked-at`` ticks "What it looked at": each pen-up then also explains the drawing (in a
+worker thread) and lays its map over the preview.
 """
 
 import argparse
@@ -28,6 +31,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--digits", type=int, default=60)
     parser.add_argument("--model", help="a .keras model to draw with (default: the shipped one)")
+    parser.add_argument("--looked-at", action="store_true",
+                        help="with the saliency overlay on the preview")
     args = parser.parse_args()
     app, window = _common.open_main_window("digitpad-bench-draw")
     if args.model:
@@ -38,6 +43,7 @@ def main():
                 Path(args.model).resolve():
             sys.exit(f"draw_latency.py: could not load {args.model}")
     tab = window.draw_tab
+    tab.looked_at.box.setChecked(args.looked_at)
     pad = tab.pad
     updates = []
     tab.prediction_updated.connect(lambda: updates.append(time.perf_counter()))

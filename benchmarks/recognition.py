@@ -114,7 +114,7 @@ def rejected(readings, thresholds) -> float:
 
 
 def save_thresholds(path, thresholds) -> None:
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
     from digitpad.core.registry import load_card, load_model, save_model
 
     import_keras_quietly()

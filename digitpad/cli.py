@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from digitpad import paths
-from digitpad.core.architectures import PRESETS, preset_config
-from digitpad.training_process import import_keras_quietly
-from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
-from digitpad.core.data import DATA_ENV_VAR, DataError, load_mnist
+from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, TrainConfig, preset_config
+from digitpad.core.data import DATA_ENV_VAR, load_mnist
+from digitpad.core.errors import ConfigError, DataError
+from digitpad.core.presets import PRESETS
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.registry import release_model_path, reserve_model_path
 
 BAR_WIDTH = 24
@@ -177,8 +178,8 @@ def describe_run(config: TrainConfig, data) -> str:
 
 def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
                  tensorboard: str | None = None) -> int:
-    from digitpad.core.errors import TrainingError
-    from digitpad.core.registry import CardNotWritten, ModelError, load_card, load_model
+    from digitpad.core.errors import CardNotWritten, ModelError, TrainingError
+    from digitpad.core.registry import load_card, load_model
     from digitpad.core.training import save_result, train
 
     model, initialised_from = None, None

@@ -5,23 +5,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from digitpad.core.errors import ConfigError
+from digitpad.core.presets import PRESETS
+
 OPTIMIZERS = ("sgd", "nesterov", "adam", "rmsprop")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 LR_SCHEDULES = ("constant", "cosine")
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range; ``field_name`` says which one."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field_name = field_name
-        self.message = message
-
-
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a training run. Presets in ``architectures`` fill defaults."""
+    """Everything that defines a training run. Presets (``core.presets``) fill defaults."""
 
     arch: str = "quick"
     epochs: int = 3
@@ -49,8 +43,6 @@ class TrainConfig:
 
     def validated(self) -> "TrainConfig":
         """Return self, or raise :class:`ConfigError` naming the first bad field."""
-        from digitpad.core.architectures import PRESETS
-
         checks = [
             ("arch", self.arch in PRESETS, f"unknown architecture {self.arch!r}; "
                                            f"choose from {', '.join(PRESETS)}"),
@@ -84,3 +76,10 @@ class TrainConfig:
     def from_dict(cls, values: dict) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known}).validated()
+
+
+def preset_config(arch: str, **overrides) -> TrainConfig:
+    """Default configuration of preset ``arch``, with ``overrides`` applied (validated)."""
+    if arch not in PRESETS:
+        raise KeyError(f"unknown architecture {arch!r}; choose from {', '.join(PRESETS)}")
+    return TrainConfig(arch=arch, **{**PRESETS[arch].defaults, **overrides}).validated()

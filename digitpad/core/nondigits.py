@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from digitpad.core.preprocess import to_model_input
-from digitpad.core.strokes import render
+from digitpad.core.strokes import render, thinned
 
 CANVAS = 48            # side of the canvas drawings are rendered on
 CANVAS_BOX = 36        # the drawing's longer side on that canvas
@@ -192,7 +192,7 @@ def render_shape(strokes: Shape, rng: np.random.Generator) -> np.ndarray | None:
     offset = CANVAS / 2 - (low + high) / 2 * scale
     width = rng.uniform(*PEN_RATIOS) * CANVAS_BOX
     # Points about two pixels apart, under half the pen width: as smooth, and cheaper.
-    strokes = [_thinned(s * scale + offset, 2.0) for s in strokes]
+    strokes = [thinned(s * scale + offset, 2.0) for s in strokes]
     return to_model_input(render(strokes, CANVAS, width))
 
 
@@ -234,16 +234,6 @@ def _densify(stroke: np.ndarray, step: float) -> np.ndarray:
         n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
         pieces.append(a + (b - a) * (np.arange(1, n + 1)[:, None] / n))
     return np.concatenate(pieces)
-
-
-def _thinned(stroke: np.ndarray, spacing: float) -> np.ndarray:
-    """The stroke's points, dropping those closer than ``spacing`` to the last one kept."""
-    kept = [stroke[0]]
-    for point in stroke[1:-1]:
-        if np.abs(point - kept[-1]).max() >= spacing:
-            kept.append(point)
-    kept.append(stroke[-1])
-    return np.array(kept)
 
 
 def _smooth(points: np.ndarray, per_segment: int) -> np.ndarray:

@@ -53,3 +53,20 @@ def _distance_to_polyline(points: np.ndarray, stroke: np.ndarray) -> np.ndarray:
     along = np.clip((rx * dx + ry * dy) / length2, 0.0, 1.0)
     ex, ey = rx - along * dx, ry - along * dy
     return np.sqrt((ex * ex + ey * ey).min(axis=1))
+
+
+def distance_to_polyline(points: np.ndarray, stroke: np.ndarray) -> np.ndarray:
+    """Distance from each of ``points`` (n, 2) to the nearest point of the polyline
+    ``stroke`` (k, 2): how close two strokes come, for grouping them."""
+    return _distance_to_polyline(np.asarray(points, np.float64), np.asarray(stroke, np.float64))
+
+
+def thinned(stroke: np.ndarray, spacing: float) -> np.ndarray:
+    """The stroke's points, dropping those closer than ``spacing`` (on both axes) to the last
+    one kept; the last point always stays. Fewer segments, the same drawing at that scale."""
+    kept = [stroke[0]]
+    for point in stroke[1:-1]:
+        if np.abs(point - kept[-1]).max() >= spacing:
+            kept.append(point)
+    kept.append(stroke[-1])
+    return np.array(kept)

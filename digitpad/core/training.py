@@ -133,7 +133,9 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     """
     config = config.validated()
     stop = stop or threading.Event()
-    keras.utils.set_random_seed(config.seed)
+    # Every random choice is seeded from config.seed where it is made (the model's
+    # initializers and dropout, the split, the shuffles, the augmentation): nothing global
+    # is reseeded, so callers' own generators are left as they were.
     (x_train, y_train), (x_val, y_val) = split_train_validation(data, config)
     if len(x_train) == 0:
         raise TrainingError("no training images left after holding out the validation set")

@@ -84,7 +84,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     report = progress or (lambda step, steps, text: None)
 
     report(1, steps, "Loading TensorFlow and the model")
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
 
     import_keras_quietly()
     from digitpad.export import writers

@@ -19,14 +19,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from digitpad.core.config import ConfigError
-from digitpad.core.data import DataError
-from digitpad.core.errors import TrainingError
-from digitpad.core.evaluation import EvaluationCancelled
-from digitpad.core.registry import ModelError
-
-# Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
+from digitpad.core.errors import EXPECTED_ERRORS
 
 
 class Worker(QObject):

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton
 
-from tests.gui.conftest import open_window
 from tests.gui.test_errors_tab import wait_for_evaluation
 
 # A 1600x1000 screen at 1.5x display scaling, as Qt sees it.

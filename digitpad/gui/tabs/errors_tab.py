@@ -12,25 +12,29 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QWidget, QHeaderView)
 
 from digitpad.core.atomic_files import write_bytes_atomically
-from digitpad.core.data import load_mnist
-from digitpad.core.evaluation import Evaluation, evaluate
+from digitpad.core.evaluation import Evaluation
 from digitpad.core.preprocess import to_model_batch
-from digitpad.gui import workers
+from digitpad.gui.explainer import Explainer
+from digitpad.gui.evaluations import MNIST_TEST
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.looked_at import LookedAt, caption
 from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix, TitledConfusionMatrix
-from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
-CACHE_MODELS = 4            # evaluations kept, one per model
 
 
 class ErrorsTab(QWidget):
-    """Evaluates each active model once (in the background) and browses its mistakes."""
+    """Shows the active model's evaluation on the MNIST test set and browses its mistakes.
+
+    The evaluation is the hub's (``hub.evaluations``): computed in the background once per
+    model and cached there; this tab asks for it when it is shown.
+    """
 
     send_to_pad = Signal(object, int)  # a test image exactly as the model saw it, its index
     evaluation_ready = Signal(object)  # the Evaluation now shown
@@ -38,14 +42,11 @@ class ErrorsTab(QWidget):
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
-        self._test_images: np.ndarray | None = None
-        self._test_labels: np.ndarray | None = None
-        self._cache: dict[int, Evaluation] = {}
+        self._test_images: np.ndarray | None = None  # as the user sees them, for the gallery
         self.evaluation: Evaluation | None = None
         # Built after the model arrived (the first frame came late): evaluate that one.
         self._pending: ActiveModel | None = hub.active
-        self._worker: workers.Worker | None = None
-        self._on_done = None  # what to do with the running worker's result
+        self._opening: int | None = None  # a test image to show once evaluated
 
         self.summary = QLabel("Waiting for a model…")
         self.summary.setTextFormat(Qt.PlainText)  # the card's name and error text, as they are
@@ -92,6 +93,10 @@ class ErrorsTab(QWidget):
         self.gallery = ImageGallery()
 
         self.detail_image = ImageView(empty_text="Select an image")
+        self.looked_at = LookedAt(self.detail_image, "Why this answer")
+        self.explainer = Explainer(hub)
+        self.explainer.explained.connect(self._on_explained)
+        self.looked_at.box.toggled.connect(lambda: self._explain(self.gallery.current_item()))
         self.detail_chart = ProbabilityChart()
         self.detail_text = QLabel("")
         self.detail_text.setWordWrap(True)
@@ -99,7 +104,7 @@ class ErrorsTab(QWidget):
         self.send_button = QPushButton("Send to Draw pad")
         self.send_button.setEnabled(False)
 
-        self.data_panel = DataPanel(hub.data, "The MNIST test set is needed to find the "
+        self.data_panel = MnistPanel(hub.data, "The MNIST test set is needed to find the "
                                               "model's errors.")
 
         self._build_layout()
@@ -115,6 +120,9 @@ class ErrorsTab(QWidget):
         self.export_csv.clicked.connect(self._on_export_csv)
         hub.model_changed.connect(self._on_model_changed)
         hub.data.changed.connect(self._on_data_changed)
+        hub.evaluations.progress.connect(self._on_progress)
+        hub.evaluations.ready.connect(self._on_evaluated)
+        hub.evaluations.failed.connect(self._on_failed)
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -152,6 +160,7 @@ class ErrorsTab(QWidget):
         detail = QGroupBox("Selected image")
         detail_layout = QVBoxLayout(detail)
         detail_layout.addWidget(self.detail_image, 2, Qt.AlignHCenter)
+        detail_layout.addWidget(self.looked_at)
         detail_layout.addWidget(self.detail_text)
         detail_layout.addWidget(self.detail_chart, 2)
         detail_layout.addWidget(self.send_button)
@@ -186,13 +195,30 @@ class ErrorsTab(QWidget):
         self.true_box.setCurrentIndex(true + 1)
         self.predicted_box.setCurrentIndex(predicted + 1)
 
+    def open_image(self, index: int) -> None:
+        """Select test image ``index`` and show it in the detail (once evaluated), with the
+        filters set to its true and predicted digits."""
+        self._opening = int(index)
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        index, evaluation = self._opening, self.evaluation
+        if index is None or evaluation is None or not 0 <= index < len(evaluation.labels):
+            return
+        self._opening = None
+        label, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+        self.label_errors_only.setChecked(False)
+        self.rejected_only.setChecked(False)
+        self.include_correct.setChecked(label == predicted)
+        self.true_box.setCurrentIndex(label + 1)
+        self.predicted_box.setCurrentIndex(predicted + 1)
+        rows = np.flatnonzero(self.shown_indices() == index)
+        if len(rows):
+            self.gallery.setCurrentIndex(self.gallery.gallery_model.index(int(rows[0])))
+
     def shown_indices(self) -> np.ndarray:
         """Test-set indices in the gallery, in display order."""
         return self.gallery.gallery_model.indices()
-
-    def shutdown(self) -> None:
-        workers.stop_and_wait(self, self._worker)
-        self._worker = None
 
     # ----- evaluation --------------------------------------------------------------------
     def _on_model_changed(self, active: ActiveModel) -> None:
@@ -203,13 +229,8 @@ class ErrorsTab(QWidget):
         # with drawing for the CPU at start-up or right after training.
 
     def _on_data_changed(self, folder) -> None:
-        """Another MNIST folder: what was loaded and evaluated from the old one is stale."""
-        if self._worker is not None:
-            self._worker.cancel()  # its result is ignored when it arrives
-            self._worker = None
-            self.progress.setVisible(False)
-        self._test_images = self._test_labels = None
-        self._cache.clear()
+        """Another MNIST folder: the hub evaluates again, on the new test set."""
+        self._test_images = None
         self._pending = self.hub.active
         if self.isVisible():
             self._refresh()
@@ -219,94 +240,47 @@ class ErrorsTab(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        """Show the pending model's evaluation: from the cache, or computed in the background."""
+        """Show the pending model's evaluation: the hub's cached one, or asked for."""
         active = self._pending
         if active is None:
             return
-        if active.key in self._cache:
+        evaluation = self.hub.evaluations.request(active, MNIST_TEST)
+        if evaluation is not None:
             self._pending = None
-            self._show(self._cache[active.key])
-        elif self._test_images is None:
-            self._load_data()
-        else:
-            self._start_evaluation()
-
-    def _load_data(self) -> None:
-        if self._worker is not None:
-            return  # data loading or evaluation in progress; it continues from there
-        folder = self.hub.data.folder
-
-        def job(worker):
-            return load_mnist(folder, download=False).test
-        self._run(job, self._on_data_loaded, "Loading the MNIST test set… %p%")
-
-    def _on_data_loaded(self, test_split) -> None:
-        self._test_images = test_split.images
-        self._test_labels = test_split.labels
-        self.pages.setCurrentIndex(0)
-        self._start_evaluation()
-
-    def _start_evaluation(self) -> None:
-        active = self._pending
-        if active is None or self._worker is not None:
+            self._show(evaluation)
             return
-        images = to_model_batch(self._test_images)
-        labels = self._test_labels
-
-        def job(worker):
-            result = evaluate(active.predictor, images, labels, stop=worker.stop_event,
-                              on_progress=worker.progress.emit)
-            return active.key, result
-        self.summary.setText(f"Evaluating {active.name} on {len(labels):,} test images…")
-        self._run(job, self._on_evaluated, "Evaluating… %p%")
-
-    def _on_evaluated(self, keyed) -> None:
-        key, evaluation = keyed
-        self._cache[key] = evaluation
-        while len(self._cache) > CACHE_MODELS:
-            self._cache.pop(next(iter(self._cache)))
-        if self._pending is not None and self._pending.key != key:
-            self._start_evaluation()  # the model changed while this one was evaluated
-            return
-        self._pending = None
-        self._show(evaluation)
-
-    def _run(self, job, on_done, progress_format: str) -> None:
-        worker = workers.Worker(job)
-        # Bound methods (not lambdas) so the slots run in the GUI thread.
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._worker_done)
-        worker.errored.connect(self._on_failed)
-        self._worker, self._on_done = worker, on_done
-        self.progress.setFormat(progress_format)
+        self.summary.setText(f"Evaluating {active.name} on the MNIST test set…")
+        self.progress.setFormat("Evaluating… %p%")
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        workers.start(worker, self)
 
-    @workers.from_current("_worker")  # arrived after shutdown: start nothing new
-    def _worker_done(self, result) -> None:
-        self._worker = None
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        if name == MNIST_TEST and self._pending is not None:
+            self.progress.setMaximum(total or 0)
+            self.progress.setValue(done)
+
+    def _on_evaluated(self, model, name: str, evaluation: Evaluation) -> None:
+        if name != MNIST_TEST or self._pending is None or model.key != self._pending.key:
+            return  # another model's, or another set's
+        self._pending = None
         self.progress.setVisible(False)
-        self._on_done(result)
+        self._show(evaluation)
 
-    @workers.from_current("_worker")
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total or 0)
-        self.progress.setValue(done)
-
-    @workers.from_current("_worker")
-    def _on_failed(self, message: str) -> None:
-        self._worker = None
+    def _on_failed(self, model, name: str, message: str, data_problem: bool) -> None:
+        if name != MNIST_TEST or self._pending is None or model.key != self._pending.key:
+            return
         self.progress.setVisible(False)
-        if self._test_images is None:
+        if data_problem:
             self.data_panel.show_problem(message)
             self.pages.setCurrentIndex(1)
         else:
+            self._pending = None
             self.summary.setText(f"Evaluation failed: {message}")
 
     # ----- display -----------------------------------------------------------------------
     def _show(self, evaluation: Evaluation) -> None:
         self.evaluation = evaluation
+        self._test_images = self.hub.evaluations.labelled_set(MNIST_TEST).images
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())
@@ -332,6 +306,7 @@ class ErrorsTab(QWidget):
                 self.class_table.setItem(row, digit, item)
         self.gallery.gallery_model.set_source(self._test_images, evaluation)
         self._apply_filters()
+        self._open_pending()
         self.evaluation_ready.emit(evaluation)
 
     def _apply_filters(self) -> None:
@@ -357,6 +332,7 @@ class ErrorsTab(QWidget):
 
     def _show_detail(self, item: int | None) -> None:
         self.send_button.setEnabled(item is not None)
+        self._explain(item)
         if item is None or self.evaluation is None:
             self.detail_image.set_image(None)
             self.detail_chart.set_probabilities(None)
@@ -371,6 +347,25 @@ class ErrorsTab(QWidget):
         self.detail_text.setText(
             f"Test image <b>#{item}</b><br>label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
+
+    def _explain(self, item: int | None) -> None:
+        """Ask for the map of the image in the detail: for a mistake, what made it the
+        predicted digit rather than its label; else what made it its digit."""
+        self.looked_at.set_map(None)
+        self.explainer.cancel()
+        if item is None or self.evaluation is None or not self.looked_at.box.isChecked():
+            return
+        predicted = int(self.evaluation.predictions[item])
+        label = int(self.evaluation.labels[item])
+        image = to_model_batch(self._test_images[item:item + 1])[0]
+        self.explainer.request(image, predicted, label if label != predicted else None,
+                               tag=(self.evaluation, int(item)))
+
+    def _on_explained(self, tag, explanation) -> None:
+        evaluation, item = tag
+        if evaluation is self.evaluation and item == self.gallery.current_item():
+            self.looked_at.set_map(explanation.heat,
+                                   caption(explanation, int(evaluation.labels[item])))
 
     def _on_send(self) -> None:
         item = self.gallery.current_item()

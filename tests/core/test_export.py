@@ -130,7 +130,14 @@ def test_quantised_tflite_stores_smaller_weights_and_stays_close(models, tmp_pat
     assert any(t["dtype"] == stored for t in tensors)
     assert result.card["quantization"] == export_target.TFLITE_TYPES[tflite_type]
     assert result.card["verified"]["max_abs_diff"] <= verify.TOLERANCE[tflite_type]
-    measured = result.card["measured_test_accuracy"]  # MNIST is there (the test data)
+
+
+@pytest.mark.parametrize("tflite_type", ["float16", "int8"])
+def test_a_quantised_export_reports_its_mnist_test_accuracy(models, tmp_path, mnist_folder,
+                                                            tflite_type):
+    result = export_model(models["nad"], tmp_path / "small.tflite", tflite_type=tflite_type,
+                          data_folder=mnist_folder)
+    measured = result.card["measured_test_accuracy"]
     assert measured["images"] == 10_000 and abs(measured["export"] - measured["keras"]) < 0.05
     assert "MNIST test accuracy" in result.lines[-1]
 

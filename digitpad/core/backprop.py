@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from digitpad.core.numpy_layers import (ACTIVATIONS, _activation_name, _batch_norm_scale_shift,
-                                        _own_activation, _pad_same, _windows)
+                                        _pad_same, _windows, fold_layers)
 from digitpad.core.registry import ModelError
 from digitpad.core.weight_shapes import IDENTITY_AT_INFERENCE
 
@@ -85,28 +85,11 @@ class Network:
 
 def _steps(layers: list[tuple[dict, list]]) -> list[Step]:
     steps: list[Step] = []
-    pending = None  # a Dense/Conv2D that a following batch norm may still scale
-    for layer, weights in layers:
-        kind, config = layer["class_name"], layer["config"]
-        params = [np.asarray(w, np.float32) for w in weights]
-        if kind == "BatchNormalization" and pending is not None \
-                and _own_activation(pending[3]) == "linear":
-            scale, shift = _batch_norm_scale_shift(config, params)
-            name, kernel, bias, linear_config = pending
-            pending = (name, kernel * scale, bias * scale + shift, linear_config)
-            continue
-        if pending is not None:
-            steps += _linear_steps(*pending)
-            pending = None
+    for kind, config, params in fold_layers(layers):
         if kind in ("Dense", "Conv2D"):
-            kernel = params[0]
-            bias = params[1] if config.get("use_bias", True) else \
-                np.zeros(kernel.shape[-1], np.float32)
-            pending = (config.get("name", kind), kernel, bias, config)
+            steps += _linear_steps(config.get("name", kind), *params, config)
         else:
             steps += _other_steps(kind, config, params)
-    if pending is not None:
-        steps += _linear_steps(*pending)
     # A model that ends in logits already gives its scores; the predictor adds the softmax.
     return steps[:-1] if steps and steps[-1].kind == "softmax" else steps
 

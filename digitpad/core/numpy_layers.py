@@ -55,15 +55,28 @@ def chain(config: dict, weights: list[list[np.ndarray]]):
 def compile_layers(layers: list[tuple[dict, list[np.ndarray]]]) -> list[Op]:
     """NumPy operations for ``layers``, with batch normalisation folded into its producer."""
     ops: list[Op] = []
-    pending = None  # (kind, kernel, bias, options) of a Dense/Conv2D that a BN may still scale
+    for kind, config, params in fold_layers(layers):
+        if kind in ("Dense", "Conv2D"):
+            ops += _linear_ops(kind, *params, config)
+        else:
+            ops += _other_ops(kind, config, params)
+    return ops
+
+
+def fold_layers(layers: list[tuple[dict, list]]):
+    """``(kind, config, params)`` per layer to run, float32, with each batch normalisation
+    that follows a linear Dense/Conv2D folded into it: such a layer's params are
+    ``(kernel, bias)``, its bias zeros where it has none. The forward pass (here) and the
+    backward pass (``core.backprop``) walk the same layers."""
+    pending = None  # (kind, kernel, bias, config) of a Dense/Conv2D that a BN may still scale
     for layer, weights in layers:
         kind, config = layer["class_name"], layer["config"]
-        params = [w.astype(np.float32) for w in weights]
+        params = [np.asarray(w, np.float32) for w in weights]
         if kind == "BatchNormalization" and pending is not None and _is_linear(pending[3]):
             pending = _fold_batch_norm(pending, config, params)
             continue
         if pending is not None:
-            ops += _linear_ops(*pending)
+            yield pending[0], pending[3], (pending[1], pending[2])
             pending = None
         if kind in ("Dense", "Conv2D"):
             kernel = params[0]
@@ -71,10 +84,9 @@ def compile_layers(layers: list[tuple[dict, list[np.ndarray]]]) -> list[Op]:
                                                                            np.float32)
             pending = (kind, kernel, bias, config)
         else:
-            ops += _other_ops(kind, config, params)
+            yield kind, config, params
     if pending is not None:
-        ops += _linear_ops(*pending)
-    return ops
+        yield pending[0], pending[3], (pending[1], pending[2])
 
 
 def _batch_norm_scale_shift(config: dict, params: list[np.ndarray]):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
-from tests.helpers import DRAWN_DATA, MNIST_DATA  # noqa: E402
+from tests.helpers import DRAWN_DATA, MNIST_DATA  # noqa: E402, F401 (DRAWN_DATA: for the benchmarks)
 
 
 def real_data_folder(data_set) -> Path:

@@ -6,12 +6,17 @@ measure the time from when it was due to the end of the first chart update that 
 it. The Draw tab predicts at most once per 60 Hz frame, so a move that comes right after a
 prediction waits for the next frame.
 
-    python benchmarks/draw_latency.py [--digits 60]
+    python benchmarks/draw_latency.py [--digits 60] [--model FILE] [--looked-at]
+
+``--looked-at`` ticks "What it looked at": each pen-up then also explains the drawing (in a
+worker thread) and lays its map over the preview.
 """
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import _common
 import numpy as np
@@ -25,9 +30,20 @@ MOVE_INTERVAL = 0.008
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--digits", type=int, default=60)
+    parser.add_argument("--model", help="a .keras model to draw with (default: the shipped one)")
+    parser.add_argument("--looked-at", action="store_true",
+                        help="with the saliency overlay on the preview")
     args = parser.parse_args()
     app, window = _common.open_main_window("digitpad-bench-draw")
+    if args.model:
+        window.hub.load(args.model)
+        while window.hub.is_loading:
+            app.processEvents()
+        if window.hub.active.path is None or window.hub.active.path.resolve() != \
+                Path(args.model).resolve():
+            sys.exit(f"draw_latency.py: could not load {args.model}")
     tab = window.draw_tab
+    tab.looked_at.box.setChecked(args.looked_at)
     pad = tab.pad
     updates = []
     tab.prediction_updated.connect(lambda: updates.append(time.perf_counter()))

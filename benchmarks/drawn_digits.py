@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from digitpad.training_process import import_keras_quietly
 from digitpad.core import drawing
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.inference import Predictor
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.registry import default_model_path, load_model

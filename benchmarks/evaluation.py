@@ -13,8 +13,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from digitpad.core.architectures import preset_config
-from digitpad.training_process import import_keras_quietly
-from digitpad.core.data import load_mnist
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.evaluation import evaluate
 from digitpad.core.inference import Predictor
 from digitpad.core.registry import default_model_path

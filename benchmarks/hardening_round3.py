@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import _common
+import _common  # noqa: F401 (puts the checkout on sys.path)
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "QT_QPA_PLATFORM": "offscreen",
        "CUDA_VISIBLE_DEVICES": "", "PYTHONUNBUFFERED": "1"}
@@ -59,9 +59,9 @@ def _probe(code: str, root: Path, *args, timeout: float = 300, unprivileged=Fals
     try:
         child = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                env=env or ENV, cwd=root)
-    except subprocess.TimeoutExpired as exc:
+    except subprocess.TimeoutExpired:
         return None, f"blocked: killed after {timeout:.0f} s", time.perf_counter() - start
-    lines = [l for l in child.stdout.splitlines() if l.startswith("RESULT ")]
+    lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
     result = json.loads(lines[-1][7:]) if lines else None
     return result, child.stderr, time.perf_counter() - start
 
@@ -124,7 +124,7 @@ try:  # the app's own naming of a new run's model file, wherever it lives
     path = _new_model_path("linear")
 except ImportError:
     from digitpad.gui.model_hub import _new_model_path
-    path = _new_model_path("linear", set())
+    path = _new_model_path("linear")
 time.sleep(0.5)  # the run trains; the other instance picks its own name meanwhile
 from digitpad.core.registry import load_card, save_model
 save_model(FakeModel(serial), path, {"serial": serial})
@@ -143,7 +143,7 @@ def case_same_second(root: Path, folder: Path) -> str:
     results = []
     for child in children:
         out, _ = child.communicate(timeout=120)
-        lines = [l for l in out.splitlines() if l.startswith("RESULT ")]
+        lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
         results.append(json.loads(lines[-1][7:]) if lines else None)
     kept = [result is not None and _serial_in(result["path"]) == serial
             for serial, result in zip((1, 2), results)]

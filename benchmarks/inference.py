@@ -13,7 +13,7 @@ import time
 import _common  # environment and path set-up, the real data sets
 import numpy as np
 
-from digitpad.training_process import import_keras_quietly
+from digitpad.core.quiet_keras import import_keras_quietly
 
 import_keras_quietly()
 

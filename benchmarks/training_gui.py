@@ -25,7 +25,7 @@ BURNER = "while True: pass"
 
 def plain_fit_epoch_seconds(config_json: str) -> list[float]:
     """Fit ``config`` with nothing but Keras (in this process) and time each epoch."""
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
     keras = import_keras_quietly()
     from digitpad.core.architectures import build_model
     from digitpad.core.config import TrainConfig
@@ -105,7 +105,7 @@ def measure_app(args) -> tuple[list[float], dict]:
     timer.stop()
     run = done[0]
     test = run.test_accuracy
-    print(f"run: {run.status}, Train pressed -> model active {run_seconds:.1f} s, training "
+    print(f"run: {run.status}, Train pressed -> model decided {run_seconds:.1f} s, training "
           f"{run.card.get('training_seconds')} s, test accuracy "
           f"{'unknown' if test is None else f'{test:.2%}'}")
     window.close()

@@ -29,20 +29,16 @@ def read_my_digits(path: str) -> tuple[np.ndarray, np.ndarray]:
 def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout: float,
                    stop_on_ctrl_c, steps: int | None = None) -> int:
     """Adapt ``init`` (default: the shipped model) to the digits in ``digits_path``."""
-    from digitpad.core.adapt import AdaptSettings, adapt, adapted_card, hold_out
-    from digitpad.core.errors import TrainingError
-    from digitpad.core.registry import (ModelError, default_model_path, load_card, load_model,
-                                        save_model)
-    from digitpad.core.verdict import Thresholds
+    from digitpad.core.adapt import AdaptSettings, adapt_saved_model, hold_out
+    from digitpad.core.errors import ModelError, TrainingError
+    from digitpad.core.registry import default_model_path
 
     source = Path(init) if init else default_model_path()
     try:
         images, labels = read_my_digits(digits_path)
-        model = load_model(source)
-    except (DigitsFileError, ModelError) as exc:
+    except DigitsFileError as exc:
         print(f"digitpad-train: {exc}", file=sys.stderr)
         return 1
-    source_card = load_card(source)
     settings = AdaptSettings(holdout=holdout, **({"steps": steps} if steps else {}))
     try:
         settings.validated()
@@ -56,10 +52,17 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
     stop = threading.Event()
     stop_on_ctrl_c(stop)
     try:
-        result = adapt(model, images, labels, data, thresholds=Thresholds.from_card(source_card),
-                       settings=settings, held_out=held_out, on_batch=_print_step, stop=stop)
+        result, _ = adapt_saved_model(source, images, labels, data, out,
+                                      digits_source=str(digits_path), settings=settings,
+                                      on_batch=_print_step, stop=stop)
     except TrainingError as exc:
         print(f"\ndigitpad-train: {exc}", file=sys.stderr)
+        return 1
+    except ModelError as exc:  # names the file
+        print(f"\ndigitpad-train: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"\ndigitpad-train: could not save {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     if sys.stdout.isatty():
         print()  # after the progress line
@@ -76,12 +79,6 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
     change = (result.mnist_after - result.mnist_before) * 100
     print(f"MNIST test: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
           f"({change:+.2f} pt)")
-    card = adapted_card(result, source_card, str(source), data, str(digits_path))
-    try:
-        save_model(result.model, out, card)
-    except (OSError, ModelError) as exc:
-        print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
-        return 1
     print(f"{result.seconds:.0f}s; saved {out} and {out.with_suffix('.json').name}")
     return 0
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from digitpad import paths
-from digitpad.core.architectures import PRESETS, preset_config
-from digitpad.training_process import import_keras_quietly
-from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
-from digitpad.core.data import DATA_ENV_VAR, DataError, load_mnist
+from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, TrainConfig, preset_config
+from digitpad.core.data import DATA_ENV_VAR, load_mnist
+from digitpad.core.errors import ConfigError, DataError
+from digitpad.core.presets import PRESETS
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.registry import release_model_path, reserve_model_path
 
 BAR_WIDTH = 24
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     hyper.add_argument("--not-a-digit", type=float, metavar="SHARE",
                        help="share of each batch that is synthetic non-digits (letters, "
                             "symbols, scribbles); above 0 the model learns a not-a-digit class")
+    hyper.add_argument("--drawn-digits", type=float, metavar="SHARE",
+                       help="share of each batch's digits drawn as pen strokes in the world's "
+                            "handwriting styles (long-flag 1s, crossed 7s, closed 4s...)")
     hyper.add_argument("--patience", type=int,
                        help="stop after this many epochs without validation gain (0 = never)")
     hyper.add_argument("--validation-fraction", type=float,
@@ -193,8 +197,8 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
                  my_digits_weight: int = 1) -> int:
     from digitpad.adapt_cli import read_my_digits
     from digitpad.core.digits_file import DigitsFileError
-    from digitpad.core.errors import TrainingError
-    from digitpad.core.registry import CardNotWritten, ModelError, load_card, load_model
+    from digitpad.core.errors import CardNotWritten, ModelError, TrainingError
+    from digitpad.core.registry import load_card, load_model
     from digitpad.core.training import ExtraDigits, save_result, train
 
     model, initialised_from, extra, card_extra = None, None, None, {}

@@ -5,88 +5,39 @@ long pieces), so the window runs it in a process of its own rather than in a thr
 the GUI. The process calls the same ``core.training.train`` as the CLI, saves the model
 atomically, and reports over a pipe; the window never imports TensorFlow.
 
-Process-wide policy for training processes lives here and only here: TensorFlow's start-up
-noise silenced (also used by the CLI, the other training process), signals handled.
+Process-wide policy for training processes lives here and only here: stdout and stderr
+go to the log file the window names, TensorFlow's start-up noise is silenced
+(``core.quiet_keras``, which the CLI uses too), signals are handled.
 
-Protocol, between :func:`serve` and ``gui.training_session``:
+The conversation (``core.link``'s messages, in both directions through its codec):
 
-- parent -> child, on the jobs pipe: a :class:`Job` or an :class:`AdaptJob`, or None to end.
-- child -> parent, on the reports pipe: ``("ready",)`` once TensorFlow is loaded, then per
-  job ``("batch", BatchReport)``, ``("epoch", EpochReport, tiles)`` and finally
-  ``("finished", RunOutcome)`` or ``("failed", message)``.
-- ``stop`` (a multiprocessing Event, cleared by the parent before each job): the run stops
-  after the current batch and keeps its best weights.
-- ``closing`` (set by the parent as the window closes): the process ends at once, saving
-  nothing more (a save under way removes its temporary file as it unwinds).
+- window -> process, on the jobs pipe: ``Job``, ``Stop(run_id)``, ``Close``. A thread of
+  this process reads them as they come, so a Stop reaches a run in the middle of its
+  batches and a Close ends the process wherever its main thread is. The window waits on
+  nothing this process holds: it never shares a lock or an Event with it.
+- process -> window, on the reports pipe: ``Ready`` once TensorFlow is loaded, then per run
+  ``BatchDone``, ``EpochDone``, ``Saving`` and finally ``Finished`` or ``Failed``.
+
+Anything unexpected ends the process with a non-zero exit code and its traceback in the
+log: the window reports both.
 """
 
 from __future__ import annotations
 
 import _thread
-import logging
 import os
+import queue
 import signal
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
-from pathlib import Path
 
-from digitpad.core.config import ConfigError, TrainConfig
-from digitpad.core.data import DataError
-from digitpad.core.digit_store import StoreError
-from digitpad.core.errors import TrainingError
-from digitpad.core.registry import ModelError
+from digitpad.core import link
+from digitpad.core.errors import EXPECTED_ERRORS, DataError, first_line
+from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.reports import RunOutcome
 
-# Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, ModelError, StoreError, TrainingError)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One training run: what to train, on which data, and where to save it."""
-
-    config: TrainConfig
-    data_folder: str | None  # None: MNIST's usual places (see ``core.data.load_mnist``)
-    out: Path
-    tensorboard_dir: Path | None = None  # where to write Keras TensorBoard logs, if anywhere
-
-
-@dataclass(frozen=True)
-class AdaptJob:
-    """Adapting a model to the user's digits (``core.adapt``), saved as a new model."""
-
-    model: Path              # the model to adapt (it is not changed)
-    digits: Path             # the user's digits store
-    data_folder: str | None  # MNIST: replayed while adapting, and its test set measured
-    out: Path
-
-
-def import_keras_quietly():
-    """Import and return ``keras``, hiding what TensorFlow prints while it loads.
-
-    For training processes only (this module's :func:`serve` and the CLI): it changes the
-    process's environment, logging and, during the import, its stderr.
-    ``TF_CPP_MIN_LOG_LEVEL`` silences most of the noise, but some lines (oneDNN, CUDA
-    driver probes, absl) go to file descriptor 2 before logging is configured.
-    """
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        import keras
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-    # TensorFlow's Python warnings advise model developers (e.g. on retracing, once a
-    # process has trained several models): noise on a digitpad user's terminal.
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    return keras
+EXIT_BROKEN_LINK = 3  # the window sent something that is not a link message
 
 
 def _schedule_as_batch() -> None:
@@ -109,40 +60,44 @@ def _schedule_as_batch() -> None:
             pass  # not allowed here: training runs as before, only the window less smooth
 
 
-def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
+def serve(jobs, reports, log_path: str | None = None, data_folder: str | None = None) -> None:
     """The training process's main function: load TensorFlow, then run jobs until told to end.
 
-    ``data_folder`` is read ahead, while no run waits for it; jobs on other folders read
-    theirs when they start.
+    ``jobs`` and ``reports`` are the two ends of the process's pipes; ``log_path`` receives
+    its stdout and stderr. ``data_folder`` is read ahead, while no run waits for it; jobs
+    on other folders read theirs when they start.
     """
+    if log_path:
+        redirect_output(log_path)
     # Ctrl-C in the terminal reaches the whole process group: the window decides what
     # happens to its runs. A terminate from the window unwinds (removing temporary files).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_terminate)
     _schedule_as_batch()
-    # Closing must not wait for the run to wind down (validation, evaluation): the main
-    # thread is interrupted as a terminate would, wherever it is, and unwinds from there.
-    threading.Thread(target=_interrupt_when_set, args=(closing,), daemon=True).start()
+    inbox = _Inbox(jobs)
     code = 0
     try:
         import_keras_quietly()
         datasets = _Datasets()
         datasets.preload(data_folder)
-        reports.send(("ready",))
-        while not closing.is_set():
+        _send(reports, link.Ready())
+        while (job := inbox.next_job()) is not None:
+            inbox.busy = True  # from here a Close interrupts the run (see _Inbox)
             try:
-                job = jobs.recv()
-            except (EOFError, OSError):
-                break  # the window is gone
-            if job is None:
-                break
-            message = _run(job, datasets, reports, stop, closing)
+                message = _run(job, datasets, reports, inbox)
+            finally:
+                inbox.busy = False
             if message is not None:
-                reports.send(message)
+                _send(reports, message)
+        code = inbox.exit_code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    except (BrokenPipeError, EOFError, OSError):
+        code = inbox.exit_code or code
+    except (BrokenPipeError, EOFError):
         code = 1  # the window went away while a report was on its way
+    except BaseException:
+        traceback.print_exc()
+        code = 1
     finally:
         # Skip the interpreter's teardown: with TensorFlow loaded it takes about a second,
         # and the window waits for this process to end when it closes.
@@ -151,13 +106,83 @@ def serve(jobs, reports, stop, closing, data_folder: str | None = None) -> None:
         os._exit(code)
 
 
+def redirect_output(log_path: str) -> None:
+    """File descriptors 1 and 2 (Python's and C libraries' output) into ``log_path``."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    for target in (1, 2):
+        os.dup2(fd, target)
+    os.close(fd)
+
+
+def _send(reports, message) -> None:
+    reports.send_bytes(link.encode(message))
+
+
 def _exit_on_terminate(signum, frame):
     raise SystemExit(1)
 
 
-def _interrupt_when_set(closing) -> None:
-    closing.wait()
-    _thread.interrupt_main(signal.SIGTERM)
+class _Inbox:
+    """Reads the window's messages in a thread of its own, as they arrive.
+
+    Jobs queue up for the main thread; a ``Stop`` marks its run stopped at once; a
+    ``Close``, the window's end of the pipe closing, or anything unreadable ends the
+    process: a run in progress stops after its batch, and the main thread is interrupted
+    as a terminate would, wherever it is (validation, saving), and unwinds from there.
+    Between runs the main thread only waits for the next job, which is then None.
+    """
+
+    def __init__(self, jobs):
+        self._jobs = jobs
+        self._queue: queue.Queue = queue.Queue()
+        self._stopped: set[int] = set()
+        self.closing = threading.Event()
+        self.busy = False  # the main thread is running a job
+        self.exit_code = 0
+        threading.Thread(target=self._read, name="digitpad-inbox", daemon=True).start()
+
+    def next_job(self) -> link.Job | None:
+        """The next job, or None once the process is to end."""
+        return None if self.closing.is_set() else self._queue.get()
+
+    def stop_flag(self, run_id: int) -> "_StopFlag":
+        return _StopFlag(self, run_id)
+
+    def is_stopped(self, run_id: int) -> bool:
+        return run_id in self._stopped or self.closing.is_set()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = link.decode(self._jobs.recv_bytes(link.MAX_MESSAGE_BYTES),
+                                      link.TO_CHILD)
+            except (EOFError, OSError):
+                break  # the window is gone
+            except link.LinkError as exc:
+                print(f"digitpad training process: the window sent {exc}", file=sys.stderr)
+                self.exit_code = EXIT_BROKEN_LINK
+                break
+            if isinstance(message, link.Job):
+                self._queue.put(message)
+            elif isinstance(message, link.Stop):
+                self._stopped.add(message.run_id)
+            else:  # Close
+                break
+        self.closing.set()
+        self._queue.put(None)
+        if self.busy:
+            _thread.interrupt_main(signal.SIGTERM)
+
+
+class _StopFlag:
+    """``core.training.train``'s stop flag for one run: set once the window stops it or
+    the process is closing."""
+
+    def __init__(self, inbox: _Inbox, run_id: int):
+        self._inbox, self._run_id = inbox, run_id
+
+    def is_set(self) -> bool:
+        return self._inbox.is_stopped(self._run_id)
 
 
 class _Datasets:
@@ -182,51 +207,24 @@ class _Datasets:
         return self._mnist
 
 
-def _run(job, datasets: _Datasets, reports, stop, closing):
-    """Train (or adapt), save and describe one job; the final message, or None when
-    closing."""
+def _run(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
+    """Run one job; its final message, or None when the process is closing."""
+    runner = RUNNERS.get(job.kind)
+    if runner is None:
+        return link.Failed(job.run_id, f"this training process cannot run {job.kind!r} jobs")
     try:
-        if isinstance(job, AdaptJob):
-            return _adapt(job, datasets, reports, stop, closing)
-        return _train(job, datasets, reports, stop, closing)
+        return runner(job, datasets, reports, inbox)
     except EXPECTED_ERRORS as exc:
-        return ("failed", str(exc))
+        return link.Failed(job.run_id, str(exc))
     except (BrokenPipeError, EOFError):
         raise
-    except Exception as exc:  # reported to the user; the traceback is for developers
+    except Exception as exc:  # reported to the user; the traceback is for the log
         traceback.print_exc()
-        return ("failed", str(exc) or type(exc).__name__)
+        return link.Failed(job.run_id, first_line(exc))
 
 
-def _adapt(job: AdaptJob, datasets: _Datasets, reports, stop, closing):
-    """Adapt, save and describe one adaptation; the final message, or None when closing."""
-    from digitpad.core.adapt import adapt, adapted_card
-    from digitpad.core.digit_store import DigitStore
-    from digitpad.core.preprocess import to_model_batch
-    from digitpad.core.registry import load_card, load_model, save_model
-    from digitpad.core.verdict import Thresholds
-
-    mnist = datasets.get(job.data_folder)
-    with DigitStore(job.digits) as store:
-        digits = store.digits()
-    if not len(digits):
-        return ("failed", "you have saved no digits to learn from yet: draw some on the "
-                          "Draw tab and press their digit keys")
-    model, card = load_model(job.model), load_card(job.model)
-    result = adapt(model, to_model_batch(digits.images), digits.labels, mnist,
-                   thresholds=Thresholds.from_card(card), stop=stop,
-                   on_batch=lambda report: reports.send(("batch", report)))
-    if closing.is_set():
-        return None
-    save_model(result.model, job.out,
-               adapted_card(result, card, str(job.model), mnist, str(job.digits)))
-    return ("finished", RunOutcome(path=job.out, card=load_card(job.out),
-                                   stopped=result.stopped, seconds=result.seconds,
-                                   batches_trained=result.steps_done))
-
-
-def _train(job: Job, datasets: _Datasets, reports, stop, closing):
-    """Train, save and describe one training job."""
+def _train(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
+    """Train a model from scratch, save it and describe the outcome."""
     from digitpad.core.architectures import build_model
     from digitpad.core.tiles import first_layer_tiles
     from digitpad.core.training import save_result, train
@@ -236,18 +234,48 @@ def _train(job: Job, datasets: _Datasets, reports, stop, closing):
 
     def on_epoch(report):
         # Read here, in the training loop: the window never sees the model itself.
-        reports.send(("epoch", report, first_layer_tiles(model)))
+        _send(reports, link.EpochDone.with_tiles(job.run_id, report, first_layer_tiles(model)))
 
     result = train(job.config, mnist, model=model,
-                   on_batch=lambda report: reports.send(("batch", report)),
-                   on_epoch=on_epoch, stop=stop, tensorboard_dir=job.tensorboard_dir)
-    if closing.is_set():
+                   on_batch=lambda report: _send(reports, link.BatchDone(job.run_id, report)),
+                   on_epoch=on_epoch, stop=inbox.stop_flag(job.run_id),
+                   tensorboard_dir=job.tensorboard_dir)
+    if inbox.closing.is_set():
         return None
     path, card = None, {}
     if result.has_model:  # not when stopped before its first epoch ended
+        _send(reports, link.Saving(job.run_id))
         card, _ = save_result(result, mnist, job.out)
         path = job.out
-    return ("finished", RunOutcome(
+    return link.Finished(job.run_id, RunOutcome(
         path=path, card=card, stopped=result.stopped, early_stopped=result.early_stopped,
         best_epoch=result.best_epoch, val_accuracy=result.val_accuracy,
         seconds=result.seconds, batches_trained=int(model.optimizer.iterations.numpy())))
+
+
+def _adapt(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
+    """Adapt ``job.base_model`` to the user's digits (``core.adapt``), saved as a new model."""
+    from digitpad.core.adapt import adapt_saved_model
+    from digitpad.core.digit_store import DigitStore
+    from digitpad.core.errors import TrainingError
+    from digitpad.core.preprocess import to_model_batch
+
+    mnist = datasets.get(job.data_folder)
+    with DigitStore(job.my_digits) as store:
+        digits = store.digits()
+    if not len(digits):
+        raise TrainingError("you have saved no digits to learn from yet: draw some on the "
+                            "Draw tab and press their digit keys")
+    result, card = adapt_saved_model(
+        job.base_model, to_model_batch(digits.images), digits.labels, mnist, job.out,
+        digits_source=str(job.my_digits), stop=inbox.stop_flag(job.run_id),
+        on_batch=lambda report: _send(reports, link.BatchDone(job.run_id, report)))
+    if inbox.closing.is_set():
+        return None
+    return link.Finished(job.run_id, RunOutcome(
+        path=job.out, card=card, stopped=result.stopped, seconds=result.seconds,
+        batches_trained=result.steps_done))
+
+
+# One runner per ``link.JOB_KINDS`` name.
+RUNNERS = {"train": _train, "adapt": _adapt}

@@ -69,7 +69,7 @@ def main() -> int:
         for name, tab in zip(("draw", "errors", "train"), tabs):
             window.tabs.setCurrentWidget(tab)
             if tab is window.errors_tab:
-                wait_until(app, lambda: tab.evaluation is not None
+                wait_until(app, lambda tab=tab: tab.evaluation is not None
                            or tab.pages.currentIndex() == 1, "the evaluation")
             for _ in range(20):  # let layouts and plots settle
                 app.processEvents()

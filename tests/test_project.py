@@ -1,5 +1,7 @@
-"""Repository promises: CI runs README's test command, and no third-party data is committed."""
+"""Repository promises: CI runs README's test command, no third-party data is committed,
+the architecture's import rules hold and ruff finds nothing."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -28,3 +30,22 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_no_mnist_or_drawn_data_in_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
     assert not re.search(r"idx[13]-ubyte|touch_strokes|hwd1000", tracked)
+
+
+def test_the_import_contracts_of_architecture_md_are_kept():
+    """pyproject.toml's import-linter contracts: every "never" in docs' architecture.md."""
+    import sys
+    code = "import sys; from importlinter.cli import lint_imports_command; " \
+           "sys.exit(lint_imports_command())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def test_ruff_finds_nothing():
+    import sys
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "digitpad",
+                             "tests", "benchmarks", "scripts", "train_cli.py"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import keras
@@ -138,6 +139,27 @@ def adapted_card(result: AdaptResult, source_card: dict, source: str, mnist: Mni
     return card
 
 
+def adapt_saved_model(source: Path, images: np.ndarray, labels: np.ndarray, mnist: Mnist,
+                      out: Path, *, digits_source: str,
+                      settings: AdaptSettings = AdaptSettings(),
+                      on_batch: Callable[[BatchReport], None] | None = None,
+                      stop: threading.Event | None = None) -> tuple[AdaptResult, dict]:
+    """Adapt the model saved at ``source`` to a person's digits and save the result at
+    ``out`` (atomically, with its card): what the app's "Adapt to me" runs in its training
+    process and ``train_cli.py --adapt`` runs in a terminal. ``digits_source`` says where
+    the digits came from, for the card. Returns the result and the card saved."""
+    from digitpad.core.registry import load_card, load_model, save_model
+
+    model, source_card = load_model(source), load_card(source)
+    settings = settings.validated()
+    result = adapt(model, images, labels, mnist, thresholds=Thresholds.from_card(source_card),
+                   settings=settings, held_out=hold_out(labels, settings.holdout, settings.seed),
+                   on_batch=on_batch, stop=stop)
+    card = adapted_card(result, source_card, str(source), mnist, digits_source)
+    save_model(result.model, out, card)
+    return result, card
+
+
 def hold_out(labels: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
     """Indices to hold out: ``share`` of each digit, rounded down, from digits with at
     least two samples (one of each always stays to be taught)."""
@@ -162,7 +184,7 @@ def read_set(predictor: Predictor, images: np.ndarray, labels: np.ndarray) -> Re
 
 
 def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
-          thresholds: Thresholds = Thresholds(), settings: AdaptSettings = AdaptSettings(),
+          thresholds: Thresholds | None = None, settings: AdaptSettings = AdaptSettings(),
           held_out: np.ndarray | None = None,
           on_batch: Callable[[BatchReport], None] | None = None,
           stop: threading.Event | None = None) -> AdaptResult:
@@ -187,6 +209,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
         When set, adaptation stops after the current step; what was learnt so far is kept.
     """
     settings = settings.validated()
+    thresholds = thresholds or Thresholds()
     stop = stop or threading.Event()
     images = np.asarray(images, np.float32)
     labels = np.asarray(labels).astype(np.int32)
@@ -228,7 +251,6 @@ def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_
     from digitpad.core.nondigits import make_nondigits
 
     rng = np.random.default_rng(settings.seed)
-    keras.utils.set_random_seed(settings.seed)
     has_not_a_digit = model.outputs[0].shape[-1] == NOT_A_DIGIT + 1
     nondigits = (make_nondigits(NONDIGIT_POOL, seed=settings.seed + 7) if has_not_a_digit
                  else None)

@@ -1,4 +1,4 @@
-"""Named model builders (the presets) and their default hyper-parameters.
+"""Named model builders: the Keras model behind each preset of ``core.presets``.
 
 Every model takes (28, 28) float32 images in [0, 1] and ends in a softmax over the ten
 digits, so the drawing pad, evaluation and training treat them all alike. A model trained
@@ -8,39 +8,20 @@ digit at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
-from digitpad.core.config import TrainConfig
+# The presets (names, descriptions, defaults) live in Keras-free modules; they are
+# re-exported here for callers that know them by this module's name.
+from digitpad.core.config import TrainConfig, preset_config  # noqa: F401
+from digitpad.core.presets import PRESETS, Preset  # noqa: F401
 
 INPUT_SHAPE = (28, 28)
 NUM_CLASSES = 10
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named architecture: what it is, how to build it, and its tuned defaults."""
-
-    name: str
-    description: str
-    build: Callable[[TrainConfig], "object"]
-    defaults: dict
-
-    def config(self, **overrides) -> TrainConfig:
-        """The preset's default configuration, with ``overrides`` applied (validated)."""
-        return TrainConfig(arch=self.name, **{**self.defaults, **overrides}).validated()
-
-
 def build_model(config: TrainConfig):
     """Build the (uncompiled) Keras model that ``config.arch`` names."""
-    return PRESETS[config.arch].build(config)
-
-
-def preset_config(arch: str, **overrides) -> TrainConfig:
-    """Default configuration of preset ``arch``, with ``overrides`` applied."""
-    if arch not in PRESETS:
-        raise KeyError(f"unknown architecture {arch!r}; choose from {', '.join(PRESETS)}")
-    return PRESETS[arch].config(**overrides)
+    return BUILDERS[config.arch](config)
 
 
 def output_classes(config: TrainConfig) -> int:
@@ -52,6 +33,32 @@ def _keras():
     # Imported here so that importing digitpad.core stays cheap (no TensorFlow start-up).
     import keras
     return keras
+
+
+class _Seeds:
+    """A seed for every random initializer and dropout layer of one model, drawn from
+    ``config.seed``: the same configuration builds the same model, and Keras never draws
+    a seed of its own from Python's global generator (nothing global is reseeded or
+    advanced)."""
+
+    def __init__(self, config: TrainConfig):
+        import numpy as np
+        self._rng = np.random.default_rng(config.seed)
+
+    def next(self) -> int:
+        return int(self._rng.integers(1, 2**31 - 1))
+
+    def glorot(self):
+        return _keras().initializers.GlorotUniform(seed=self.next())
+
+
+def _dense(units: int, config: TrainConfig, seeds: _Seeds, **options):
+    return _keras().layers.Dense(units, kernel_initializer=seeds.glorot(),
+                                 kernel_regularizer=_regularizer(config), **options)
+
+
+def _dropout(config: TrainConfig, seeds: _Seeds):
+    return _keras().layers.Dropout(config.dropout, seed=seeds.next())
 
 
 def _activation(config: TrainConfig):
@@ -68,14 +75,13 @@ def _regularizer(config: TrainConfig):
 def _dense_stack(config: TrainConfig, widths: tuple[int, ...], name: str):
     """Flatten, then Dense layers of ``widths`` with the configured activation and dropout."""
     keras = _keras()
+    seeds = _Seeds(config)
     layers = [keras.Input(shape=INPUT_SHAPE), keras.layers.Flatten()]
     for width in widths:
-        layers += [keras.layers.Dense(width, kernel_regularizer=_regularizer(config)),
-                   _activation(config)]
+        layers += [_dense(width, config, seeds), _activation(config)]
         if config.dropout > 0:
-            layers.append(keras.layers.Dropout(config.dropout))
-    layers.append(keras.layers.Dense(output_classes(config), activation="softmax",
-                                     kernel_regularizer=_regularizer(config)))
+            layers.append(_dropout(config, seeds))
+    layers.append(_dense(output_classes(config), config, seeds, activation="softmax"))
     return keras.Sequential(layers, name=name)
 
 
@@ -99,22 +105,22 @@ def build_dnn(config: TrainConfig):
     return _dense_stack(config, (25, 256, 300), "dnn")
 
 
-def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig,
+def _conv_bn(x, filters: int, kernel: int, strides: int, config: TrainConfig, seeds: _Seeds,
              bn_momentum: float = 0.99):
     """Convolution, batch normalisation, activation: the convolutional presets' unit."""
     keras = _keras()
     x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
+                            kernel_initializer=seeds.glorot(),
                             kernel_regularizer=_regularizer(config))(x)
     x = keras.layers.BatchNormalization(momentum=bn_momentum)(x)
     return _activation(config)(x)
 
 
-def _conv_head(x, config: TrainConfig, name: str, inputs):
+def _conv_head(x, config: TrainConfig, seeds: _Seeds, name: str, inputs):
     keras = _keras()
     if config.dropout > 0:
-        x = keras.layers.Dropout(config.dropout)(x)
-    outputs = keras.layers.Dense(output_classes(config), activation="softmax",
-                                 kernel_regularizer=_regularizer(config))(x)
+        x = _dropout(config, seeds)(x)
+    outputs = _dense(output_classes(config), config, seeds, activation="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -127,17 +133,18 @@ def build_quick(config: TrainConfig):
     two-convolution model stayed near 99.1%.
     """
     keras = _keras()
+    seeds = _Seeds(config)
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
     # A short run has few steps: batch-norm statistics must follow the weights quickly.
-    x = _conv_bn(x, 32, 5, 2, config, bn_momentum=0.9)   # 14x14
-    x = _conv_bn(x, 32, 3, 1, config, bn_momentum=0.9)
-    x = _conv_bn(x, 64, 3, 2, config, bn_momentum=0.9)   # 7x7
+    x = _conv_bn(x, 32, 5, 2, config, seeds, bn_momentum=0.9)   # 14x14
+    x = _conv_bn(x, 32, 3, 1, config, seeds, bn_momentum=0.9)
+    x = _conv_bn(x, 64, 3, 2, config, seeds, bn_momentum=0.9)   # 7x7
     x = keras.layers.Flatten()(x)
     if config.dropout > 0:
-        x = keras.layers.Dropout(config.dropout)(x)
-    x = _activation(config)(keras.layers.Dense(128, kernel_regularizer=_regularizer(config))(x))
-    return _conv_head(x, config, "quick", inputs)
+        x = _dropout(config, seeds)(x)
+    x = _activation(config)(_dense(128, config, seeds)(x))
+    return _conv_head(x, config, seeds, "quick", inputs)
 
 
 def build_strong(config: TrainConfig):
@@ -152,36 +159,24 @@ def build_strong(config: TrainConfig):
     digits read 99.39% against 99.51% (one digit more of 820 missed).
     """
     keras = _keras()
+    seeds = _Seeds(config)
     inputs = keras.Input(shape=INPUT_SHAPE)
     x = keras.layers.Reshape(INPUT_SHAPE + (1,))(inputs)
-    x = _conv_bn(x, 32, 3, 1, config)   # 28x28: thin strokes seen before any downsampling
-    x = _conv_bn(x, 32, 3, 2, config)   # 14x14
-    x = _conv_bn(x, 48, 3, 1, config)
-    x = _conv_bn(x, 64, 3, 2, config)   # 7x7
-    x = _conv_bn(x, 96, 3, 1, config)
-    x = _conv_bn(x, 128, 3, 2, config)   # 4x4
+    x = _conv_bn(x, 32, 3, 1, config, seeds)   # 28x28: thin strokes seen before any downsampling
+    x = _conv_bn(x, 32, 3, 2, config, seeds)   # 14x14
+    x = _conv_bn(x, 48, 3, 1, config, seeds)
+    x = _conv_bn(x, 64, 3, 2, config, seeds)   # 7x7
+    x = _conv_bn(x, 96, 3, 1, config, seeds)
+    x = _conv_bn(x, 128, 3, 2, config, seeds)   # 4x4
     x = keras.layers.GlobalAveragePooling2D()(x)
-    return _conv_head(x, config, "strong", inputs)
+    return _conv_head(x, config, seeds, "strong", inputs)
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("linear", "Softmax regression (baseline)", build_linear,
-           dict(epochs=10, optimizer="adam", learning_rate=1e-3, lr_schedule="constant",
-                patience=3)),
-    Preset("mlp", "784-512-256-128-10 multilayer perceptron", build_mlp,
-           dict(epochs=15, optimizer="adam", learning_rate=1e-3, dropout=0.2, patience=4)),
-    Preset("funnel", "784-36-14-10 leaky ReLU, L2, SGD+Nesterov", build_funnel,
-           dict(epochs=20, optimizer="nesterov", learning_rate=0.05, activation="leaky_relu",
-                l2=1e-4, batch_size=64, patience=4)),
-    Preset("dnn", "784-25-256-300-10 ReLU", build_dnn,
-           dict(epochs=15, optimizer="adam", learning_rate=1e-3, patience=4)),
-    # Three epochs, no dropout: dropout slows a run this short more than it regularises it.
-    # Batches of 256 make an epoch cheaper on a CPU than 128, at the same accuracy.
-    Preset("quick", "Small CNN: over 99.1% in about 30 s", build_quick,
-           dict(epochs=3, optimizer="adam", learning_rate=5e-3, batch_size=256,
-                dropout=0.0)),
-    Preset("strong", "Batch-norm CNN with augmentation (the shipped model)", build_strong,
-           dict(epochs=24, optimizer="adam", learning_rate=3e-3, batch_size=128,
-                dropout=0.25, augment=True, l2=0.0, validation_fraction=0.05,
-                not_a_digit=0.1)),
-)}
+BUILDERS: dict[str, Callable[[TrainConfig], object]] = {
+    "linear": build_linear,
+    "mlp": build_mlp,
+    "funnel": build_funnel,
+    "dnn": build_dnn,
+    "quick": build_quick,
+    "strong": build_strong,
+}

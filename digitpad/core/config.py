@@ -5,23 +5,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from digitpad.core.errors import ConfigError
+from digitpad.core.presets import PRESETS
+
 OPTIMIZERS = ("sgd", "nesterov", "adam", "rmsprop")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 LR_SCHEDULES = ("constant", "cosine")
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range; ``field_name`` says which one."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field_name = field_name
-        self.message = message
-
-
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a training run. Presets in ``architectures`` fill defaults."""
+    """Everything that defines a training run. Presets (``core.presets``) fill defaults."""
 
     arch: str = "quick"
     epochs: int = 3
@@ -35,6 +29,8 @@ class TrainConfig:
     augment: bool = False              # random distortions and handwriting styles
     not_a_digit: float = 0.0           # share of each batch that is synthetic non-digits;
                                        # above 0 the model gets an 11th class, "not a digit"
+    drawn_digits: float = 0.0          # share of each batch's digits drawn as strokes in
+                                       # the world's handwriting styles (core.digit_strokes)
     patience: int = 0                  # epochs without improvement before stopping; 0 = never
     validation_fraction: float = 0.1   # held out of the 60k training images
     train_size: int = 0                # training images used; 0 = all that are not held out
@@ -47,8 +43,6 @@ class TrainConfig:
 
     def validated(self) -> "TrainConfig":
         """Return self, or raise :class:`ConfigError` naming the first bad field."""
-        from digitpad.core.architectures import PRESETS
-
         checks = [
             ("arch", self.arch in PRESETS, f"unknown architecture {self.arch!r}; "
                                            f"choose from {', '.join(PRESETS)}"),
@@ -63,6 +57,7 @@ class TrainConfig:
             ("l2", 0 <= self.l2 <= 1, "must be between 0 and 1"),
             ("dropout", 0 <= self.dropout < 1, "must be >= 0 and < 1"),
             ("not_a_digit", 0 <= self.not_a_digit < 0.5, "must be >= 0 and < 0.5"),
+            ("drawn_digits", 0 <= self.drawn_digits <= 0.5, "must be between 0 and 0.5"),
             ("patience", 0 <= self.patience <= 1000, "must be between 0 and 1000"),
             ("validation_fraction", 0 < self.validation_fraction < 0.5,
              "must be > 0 and < 0.5"),
@@ -81,3 +76,10 @@ class TrainConfig:
     def from_dict(cls, values: dict) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known}).validated()
+
+
+def preset_config(arch: str, **overrides) -> TrainConfig:
+    """Default configuration of preset ``arch``, with ``overrides`` applied (validated)."""
+    if arch not in PRESETS:
+        raise KeyError(f"unknown architecture {arch!r}; choose from {', '.join(PRESETS)}")
+    return TrainConfig(arch=arch, **{**PRESETS[arch].defaults, **overrides}).validated()

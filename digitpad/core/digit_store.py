@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import paths
+from digitpad.core.errors import StoreError
 from digitpad.core.digits_file import (SIDE, Sample, read_digits_file, unpack_strokes,
                                        write_digits_file)
 
@@ -43,10 +44,6 @@ MIGRATIONS = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class StoreError(Exception):
-    """The digits store cannot be opened, read or written; says which file and why."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.core.drawing import strokes_to_model_input
+from digitpad.core.errors import DigitsFileError
 
 FORMAT = "digitpad-digits"
 VERSION = 1
@@ -38,10 +39,6 @@ MAX_FILE_BYTES = 256 << 20   # about 100,000 drawn digits with their images
 MAX_SAMPLES = 100_000
 MAX_POINTS = 20_000          # per sample: far more than any drawn digit
 MAX_TEXT = 200               # characters kept of a model's name or a reading
-
-
-class DigitsFileError(ValueError):
-    """A digits file cannot be read or is not a digitpad digits file; says why."""
 
 
 @dataclass(eq=False)

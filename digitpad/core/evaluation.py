@@ -14,16 +14,13 @@ from typing import Callable
 
 import numpy as np
 
+from digitpad.core.errors import EvaluationCancelled
 from digitpad.core.preprocess import to_model_batch
 
 NUM_CLASSES = 10
 CHUNK = 1000  # images per progress step
 LABEL_ERROR_CONFIDENCE = 0.98  # a confident disagreement with the label is suspicious
 SORT_KEYS = ("confidence", "loss", "index")
-
-
-class EvaluationCancelled(Exception):
-    """Raised by :func:`evaluate` when its stop event was set."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +114,12 @@ class Evaluation:
 
 def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
              on_progress: Callable[[int, int], None] | None = None,
-             stop: threading.Event | None = None) -> Evaluation:
+             stop: threading.Event | None = None, chunk: int = CHUNK) -> Evaluation:
     """Predict ``images`` (uint8 MNIST format or float [0, 1]) and pair them with ``labels``.
 
-    ``on_progress(done, total)`` is called after each chunk; setting ``stop`` raises
-    :class:`EvaluationCancelled` at the next chunk.
+    ``on_progress(done, total)`` is called after each ``chunk`` images; setting ``stop``
+    raises :class:`EvaluationCancelled` at the next chunk. Smaller chunks stop sooner;
+    larger ones let a loaded Keras run whole sets through its graph (``core.inference``).
     """
     images = np.asarray(images)
     if images.dtype == np.uint8:
@@ -130,15 +128,15 @@ def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     parts, scores = [], []
-    for start in range(0, len(images), CHUNK):
+    for start in range(0, len(images), chunk):
         if stop is not None and stop.is_set():
             raise EvaluationCancelled()
         probabilities, not_a_digit = predictor.predict_with_not_a_digit(
-            images[start:start + CHUNK])
+            images[start:start + chunk])
         parts.append(probabilities)
         scores.append(not_a_digit)
         if on_progress:
-            on_progress(min(start + CHUNK, len(images)), len(images))
+            on_progress(min(start + chunk, len(images)), len(images))
     if not parts:
         return Evaluation(np.zeros((0, NUM_CLASSES), np.float32), labels)
     has_class = getattr(predictor, "has_not_a_digit", False)

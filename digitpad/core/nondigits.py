@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from digitpad.core.preprocess import to_model_input
-from digitpad.core.strokes import render
+from digitpad.core.strokes import render, thinned
 
 CANVAS = 48            # side of the canvas drawings are rendered on
 CANVAS_BOX = 36        # the drawing's longer side on that canvas
@@ -156,12 +156,32 @@ SYMBOLS: dict[str, Callable[[np.random.Generator], Shape]] = {
 FLAT = {"-", "=", "wave"}
 
 
+# Two legs meeting at a point: with one leg near vertical they are a 1 with a long flag.
+LEGGED = {"^", "v", "A"}
+MIN_LEG_TILT = 20  # degrees a leg of those keeps away from the vertical
+
+
 def random_shape(rng: np.random.Generator, symbols: dict = SYMBOLS) -> tuple[str, Shape]:
     """One non-digit of a random kind from ``symbols``, jittered like a hand's:
     (its kind, its strokes)."""
     kinds = list(symbols)
     kind = kinds[rng.integers(len(kinds))]
-    return kind, _hand_jitter(symbols[kind](rng), rng, flat=kind in FLAT)
+    while True:
+        strokes = _hand_jitter(symbols[kind](rng), rng, flat=kind in FLAT)
+        if kind not in LEGGED or not _has_upright_leg(strokes[0]):
+            return kind, strokes
+
+
+def _has_upright_leg(stroke: np.ndarray) -> bool:
+    """Whether a two-legged stroke (^, v, A's legs) has a leg within ``MIN_LEG_TILT``
+    degrees of the vertical, as a 1's stem is."""
+    apex = stroke[np.argmin(stroke[:, 1])] if stroke[0, 1] > stroke[len(stroke) // 2, 1] \
+        else stroke[np.argmax(stroke[:, 1])]
+    for end in (stroke[0], stroke[-1]):
+        dx, dy = np.abs(end - apex)
+        if np.degrees(np.arctan2(dx, dy)) < MIN_LEG_TILT:
+            return True
+    return False
 
 
 def render_shape(strokes: Shape, rng: np.random.Generator) -> np.ndarray | None:
@@ -172,7 +192,7 @@ def render_shape(strokes: Shape, rng: np.random.Generator) -> np.ndarray | None:
     offset = CANVAS / 2 - (low + high) / 2 * scale
     width = rng.uniform(*PEN_RATIOS) * CANVAS_BOX
     # Points about two pixels apart, under half the pen width: as smooth, and cheaper.
-    strokes = [_thinned(s * scale + offset, 2.0) for s in strokes]
+    strokes = [thinned(s * scale + offset, 2.0) for s in strokes]
     return to_model_input(render(strokes, CANVAS, width))
 
 
@@ -216,16 +236,6 @@ def _densify(stroke: np.ndarray, step: float) -> np.ndarray:
     return np.concatenate(pieces)
 
 
-def _thinned(stroke: np.ndarray, spacing: float) -> np.ndarray:
-    """The stroke's points, dropping those closer than ``spacing`` to the last one kept."""
-    kept = [stroke[0]]
-    for point in stroke[1:-1]:
-        if np.abs(point - kept[-1]).max() >= spacing:
-            kept.append(point)
-    kept.append(stroke[-1])
-    return np.array(kept)
-
-
 def _smooth(points: np.ndarray, per_segment: int) -> np.ndarray:
     """A smooth curve through ``points`` (Catmull-Rom)."""
     padded = np.concatenate([points[:1], points, points[-1:]])
@@ -235,3 +245,36 @@ def _smooth(points: np.ndarray, per_segment: int) -> np.ndarray:
         out.append(0.5 * (2 * p1 + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
                           + (-p0 + 3 * p1 - 3 * p2 + p3) * t ** 3))
     return np.concatenate(out + [points[-1:]])
+
+
+DIGIT_LIKE_SHARE = 0.95
+
+
+def unlike(nondigits: np.ndarray, digits: np.ndarray, rows: int = 2000) -> np.ndarray:
+    """The ``nondigits`` (n, 28, 28) that no drawn digit resembles.
+
+    A non-digit is dropped when it lies as near to one of ``digits`` (model-ready drawings
+    of every digit style, e.g. :func:`digitpad.core.digit_strokes.make_digits`) as
+    ``DIGIT_LIKE_SHARE`` of the digits lie to their own nearest neighbour: a shape a digit
+    style can produce must not be taught as "not a digit". (Of 3,000 non-digits, 2.9% go:
+    nearly all of them "!" marks, which normalised are a 1 with a gap.)
+    """
+    flat_digits = digits.reshape(len(digits), -1).astype(np.float32)
+    norms = (flat_digits ** 2).sum(axis=1)
+    within = _nearest(flat_digits, flat_digits, norms, rows, exclude_self=True)
+    limit = float(np.quantile(within, DIGIT_LIKE_SHARE))
+    flat = nondigits.reshape(len(nondigits), -1).astype(np.float32)
+    return nondigits[_nearest(flat, flat_digits, norms, rows) >= limit]
+
+
+def _nearest(queries: np.ndarray, references: np.ndarray, norms: np.ndarray, rows: int,
+             exclude_self: bool = False) -> np.ndarray:
+    """Each query's Euclidean distance to its nearest reference, ``rows`` queries at a time."""
+    out = np.empty(len(queries), np.float32)
+    for start in range(0, len(queries), rows):
+        block = queries[start:start + rows]
+        squared = (block ** 2).sum(axis=1)[:, None] + norms[None] - 2 * block @ references.T
+        if exclude_self:
+            squared[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
+        out[start:start + rows] = np.sqrt(np.maximum(squared.min(axis=1), 0))
+    return out

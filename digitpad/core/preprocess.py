@@ -3,7 +3,8 @@
 MNIST digits were cropped to their ink, scaled with anti-aliasing so the longer side is
 20 px (aspect ratio kept), and placed in a 28x28 field with the centre of mass at pixel
 (14, 14): at 14.5 in continuous coordinates, where pixel i covers [i, i+1), half a pixel
-down and right of the field's middle (MNIST's training images average 14.50, 14.51). :func:`to_model_input` does exactly that for the drawing pad, and the same
+down and right of the field's middle (MNIST's training images average 14.50, 14.51).
+:func:`to_model_input` does exactly that for the drawing pad, and the same
 definition serves evaluation and training on drawn samples.
 """
 

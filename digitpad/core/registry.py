@@ -25,6 +25,7 @@ import numpy as np
 
 from digitpad import paths
 from digitpad.core.atomic_files import atomic_write, clean_stale_temp_files, write_bytes_atomically
+from digitpad.core.errors import CardNotWritten, ModelError
 
 MODEL_SUFFIX = ".keras"
 DEFAULT_MODEL_NAME = "default"
@@ -42,14 +43,6 @@ _ENCRYPTED = 0x1  # the zip general-purpose flag of an encrypted entry
 # entry ending early, or one zipfile cannot read (encrypted, another compression method).
 ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
                    NotImplementedError, OSError, ValueError)
-
-
-class ModelError(Exception):
-    """A model file is missing, corrupt, unsafe or not a digit classifier; says which and why."""
-
-
-class CardNotWritten(ModelError):
-    """The model was saved, its card inside it, but the card's copy beside it was not."""
 
 
 def default_model_path() -> Path:

@@ -55,10 +55,30 @@ def _distance_to_polyline(points: np.ndarray, stroke: np.ndarray) -> np.ndarray:
     """Distance from each of ``points`` (n, 2) to the nearest point of the polyline."""
     if len(stroke) == 1:
         return np.linalg.norm(points - stroke[0], axis=1)
-    starts, ends = stroke[:-1], stroke[1:]
-    direction = ends - starts                                     # (m, 2)
-    length2 = np.maximum((direction ** 2).sum(axis=1), 1e-12)     # (m,)
-    relative = points[:, None, :] - starts[None, :, :]            # (n, m, 2)
-    along = np.clip((relative * direction).sum(axis=2) / length2, 0.0, 1.0)
-    nearest = starts[None] + along[..., None] * direction[None]
-    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
+    # x and y as separate (n, m) arrays, and one square root at the end: the many
+    # temporaries of this function are most of the cost of drawing a synthetic digit.
+    px, py = points[:, :1], points[:, 1:]
+    sx, sy = stroke[None, :-1, 0], stroke[None, :-1, 1]
+    dx, dy = np.diff(stroke[:, 0])[None], np.diff(stroke[:, 1])[None]
+    length2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    rx, ry = px - sx, py - sy                                     # (n, m)
+    along = np.clip((rx * dx + ry * dy) / length2, 0.0, 1.0)
+    ex, ey = rx - along * dx, ry - along * dy
+    return np.sqrt((ex * ex + ey * ey).min(axis=1))
+
+
+def distance_to_polyline(points: np.ndarray, stroke: np.ndarray) -> np.ndarray:
+    """Distance from each of ``points`` (n, 2) to the nearest point of the polyline
+    ``stroke`` (k, 2): how close two strokes come, for grouping them."""
+    return _distance_to_polyline(np.asarray(points, np.float64), np.asarray(stroke, np.float64))
+
+
+def thinned(stroke: np.ndarray, spacing: float) -> np.ndarray:
+    """The stroke's points, dropping those closer than ``spacing`` (on both axes) to the last
+    one kept; the last point always stays. Fewer segments, the same drawing at that scale."""
+    kept = [stroke[0]]
+    for point in stroke[1:-1]:
+        if np.abs(point - kept[-1]).max() >= spacing:
+            kept.append(point)
+    kept.append(stroke[-1])
+    return np.array(kept)

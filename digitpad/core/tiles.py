@@ -42,3 +42,51 @@ def tile_grid(tiles: np.ndarray) -> np.ndarray:
         top, left = (n // columns) * (height + 1), (n % columns) * (width + 1)
         grid[top:top + height, left:left + width] = normalised
     return grid
+
+
+def maps_grid(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
+    """A layer's outputs as one grid image in [0, 1], on one scale for the whole layer.
+
+    ``maps`` is (height, width, channels) feature maps, or (units,) values shown as a strip
+    of single-pixel tiles. One scale (the layer's largest value) keeps a map that barely
+    responds dark, where :func:`tile_grid`'s per-tile scale would brighten it.
+    """
+    maps = np.asarray(maps, np.float32)
+    if maps.ndim == 1:
+        maps = maps[None, None, :]
+    height, width, count = maps.shape
+    columns = columns or int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / columns))
+    peak = float(np.abs(maps).max())
+    scaled = np.clip(maps / peak, 0, 1) if peak > 0 else np.zeros_like(maps)
+    grid = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), 0.15, np.float32)
+    for n in range(count):
+        top, left = (n // columns) * (height + 1), (n % columns) * (width + 1)
+        grid[top:top + height, left:left + width] = scaled[:, :, n]
+    return grid
+
+
+def filter_response_pairs(filters: np.ndarray, responses: np.ndarray,
+                          columns: int = 8) -> np.ndarray:
+    """Each first-layer filter beside its response, as one grid image in [0, 1].
+
+    ``filters`` (count, kh, kw), shown enlarged to the responses' height, mid-grey at 0;
+    ``responses`` (height, width, count), on one scale as in :func:`maps_grid`.
+    """
+    count, kh, kw = filters.shape
+    height, width = responses.shape[:2]
+    scale = max(1, height // kh)
+    peak = float(np.abs(filters).max()) or 1.0
+    kernels = np.kron(filters / peak * 0.5 + 0.5, np.ones((scale, scale), np.float32))
+    peak = float(np.abs(responses).max())
+    maps = np.clip(responses / peak, 0, 1) if peak > 0 else np.zeros_like(responses)
+    pair_w = kernels.shape[2] + 1 + width
+    pair_h = max(kernels.shape[1], height)
+    rows = int(np.ceil(count / columns))
+    grid = np.full((rows * (pair_h + 2) - 2, columns * (pair_w + 3) - 3), 0.15, np.float32)
+    for n in range(count):
+        top, left = (n // columns) * (pair_h + 2), (n % columns) * (pair_w + 3)
+        grid[top:top + kernels.shape[1], left:left + kernels.shape[2]] = kernels[n]
+        left += kernels.shape[2] + 1
+        grid[top:top + height, left:left + width] = maps[:, :, n]
+    return grid

@@ -28,11 +28,17 @@ from digitpad.core.errors import TrainingError
 from digitpad.core.fused_batch_norm import fused_batch_norm
 from digitpad.core.preprocess import to_model_batch
 from digitpad.core.reports import BatchReport, EpochReport
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 
 # Synthetic non-digits made per run for the "not a digit" class (at most; small runs make
 # twice what they use in an epoch). Made once, then distorted afresh in every batch.
 NONDIGIT_POOL = 12_000
 NOT_A_DIGIT = 10  # the label of the "not a digit" class
+# Digits drawn as strokes (core.digit_strokes) made per run, at most: made once, then
+# distorted afresh in every batch like the MNIST digits they stand in for.
+DRAWN_DIGIT_POOL = 20_000
+# Digits drawn to check the non-digits against: none may look like one of them.
+DIGIT_REFERENCE = 2_000
 
 # Seconds between batch reports: live enough for curves and progress, rare enough that
 # drawing them takes little CPU away from training (two cores are shared with the GUI).
@@ -143,7 +149,9 @@ def train(config: TrainConfig, data: Mnist, *, model=None,
     """
     config = config.validated()
     stop = stop or threading.Event()
-    keras.utils.set_random_seed(config.seed)
+    # Every random choice is seeded from config.seed where it is made (the model's
+    # initializers and dropout, the split, the shuffles, the augmentation): nothing global
+    # is reseeded, so callers' own generators are left as they were.
     (x_train, y_train), (x_val, y_val) = split_train_validation(data, config)
     if extra is not None and len(extra.labels):
         x_train = np.concatenate([x_train] + [np.asarray(extra.images, np.float32)] * extra.weight)
@@ -208,7 +216,7 @@ def training_batches(images: np.ndarray, labels: np.ndarray, config: TrainConfig
     """
     import tensorflow as tf
 
-    if config.augment or config.not_a_digit > 0:
+    if config.augment or config.not_a_digit > 0 or config.drawn_digits > 0:
         shuffled = ShuffledBatches(images, labels, config)
         dataset = tf.data.Dataset.from_generator(shuffled.epoch, output_signature=(
             tf.TensorSpec((None,) + images.shape[1:], tf.float32),
@@ -252,6 +260,8 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
             "test_errors": evaluation.error_count, "data_sha256": data.checksums()}
     if evaluation.not_a_digit is not None:  # by the verdict's rule, at its default thresholds
         card["test_not_a_digit"] = float(evaluation.rejected_mask.mean())
+    else:
+        card["limitation"] = NO_NOT_A_DIGIT
     # The card as saved, not as read back: another program may replace the file meanwhile.
     card = stamp_card(card, out)
     save_model(result.model, out, card)
@@ -296,22 +306,32 @@ class _TensorBoard(keras.callbacks.TensorBoard):
 
 class ShuffledBatches:
     """Reshuffled every epoch; with ``augment``, distorted and given handwriting styles on
-    the fly; with ``not_a_digit``, each batch also holds synthetic non-digits (label 10)."""
+    the fly; with ``drawn_digits``, that share of each batch's digits is drawn as strokes
+    in the world's styles; with ``not_a_digit``, each batch also holds synthetic
+    non-digits (label 10), none of them a shape a digit style draws."""
 
     def __init__(self, images, labels, config: TrainConfig):
-        from digitpad.core.nondigits import make_nondigits
+        from digitpad.core.digit_strokes import make_digits
+        from digitpad.core.nondigits import make_nondigits, unlike
 
         self.images, self.labels = images, labels
         self.batch_size = config.batch_size
         self.augment = config.augment
         self.rng = np.random.default_rng(config.seed + 1)
         self.order = self.rng.permutation(len(labels))
+        self.drawn_per_batch = round(self.batch_size * config.drawn_digits)
+        self.drawn = make_digits(
+            min(DRAWN_DIGIT_POOL, max(64, 2 * self.drawn_per_batch * len(self))),
+            seed=config.seed + 3) if self.drawn_per_batch else None
         # Non-digits per batch, so that they make up ``not_a_digit`` of it.
         share = config.not_a_digit
         self.nondigits_per_batch = round(self.batch_size * share / (1 - share))
-        self.nondigits = make_nondigits(
-            min(NONDIGIT_POOL, max(64, 2 * self.nondigits_per_batch * len(self))),
-            seed=config.seed + 2) if self.nondigits_per_batch else None
+        self.nondigits = None
+        if self.nondigits_per_batch:
+            count = min(NONDIGIT_POOL, max(64, 2 * self.nondigits_per_batch * len(self)))
+            reference = (self.drawn[0] if self.drawn is not None
+                         else make_digits(min(count, DIGIT_REFERENCE), seed=config.seed + 4)[0])
+            self.nondigits = unlike(make_nondigits(count, seed=config.seed + 2), reference)
 
     def __len__(self):
         return math.ceil(len(self.labels) / self.batch_size)
@@ -321,6 +341,9 @@ class ShuffledBatches:
         images, labels = self.images[picked], self.labels[picked]
         if self.augment:
             images = apply_styles(images, labels, self.rng)
+        if self.drawn is not None:  # stand in for the batch's first digits (it is shuffled)
+            chosen = self.rng.integers(0, len(self.drawn[1]), min(self.drawn_per_batch, len(labels)))
+            images[:len(chosen)], labels[:len(chosen)] = self.drawn[0][chosen], self.drawn[1][chosen]
         if self.nondigits is not None:
             chosen = self.rng.integers(0, len(self.nondigits), self.nondigits_per_batch)
             images = np.concatenate([images, self.nondigits[chosen]])

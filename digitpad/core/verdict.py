@@ -17,6 +17,9 @@ DIGIT = "digit"
 UNSURE = "unsure"
 NOT_A_DIGIT = "not_a_digit"
 TOO_SMALL = "too_small"
+# What a model without a not-a-digit output says of itself (its card, the status bar): it
+# reads any drawing as some digit.
+NO_NOT_A_DIGIT = "cannot tell digits from other drawings"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 
-from digitpad.core.registry import MAX_ENTRY_BYTES, ModelError
+from digitpad.core.errors import ModelError
+from digitpad.core.registry import MAX_ENTRY_BYTES
 
 # A model whose weights fit the archive's weights entry (float32); beyond, no digit model.
 MAX_PARAMETERS = MAX_ENTRY_BYTES["model.weights.h5"] // 4

@@ -84,7 +84,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     report = progress or (lambda step, steps, text: None)
 
     report(1, steps, "Loading TensorFlow and the model")
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
 
     import_keras_quietly()
     from digitpad.export import writers
@@ -123,7 +123,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     card_path = None
     if target.format != ONNX:
         card_path = target.card_path
-        _write_text(card_path, json.dumps(card, indent=2))
+        write_bytes_atomically(card_path, json.dumps(card, indent=2).encode("utf-8"))
     seconds = time.perf_counter() - start
     lines = [f"wrote {target.path} ({fmt_name}, {_size_text(target.path)})"
              + (f" and {card_path.name}" if card_path else ", card in its metadata")
@@ -220,10 +220,6 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists():
         path.unlink()
-
-
-def _write_text(path: Path, text: str) -> None:
-    write_bytes_atomically(path, text.encode("utf-8"))
 
 
 def _size_text(path: Path) -> str:

@@ -85,6 +85,8 @@ def resolve(out: str | os.PathLike) -> Target:
             and not (path / SAVED_MODEL_FILE).is_file():
         raise ExportError(f"{path}: the folder holds files that are not a SavedModel; "
                           f"name a new or empty folder")
+    if fmt == SAVED_MODEL and path.exists() and not path.is_dir():
+        raise ExportError(f"{path} is a file; a SavedModel is a folder: name a new one")
     if fmt != SAVED_MODEL and path.is_dir():
         raise ExportError(f"{path} is a folder; name the {path.suffix} file to write")
     _check_writable(path)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from digitpad import paths
-from digitpad.core.data import (DataError, download_mnist, find_mnist_folder,
-                                require_mnist_folder, unusable_reason)
-from digitpad.gui import workers
+from digitpad.core.data import (download_mnist, find_mnist_folder, require_mnist_folder,
+                                unusable_reason)
+from digitpad.core.errors import EXPECTED_ERRORS, DataError, DownloadCancelled
 
 SETTINGS_KEY = "mnist_folder"
 
@@ -35,12 +38,22 @@ class DataSource(QObject):
     changed = Signal(object)
     download_progress = Signal(int, int)
     download_failed = Signal(str)
+    # From the download's thread to this object's (the GUI) thread, with the download's
+    # number: reports of a download already given up arrive ignored.
+    _progressed = Signal(int, int, int)
+    _downloaded = Signal(int, object)
+    _failed = Signal(int, str)
 
     def __init__(self, settings: QSettings | None = None, override: str | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
         self._settings = settings
-        self._downloader: workers.Worker | None = None
+        self._downloads = itertools.count(1)
+        self._download: int | None = None  # the number of the download in progress
+        self._stop_download: threading.Event | None = None
+        self._progressed.connect(self._on_progress)
+        self._downloaded.connect(self._on_downloaded)
+        self._failed.connect(self._on_download_failed)
         self._folder: Path | None = Path(override).expanduser() if override else None
         if self._folder is None and settings is not None:
             stored = settings.value(SETTINGS_KEY)
@@ -58,7 +71,7 @@ class DataSource(QObject):
 
     @property
     def is_downloading(self) -> bool:
-        return self._downloader is not None
+        return self._download is not None
 
     def set_folder(self, folder: str | Path) -> None:
         """Use ``folder`` everywhere from now on, and remember it.
@@ -76,41 +89,53 @@ class DataSource(QObject):
         self.changed.emit(found)
 
     def download(self) -> None:
-        """Download MNIST into the per-user folder in the background, then use it."""
-        if self._downloader is not None:
-            return
-        target = paths.user_mnist_dir()
+        """Download MNIST into the per-user folder in the background, then use it.
 
-        def job(worker):
-            download_mnist(target, progress=lambda name, done, total:
-                           worker.progress.emit(done, total))
-            return target
-        downloader = workers.Worker(job)
-        # Bound methods (not lambdas) so the slots run in the GUI thread.
-        downloader.progress.connect(self._on_progress)
-        downloader.finished.connect(self._on_downloaded)
-        downloader.errored.connect(self._on_download_failed)
-        self._downloader = downloader
-        workers.start(downloader, self)
+        The download runs in a daemon thread of its own rather than a QThread: it can wait
+        on a silent server for as long as the socket's timeout, and the window closes
+        without waiting for it (its stop flag ends it at the next read).
+        """
+        if self._download is not None:
+            return
+        number, stop, target = next(self._downloads), threading.Event(), paths.user_mnist_dir()
+        self._download, self._stop_download = number, stop
+
+        def job():
+            try:
+                download_mnist(target, stop=stop, progress=lambda name, done, total:
+                               stop.is_set() or self._progressed.emit(number, done, total))
+                result = (self._downloaded, target)
+            except DownloadCancelled:
+                return
+            except Exception as exc:  # reported to the user, never raised into Qt
+                if not isinstance(exc, EXPECTED_ERRORS):
+                    traceback.print_exc()
+                result = (self._failed, str(exc) or type(exc).__name__)
+            if not stop.is_set():  # after a close this object may be gone
+                result[0].emit(number, result[1])
+        threading.Thread(target=job, name="digitpad-download", daemon=True).start()
 
     def shutdown(self) -> None:
-        """Stop waiting for a download (the window is closing)."""
-        workers.stop_and_wait(self, self._downloader)
-        self._downloader = None
+        """Stop the download, if any, without waiting for it (the window is closing)."""
+        if self._stop_download is not None:
+            self._stop_download.set()
+        self._download = self._stop_download = None
 
-    @workers.from_current("_downloader")
-    def _on_progress(self, done: int, total: int) -> None:
-        self.download_progress.emit(done, total)
+    def _on_progress(self, number: int, done: int, total: int) -> None:
+        if number == self._download:
+            self.download_progress.emit(done, total)
 
-    @workers.from_current("_downloader")
-    def _on_downloaded(self, folder: Path) -> None:
-        self._downloader = None
+    def _on_downloaded(self, number: int, folder: Path) -> None:
+        if number != self._download:
+            return
+        self._download = self._stop_download = None
         try:
             self.set_folder(folder)
         except DataError as exc:  # removed again while it was being verified
             self.download_failed.emit(str(exc))
 
-    @workers.from_current("_downloader")
-    def _on_download_failed(self, message: str) -> None:
-        self._downloader = None
+    def _on_download_failed(self, number: int, message: str) -> None:
+        if number != self._download:
+            return
+        self._download = self._stop_download = None
         self.download_failed.emit(message)

@@ -21,7 +21,7 @@ from digitpad.gui.settings import (RECENT_MODELS_KEY, read_setting, recent_model
                                    remember_recent_model)
 from digitpad.gui.tabs.draw_tab import DrawTab
 
-TAB_NAMES = ("Draw", "Errors", "Train")
+TAB_NAMES = ("Draw", "Errors", "Train", "Inside", "Map")
 FIRST_SIZE = QSize(1180, 720)  # the first window's size where the screen has room for it
 SCREEN_SHARE = 0.92            # the most of a smaller screen it takes (room for the frame)
 
@@ -36,7 +36,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("digitpad")
 
         self.draw_tab = DrawTab(self.hub)
-        self._errors_tab = self._train_tab = None  # built by _complete()
+        # Built by _complete(), after the first frame.
+        self._errors_tab = self._train_tab = self._inside_tab = self._map_tab = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self.draw_tab, TAB_NAMES[0])
         for name in TAB_NAMES[1:]:
@@ -68,6 +69,16 @@ class MainWindow(QMainWindow):
         self._complete()
         return self._train_tab
 
+    @property
+    def inside_tab(self):
+        self._complete()
+        return self._inside_tab
+
+    @property
+    def map_tab(self):
+        self._complete()
+        return self._map_tab
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._errors_tab is None:  # the first frame is on its way to the screen
@@ -78,13 +89,18 @@ class MainWindow(QMainWindow):
         if self._errors_tab is not None:
             return
         from digitpad.gui.tabs.errors_tab import ErrorsTab
+        from digitpad.gui.tabs.inside_tab import InsideTab
+        from digitpad.gui.tabs.map_tab import MapTab
         from digitpad.gui.tabs.train_tab import TrainTab
 
         self.draw_tab.add_chart()
         self._errors_tab = ErrorsTab(self.hub)
         self._train_tab = TrainTab(self.hub)
+        self._inside_tab = InsideTab(self.hub)
+        self._map_tab = MapTab(self.hub)
         current = self.tabs.currentIndex()
-        for index, tab in ((1, self._errors_tab), (2, self._train_tab)):
+        for index, tab in enumerate((self._errors_tab, self._train_tab, self._inside_tab,
+                                     self._map_tab), start=1):
             placeholder = self.tabs.widget(index)
             self.tabs.insertTab(index, tab, TAB_NAMES[index])
             self.tabs.removeTab(index + 1)
@@ -92,6 +108,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
         self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
+        self._map_tab.open_test_image.connect(self._on_open_test_image)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        for show in (self._inside_tab.show_explanation, self._map_tab.show_drawing):
+            self.draw_tab.explained.connect(show)
+            if self.draw_tab.explanation() is not None:  # explained before the tab was built
+                show(self.draw_tab.explanation())
 
     # ----- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -104,6 +126,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add_action(file_menu, "&Reset to shipped model", "Ctrl+Shift+R",
                          self.reset_to_shipped_model)
+        self._add_action(file_menu, "&Export model…", "Ctrl+E", self.export_model_dialog)
         file_menu.addSeparator()
         # Spelled out: the platform's standard Quit key is empty on some (Windows, offscreen).
         self._add_action(file_menu, "&Quit", "Ctrl+Q", self.close)
@@ -204,6 +227,28 @@ class MainWindow(QMainWindow):
     def reset_to_shipped_model(self) -> None:
         self.hub.load(default_model_path())
 
+    def export_model_dialog(self) -> None:
+        from digitpad.gui.export_dialog import ask_export_target
+
+        if self.hub.active is None:
+            self.show_message("No model to export", "No model is loaded yet.")
+            return
+        chosen = ask_export_target(self, self.hub.active.path)
+        if chosen is not None:
+            self.export_model(*chosen)
+
+    def export_model(self, out: str | Path, tflite_type: str = "float32"):
+        """Export the active model to ``out`` in a process of its own; returns the dialog
+        that shows its progress and outcome."""
+        from digitpad.export.job import Request
+        from digitpad.gui.export_dialog import ExportDialog
+
+        active = self.hub.active
+        dialog = ExportDialog(Request(active.path, Path(out), tflite_type, self.hub.data.folder),
+                              active.name, self)
+        dialog.start()
+        return dialog
+
     def _load_startup_model(self) -> None:
         last = read_setting(self.settings, "last_model", str, "")
         path = Path(last) if last else default_model_path()
@@ -250,6 +295,17 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
+    def _on_tab_changed(self, index: int) -> None:
+        # The Inside and Map tabs show the pad's drawing: explained only while one is open.
+        shown = self.tabs.widget(index) in (self._inside_tab, self._map_tab)
+        self.draw_tab.explain_always = shown
+        if shown:
+            self.draw_tab.explain_drawing()
+
+    def _on_open_test_image(self, index: int) -> None:
+        self._errors_tab.open_image(index)
+        self.tabs.setCurrentWidget(self._errors_tab)
+
     def _on_send_to_pad(self, image28, name: str) -> None:
         self.draw_tab.show_sent_image(image28, name)
         self.tabs.setCurrentWidget(self.draw_tab)
@@ -288,9 +344,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("pen_width", self.draw_tab.pad.pen_width())
         self.settings.sync()
-        if self._errors_tab is not None:
-            self._errors_tab.shutdown()
+        if self._map_tab is not None:
+            self._map_tab.maps.cancel()  # ends its layout process; the hub waits for its thread
         if self._models_dialog is not None:
             self._models_dialog.shutdown()
+        from digitpad.gui.export_dialog import ExportDialog
+        for dialog in self.findChildren(ExportDialog):
+            dialog.cancel()  # an export under way writes nothing
         self.hub.shutdown()  # ends the training process too: a run in progress is dropped
         super().closeEvent(event)

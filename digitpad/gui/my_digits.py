@@ -67,8 +67,6 @@ class MyDigits(QObject):
     -------
     saved(Saved)
         A drawing was saved (or found saved already).
-    loaded(Digits)
-        All stored digits (``core.digit_store.Digits``), as :meth:`load` asked.
     changed()
         The stored digits changed (a save, delete, relabel or import).
     imported(ImportResult) / exported(int)
@@ -77,7 +75,6 @@ class MyDigits(QObject):
     """
 
     saved = Signal(object)
-    loaded = Signal(object)
     changed = Signal()
     imported = Signal(object)
     exported = Signal(int)
@@ -108,10 +105,6 @@ class MyDigits(QObject):
         ids = list(ids)
         self._queue(lambda store: ("changed", store.relabel(ids, label)))
 
-    def load(self) -> None:
-        """Read every stored digit; the result arrives as ``loaded``."""
-        self._queue(lambda store: ("loaded", store.digits()))
-
     def import_file(self, path: str | Path) -> None:
         self._queue(lambda store: ("imported", store.import_file(path)))
 
@@ -141,8 +134,6 @@ class MyDigits(QObject):
         if kind == "saved":
             self.saved.emit(result)
             self.changed.emit()
-        elif kind == "loaded":
-            self.loaded.emit(result)
         elif kind == "imported":
             self.imported.emit(result)
             self.changed.emit()

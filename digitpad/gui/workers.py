@@ -19,14 +19,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from digitpad.core.config import ConfigError
-from digitpad.core.data import DataError
-from digitpad.core.errors import TrainingError
-from digitpad.core.evaluation import EvaluationCancelled
-from digitpad.core.registry import ModelError
-
-# Failures whose message says everything: no traceback, not even for developers.
-EXPECTED_ERRORS = (ConfigError, DataError, EvaluationCancelled, ModelError, TrainingError)
+from digitpad.core.errors import EXPECTED_ERRORS
 
 
 class Worker(QObject):
@@ -69,6 +62,18 @@ class Worker(QObject):
             self.errored.emit(str(exc) or type(exc).__name__)
         else:
             self.finished.emit(result)
+
+
+def relay(reports, emit: Callable[[object], None]) -> None:
+    """Pass every message from the pipe end ``reports`` to ``emit`` until the process at
+    its other end is gone. Blocks in ``recv``, which holds no lock the GUI thread needs:
+    for the thread that owns a child process."""
+    while True:
+        try:
+            message = reports.recv()
+        except (EOFError, OSError):
+            return
+        emit(message)
 
 
 def from_current(attribute: str):

@@ -38,7 +38,7 @@ def test_experiments_print_a_markdown_table(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "EXPERIMENTS", (("batch_size", (32, 64)), ("optimizer", ("sgd",))))
     data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(400, 100))
     assert main(["--arch", "linear", "--epochs", "1", "--data", str(data), "--experiments"]) == 0
-    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("|")]
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
     assert lines[0].startswith("| setting") and len(lines) == 2 + 3
 
 

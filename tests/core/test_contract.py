@@ -15,7 +15,8 @@ def _imported_after(statement: str) -> set[str]:
 
 def test_core_never_imports_qt():
     modules = _imported_after("import digitpad.core.training, digitpad.core.inference, "
-                              "digitpad.core.registry, digitpad.core.evaluation, digitpad.cli")
+                              "digitpad.core.registry, digitpad.core.evaluation, digitpad.cli, "
+                              "digitpad.core.number_reader")
     assert not {m for m in modules if m.split('.')[0] in QT}
 
 
@@ -23,7 +24,7 @@ def test_pure_core_modules_do_not_pay_for_tensorflow():
     modules = _imported_after("import digitpad.core.data, digitpad.core.preprocess, "
                               "digitpad.core.evaluation, digitpad.core.registry, "
                               "digitpad.core.architectures, digitpad.core.inference, "
-                              "digitpad.paths")
+                              "digitpad.core.number_reader, digitpad.paths")
     assert "tensorflow" not in modules and "keras" not in modules
 
 
@@ -76,3 +77,4 @@ print(changed or "unchanged")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True)
     assert output.stdout.strip() == "unchanged"
+

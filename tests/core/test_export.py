@@ -130,7 +130,14 @@ def test_quantised_tflite_stores_smaller_weights_and_stays_close(models, tmp_pat
     assert any(t["dtype"] == stored for t in tensors)
     assert result.card["quantization"] == export_target.TFLITE_TYPES[tflite_type]
     assert result.card["verified"]["max_abs_diff"] <= verify.TOLERANCE[tflite_type]
-    measured = result.card["measured_test_accuracy"]  # MNIST is there (the test data)
+
+
+@pytest.mark.parametrize("tflite_type", ["float16", "int8"])
+def test_a_quantised_export_reports_its_mnist_test_accuracy(models, tmp_path, mnist_folder,
+                                                            tflite_type):
+    result = export_model(models["nad"], tmp_path / "small.tflite", tflite_type=tflite_type,
+                          data_folder=mnist_folder)
+    measured = result.card["measured_test_accuracy"]
     assert measured["images"] == 10_000 and abs(measured["export"] - measured["keras"]) < 0.05
     assert "MNIST test accuracy" in result.lines[-1]
 
@@ -158,6 +165,7 @@ def _cli(*args, cwd=None):
     (lambda tmp: tmp / "a-file" / "m.onnx", "is a file, not a folder"),
     (lambda tmp: tmp / "folder.onnx", "is a folder"),
     (lambda tmp: tmp / "full", "holds files that are not a SavedModel"),
+    (lambda tmp: tmp / "a-file", "a SavedModel is a folder"),
     (lambda tmp: Path("/proc/digitpad-export/m.tflite"), "cannot write in /proc"),
 ])
 def test_a_bad_out_is_one_clear_line(tmp_path, make_out, problem):
@@ -201,3 +209,71 @@ def test_shipped_model_exports_equal_keras_on_mnist(tmp_path, mnist, mnist_folde
     got = predict(run, images[..., None])
     assert np.abs(got - expected).max() <= 1e-4
     assert (got.argmax(1) == expected.argmax(1)).all()
+
+
+def test_the_windows_side_of_exporting_loads_no_converter_or_runtime():
+    # The window imports these; TensorFlow and the converters belong to the export process.
+    code = ("import sys; import digitpad.export, digitpad.export.cli, digitpad.export.job, "
+            "digitpad.export.target, digitpad.gui.export_dialog, digitpad.gui.export_session; "
+            "print(' '.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    heavy = {"tensorflow", "keras", "onnx", "onnxruntime", "tf2onnx", "ai_edge_litert"}
+    assert not heavy & set(done.stdout.split())
+
+
+def _layer_zoo(name):
+    """Small models with the layers digitpad's ONNX writer handles, in awkward orders."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(5)
+    return {
+        "conv": lambda: keras.Sequential([
+            keras.Input((28, 28, 1)), layers.Rescaling(0.5, offset=0.1),
+            layers.Conv2D(4, 3, padding="same", activation="silu"), layers.AveragePooling2D(2),
+            layers.LeakyReLU(0.1), layers.Conv2D(6, 3, strides=2, padding="same"),
+            layers.Activation("relu6"), layers.BatchNormalization(), layers.Flatten(),
+            layers.Dense(16, activation="tanh"), layers.BatchNormalization(),
+            layers.Dense(10, activation="softmax")]),
+        "dense": lambda: keras.Sequential([
+            keras.Input((784,)), layers.Dense(32, activation="elu"), layers.ReLU(),
+            layers.Dense(11, activation="sigmoid")]),  # not a softmax: the export adds one
+        "pools": lambda: keras.Sequential([
+            keras.Input((28, 28)), layers.Reshape((28, 28, 1)),
+            layers.Conv2D(4, 5, activation="leaky_relu"),
+            layers.MaxPooling2D(3, strides=2, padding="same"),
+            layers.GlobalMaxPooling2D(keepdims=True), layers.Flatten(),
+            layers.Dense(10), layers.Softmax()]),
+    }[name]()
+
+
+@pytest.mark.parametrize("name", ["conv", "dense", "pools"])
+def test_the_onnx_writer_follows_keras_layer_by_layer(tmp_path, name):
+    import keras
+    import onnxruntime
+    from digitpad.export.onnx_graph import write_onnx_direct
+
+    model = _layer_zoo(name)
+    _randomise_batch_norm(model)
+    write_onnx_direct(model, tmp_path / "m.onnx", opset=17)
+    images = _images()
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    got = session.run(None, {"image": images})[0]
+    expected = model.predict(images.reshape((-1,) + tuple(model.inputs[0].shape[1:])),
+                             verbose=0)
+    if name == "dense":
+        expected = keras.ops.softmax(expected)
+    assert np.abs(got - np.asarray(expected)).max() <= 1e-5
+
+
+def test_the_onnx_writer_names_a_layer_it_cannot_write(tmp_path):
+    import keras
+    from digitpad.export.onnx_graph import write_onnx_direct
+
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(4, name="memory"),
+                              keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(ExportError, match="'memory' \\(LSTM\\)"):
+        write_onnx_direct(model, tmp_path / "m.onnx", opset=17)
+    assert not (tmp_path / "m.onnx").exists()

@@ -155,7 +155,7 @@ def test_large_batches_fall_back_to_numpy_when_keras_cannot_build_the_model(
 
     def refuse(serialized, weights):
         raise ValueError("Could not deserialize class 'Exotic'")
-    monkeypatch.setattr(inference, "_keras_model", refuse)
+    monkeypatch.setattr(inference, "keras_model", refuse)
     predictor = Predictor.load(tmp_path / "m.keras")
     with caplog.at_level("WARNING", logger=inference.__name__):
         assert np.allclose(predictor.predict(images), expected, atol=1e-5)

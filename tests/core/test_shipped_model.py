@@ -44,3 +44,20 @@ def test_the_card_holds_verdict_thresholds_calibrated_on_drawn_digits():
     card = load_card(default_model_path())
     assert "thresholds" in card
     assert Thresholds.from_card(card).to_card() == card["thresholds"]
+
+
+def test_digits_in_every_style_are_not_taken_for_non_digits():
+    from digitpad.core import digit_strokes
+    from digitpad.core.inference import Predictor
+
+    predictor = Predictor.load(default_model_path())
+    rng = np.random.default_rng(20261206)  # a seed no training or calibration uses
+    images, names = [], []
+    for digit, style in digit_strokes.ALL_STYLES:
+        for _ in range(20):
+            images.append(digit_strokes.render_digit(
+                digit_strokes.random_digit(rng, digit, style)[2], rng))
+            names.append(f"{digit} {style}")
+    _, not_a_digit = predictor.predict_with_not_a_digit(np.stack(images))
+    refused = not_a_digit >= predictor.thresholds.not_a_digit
+    assert refused.mean() <= 0.01, sorted({n for n, r in zip(names, refused) if r})

@@ -212,3 +212,23 @@ def test_tensorboard_logs_hold_the_loss_per_epoch_and_per_batches(data, tmp_path
     events = EventAccumulator(str(tmp_path / "train"))
     events.Reload()
     assert any(tag.endswith("kernel/histogram") for tag in events.Tags()["tensors"])
+
+
+def test_training_leaves_the_global_random_generators_as_they_were(data):
+    import random
+    random.seed(1234)
+    np.random.seed(1234)
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    config = preset_config("mlp", epochs=1, train_size=300, dropout=0.2)
+    train(config, data)  # builds the model too: initializers and dropout draw seeds
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1])
+    assert after[2:] == numpy_state[2:]
+
+
+def test_the_same_seed_builds_the_same_model_and_another_seed_another():
+    weights = [build_model(preset_config("quick", seed=seed)).get_weights()
+               for seed in (5, 5, 6)]
+    assert all(np.array_equal(a, b) for a, b in zip(weights[0], weights[1]))
+    assert not np.array_equal(weights[0][0], weights[2][0])

@@ -1,7 +1,6 @@
 """One rule decides what the user is told: a digit, not sure, not a digit, or draw larger."""
 
 import numpy as np
-import pytest
 
 from digitpad.core.verdict import (DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Thresholds,
                                    decide)

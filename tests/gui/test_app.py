@@ -31,7 +31,8 @@ def test_app_starts_loads_the_model_and_exits_cleanly(tmp_path):
 
 def test_train_cli_help_explains_every_option():
     done = subprocess.run([sys.executable, "train_cli.py", "--help"], capture_output=True,
-                          text=True, timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                          text=True, timeout=60,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert done.returncode == 0
     for option in ("--arch", "--epochs", "--batch-size", "--optimizer", "--learning-rate",
                    "--activation", "--l2", "--dropout", "--augment", "--patience",

@@ -92,6 +92,71 @@ def test_a_download_from_the_panel_is_used_at_once(qtbot, settings, monkeypatch,
     window.close()
 
 
+class _TrickleHandler(__import__("http.server").server.BaseHTTPRequestHandler):
+    """A server as slow as a bad connection: 100 bytes of a large file every 0.2 s."""
+
+    def do_GET(self):
+        import time
+        self.send_response(200)
+        self.send_header("Content-Length", str(10 << 20))
+        self.end_headers()
+        try:
+            for _ in range(3000):
+                self.wfile.write(b"\0" * 100)
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass  # the client went away
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_mirror():
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TrickleHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_closing_the_window_during_a_slow_download_takes_under_3_s(
+        qtbot, settings, monkeypatch, slow_mirror):
+    import time
+    monkeypatch.setattr(data_module, "MIRRORS", (slow_mirror,))
+    window = no_data_window(qtbot, settings, monkeypatch)
+    with qtbot.waitSignal(window.hub.data.download_progress, timeout=EVAL_TIMEOUT_MS):
+        qtbot.mouseClick(window.errors_tab.data_panel.download_button, Qt.LeftButton)
+    assert window.hub.data.is_downloading
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started <= 3.0
+    assert not window.hub.data.is_downloading
+
+
+def test_a_stopped_download_ends_at_its_next_read_and_keeps_no_partial_file(
+        tmp_path, slow_mirror):
+    import threading
+    import time
+    from digitpad.core.errors import DownloadCancelled
+    stop, reads = threading.Event(), []
+
+    def progress(name, done, total):
+        reads.append(done)
+        if len(reads) == 3:
+            stop.set()
+    started = time.perf_counter()
+    with pytest.raises(DownloadCancelled):
+        data_module.download_mnist(tmp_path / "mnist", mirrors=(slow_mirror,), stop=stop,
+                                   progress=progress)
+    assert time.perf_counter() - started < 5 and len(reads) == 3
+    assert not (tmp_path / "mnist").exists()  # no partial file, not even the folder
+
+
 def test_without_data_the_message_names_the_folders_searched_and_the_four_files(
         qtbot, settings, monkeypatch):
     window = no_data_window(qtbot, settings, monkeypatch)

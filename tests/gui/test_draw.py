@@ -129,7 +129,7 @@ def test_resize_keeps_the_drawing(qtbot, window):
 
 def test_every_tab_fits_a_small_laptop_screen(window):
     # 1024x600 minus a title bar and a task bar: the Train form scrolls rather than grow.
-    window.errors_tab, window.train_tab  # built on demand if the first frame has not run yet
+    _ = window.errors_tab, window.train_tab  # built on demand if the first frame has not run yet
     assert window.minimumSizeHint().width() <= 1024
     assert window.minimumSizeHint().height() <= 600
 

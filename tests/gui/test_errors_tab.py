@@ -220,7 +220,7 @@ def test_exports(qtbot, window, tmp_path):
 def test_evaluation_waits_until_the_tab_is_opened(qtbot, window):
     tab = window.errors_tab
     qtbot.wait(300)
-    assert tab.evaluation is None and tab._worker is None
+    assert tab.evaluation is None and not window.hub.evaluations.is_busy
     assert wait_for_evaluation(qtbot, tab) is not None
 
 
@@ -233,5 +233,25 @@ def test_a_tab_built_after_the_model_loaded_still_evaluates_it(qtbot, settings,
     qtbot.addWidget(late)
     with qtbot.waitSignal(late.evaluation_ready, timeout=EVAL_TIMEOUT_MS):
         late.show()
-    late.shutdown()
     window.close()
+
+
+def test_evaluations_are_the_hubs_cached_per_model(qtbot, window):
+    tab = window.errors_tab
+    evaluation = wait_for_evaluation(qtbot, tab)
+    evaluations = window.hub.evaluations
+    assert evaluations.request(window.hub.active) is evaluation  # at once, from the cache
+    assert not evaluations.is_busy
+    assert evaluations.labelled_set().images is tab._test_images
+
+
+def test_closing_the_window_during_an_evaluation_takes_under_3_s(
+        qtbot, settings, mnist_folder):
+    import time
+    window = open_window(qtbot, settings, str(mnist_folder))
+    with qtbot.waitSignal(window.hub.evaluations.progress, timeout=EVAL_TIMEOUT_MS):
+        window.tabs.setCurrentWidget(window.errors_tab)  # 10,000 test images to evaluate
+    assert window.hub.evaluations.is_busy
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started <= 3.0

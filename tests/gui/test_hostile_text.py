@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from digitpad.core.inference import Predictor
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import SETTINGS_KEY
 from tests.gui.conftest import MODEL_TIMEOUT_MS, open_window
@@ -100,15 +99,20 @@ def test_a_data_folder_name_is_plain_in_the_data_panels(qtbot, settings, tmp_pat
     window.close()
 
 
-def test_an_error_from_a_run_is_plain_in_the_train_tab(qtbot, window):
-    tab = window.train_tab
-    from digitpad.gui.widgets.run_history import Run
+def test_an_error_from_a_run_is_plain_in_the_train_tab(qtbot, window, tmp_path):
     from digitpad.core.architectures import preset_config
-    tab._run = Run(config=preset_config("linear"), started=0.0)
-    tab.history.add(tab._run)
-    window.hub.training.failed.emit(f"could not save {HOSTILE}.keras")
+    from digitpad.core.runs import Run
+    tab = window.train_tab
+    run = Run(id=99, config=preset_config("linear"), save_path=tmp_path / "x.keras",
+              started=0.0, state="training")
+    window.hub.runs.append(run)  # as the hub records a run it started
+    tab.history.add(run)
+    window.hub.training.failed.emit(run.id, f"could not save {HOSTILE}.keras",
+                                    f"Traceback: {HOSTILE}")
     assert_plain(tab.state_label)
     assert "previous model stays active" in tab.state_label.text()
+    assert tab.details_button.isVisibleTo(tab)
+    assert HOSTILE in tab.details.toPlainText()  # a QPlainTextEdit: never markup
 
 
 def test_a_remembered_folder_that_cannot_be_searched_opens_the_app_and_says_why(

@@ -11,6 +11,7 @@ from digitpad import paths
 from digitpad.core.digit_store import DigitStore
 from digitpad.core.digits_file import image_to_uint8
 from digitpad.core.preprocess import to_model_input
+from digitpad.gui.evaluations import MNIST_TEST, MY_DIGITS
 from tests.gui.test_draw import ONE, SEVEN, draw_stroke, wait_for_prediction
 
 SAVE_TIMEOUT_MS = 10_000
@@ -96,8 +97,8 @@ def test_nothing_is_saved_from_an_empty_pad(qtbot, window):
 def open_my_digits(qtbot, window, count):
     tab = window.errors_tab
     window.tabs.setCurrentWidget(tab)
-    tab.show_dataset("mine")
-    qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown_mine is not None
+    tab.show_dataset(MY_DIGITS)
+    qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown.name == MY_DIGITS
                     and len(tab.evaluation.labels) == count, timeout=SAVE_TIMEOUT_MS)
     return tab
 
@@ -114,23 +115,23 @@ def test_a_saved_drawing_shows_in_my_digits_where_it_can_be_relabelled_and_delet
     assert "your 1 digits" in tab.summary.text() and "7:1" in tab.summary.text()
     assert tab.shown_indices().tolist() == [0]  # correct or not, one's own digits all show
     [sample] = stored(window)
-    assert np.array_equal(tab._shown_images[0], sample.image)
+    assert np.array_equal(tab._shown.images[0], sample.image)
     assert tab.gallery_selection() == [sample.id]
     model = tab.gallery.gallery_model
     wrong = tab.evaluation.predictions[0] != 7
     assert (model.data(model.index(0), Qt.ForegroundRole) is not None) == wrong
 
     tab.mine_actions.relabel_box.setCurrentIndex(1)
-    with qtbot.waitSignal(window.hub.my_digits.loaded, timeout=SAVE_TIMEOUT_MS):
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.relabel_button.click()
     qtbot.waitUntil(lambda: tab.evaluation.labels.tolist() == [1], timeout=SAVE_TIMEOUT_MS)
     assert [s.label for s in stored(window)] == [1]
-    with qtbot.waitSignal(window.hub.my_digits.loaded, timeout=SAVE_TIMEOUT_MS):
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.delete_button.click()
     qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 0, timeout=SAVE_TIMEOUT_MS)
     assert stored(window) == [] and "no digits yet" in tab.summary.text()
-    tab.show_dataset("mnist")  # and back to the test set
-    qtbot.waitUntil(lambda: tab._shown_mine is None and tab.evaluation is not None
+    tab.show_dataset(MNIST_TEST)  # and back to the test set
+    qtbot.waitUntil(lambda: tab._shown.name == MNIST_TEST and tab.evaluation is not None
                     and len(tab.evaluation.labels) == 300, timeout=60_000)
 
 
@@ -182,7 +183,7 @@ def test_adapt_to_me_runs_in_the_training_process_and_its_model_becomes_active(
     shipped = window.hub.active
     actions = tab.mine_actions
     steps = []
-    window.hub.training.batch_done.connect(steps.append)
+    window.hub.run_batch.connect(lambda run, report: steps.append(report))
     with qtbot.waitSignal(window.hub.model_changed, timeout=TRAINING_TIMEOUT_MS):
         assert actions.adapt()
         assert not actions.adapt_button.isEnabled() and actions.stop_button.isEnabled()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QThread, Qt
 from digitpad import paths
 from digitpad.core.registry import load_card
 from digitpad.core.reports import BatchReport, EpochReport
+from digitpad.core.verdict import NO_NOT_A_DIGIT
 from tests.gui.conftest import open_window
 
 TRAIN_TIMEOUT_MS = 120_000
@@ -32,14 +33,14 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     tab.form.fields["batch_size"].setText("64")
     before = window.hub.active
     reports = []
-    session.batch_done.connect(lambda report: reports.append(report))
-    session.epoch_done.connect(lambda report, tiles: reports.append(report))
+    session.batch_done.connect(lambda run_id, report: reports.append(report))
+    session.epoch_done.connect(lambda run_id, report, tiles: reports.append(report))
     with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
         qtbot.mouseClick(tab.train_button, Qt.LeftButton)
         assert tab.is_training
         assert not tab.train_button.isEnabled() and tab.stop_button.isEnabled()
     run = tab.runs[-1]
-    assert run.status == "finished" and len(run.epochs) == 2
+    assert run is window.hub.runs[-1] and run.state == "finished" and len(run.epochs) == 2
     if hasattr(os, "SCHED_BATCH"):  # Linux: every trainer thread yields to the window's
         threads = os.listdir(f"/proc/{session.process.pid}/task")
         assert len(threads) > 2  # TensorFlow's own are among them
@@ -55,11 +56,15 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     assert len(tab.curves.smooth_loss_curve.getData()[0]) > 0
     assert len(tab.curves.val_acc_curve.getData()[1]) == 2
     assert tab.curves.weights_view.has_image()  # the first dense layer as 28x28 tiles
-    # Saved, loaded by the hub and active everywhere; the status compares it.
+    # Saved, loaded by the hub and active everywhere: trained on other data than the shipped
+    # model, nothing comparable speaks against it. The status compares it.
     active = window.hub.active
-    assert active is not before and active.path == run.path and run.path.is_file()
-    assert load_card(run.path)["architecture"] == "mlp"
-    assert window.hub.previous is before
+    assert active is not before and active.run_id == run.id and active.path == run.path
+    assert run.path.is_file() and load_card(run.path)["architecture"] == "mlp"
+    assert run.status == "finished, active" and window.hub.previous is before
+    # Trained without the not-a-digit share, it says what it cannot do.
+    assert load_card(run.path)["limitation"] == NO_NOT_A_DIGIT
+    assert NO_NOT_A_DIGIT in window.model_label.text()
     assert (f"{run.test_accuracy:.2%} test, previous model {before.test_accuracy:.2%}"
             in tab.state_label.text())
     # Where the model went, in full: the status line and the run's log name the whole path.
@@ -67,6 +72,7 @@ def test_a_run_trains_in_its_own_process_and_its_model_becomes_active(qtbot, win
     assert tab.state_label.textFormat() == Qt.PlainText
     assert tab.progress.value() == tab.progress.maximum() and tab.progress.format() == "Done"
     assert tab.train_button.isEnabled() and tab.history.table.rowCount() == 1
+    assert not tab.use_button.isVisibleTo(tab)
     # One click back to the model it replaced.
     assert tab.back_button.isVisibleTo(tab)
     qtbot.mouseClick(tab.back_button, Qt.LeftButton)
@@ -82,7 +88,7 @@ def test_failed_stopped_and_repeated_runs_share_one_training_process(qtbot, wind
     window.tabs.setCurrentWidget(tab)
     before = window.hub.active
     outcomes = []
-    session.finished.connect(outcomes.append)
+    session.finished.connect(lambda run_id, outcome: outcomes.append(outcome))
     # A run on broken data fails with a message naming the file; no full "Ready" bar.
     data_folder = window.hub.data.folder
     broken = tmp_path / "broken-data"
@@ -121,18 +127,24 @@ def test_failed_stopped_and_repeated_runs_share_one_training_process(qtbot, wind
     assert session.process is process and process.is_alive()  # one process for all runs
 
 
-def test_closing_the_window_mid_run_ends_the_training_process_within_a_second(
-        qtbot, settings, synthetic_data_folder):
+@pytest.mark.parametrize("frozen", [False, True], ids=["running", "frozen after Stop"])
+def test_closing_the_window_mid_run_ends_the_training_process_within_3_s(
+        qtbot, settings, synthetic_data_folder, frozen):
+    import signal
     window = open_window(qtbot, settings, str(synthetic_data_folder))
     tab = window.train_tab
     session = window.hub.training
     with qtbot.waitSignal(session.batch_done, timeout=TRAIN_TIMEOUT_MS):
         assert tab.start_training(arch="linear", epochs=50, batch_size=4)
     process = session.process
+    if frozen:  # as a debugger or the OS can freeze it; then the user presses Stop
+        os.kill(process.pid, signal.SIGSTOP)
+        qtbot.mouseClick(tab.stop_button, Qt.LeftButton)
+        assert tab.state_label.text() == "Stopping after this batch…"
     started = time.perf_counter()
     window.close()
     closing_seconds = time.perf_counter() - started
-    assert closing_seconds < 1.0
+    assert closing_seconds <= 3.0  # about a second on an idle machine
     assert not process.is_alive() and not tab.is_training
     assert not any(t.isRunning() for t in window.findChildren(QThread))
     folder = paths.user_models_dir()
@@ -153,7 +165,7 @@ def test_invalid_values_are_refused_next_to_the_field(window):
 
 
 def test_presets_fill_the_form_and_show_their_name_with_the_description_below(window):
-    from digitpad.core.architectures import PRESETS
+    from digitpad.core.architectures import PRESETS, preset_config
     form = window.train_tab.form
     form.arch_box.setCurrentIndex(form.arch_box.findData("funnel"))
     assert form.arch_box.currentText() == "funnel"
@@ -164,7 +176,24 @@ def test_presets_fill_the_form_and_show_their_name_with_the_description_below(wi
     assert config.arch == "funnel" and np.isclose(config.learning_rate, 0.05)
     # Settings the form does not show come from the preset.
     form.arch_box.setCurrentIndex(form.arch_box.findData("strong"))
-    assert form.config().not_a_digit == PRESETS["strong"].config().not_a_digit
+    assert form.config().not_a_digit == preset_config("strong").not_a_digit
+    assert form.config().drawn_digits == preset_config("strong").drawn_digits
+
+
+def test_the_not_a_digit_share_is_on_for_cnns_and_reaches_the_training_run(window, monkeypatch):
+    tab = window.train_tab
+    form = tab.form
+    assert form.fields["not_a_digit"].text() == "0.1"   # quick, the form's first preset
+    form.arch_box.setCurrentIndex(form.arch_box.findData("mlp"))
+    assert form.fields["not_a_digit"].text() == "0"
+    form.fields["not_a_digit"].setText("0.6")
+    assert form.config() is None and form.errors["not_a_digit"].isVisibleTo(tab)
+    form.fields["not_a_digit"].setText("0.25")
+    jobs = []
+    monkeypatch.setattr(window.hub.training, "start", jobs.append)
+    tab.train_button.click()
+    assert [job.config.not_a_digit for job in jobs] == [0.25]
+    assert jobs[0].config.arch == "mlp"
 
 
 def _text_room(widget) -> tuple[str, int, int]:
@@ -228,13 +257,16 @@ def test_at_900_by_600_no_train_tab_control_is_cut_off(qtbot, window):
     assert cut == []
 
 
-def test_the_comparison_fits_its_runs_with_one_legend_entry_each_and_hints_when_empty(window):
+def test_the_comparison_fits_its_runs_with_one_legend_entry_each_and_hints_when_empty(
+        window, tmp_path):
     from digitpad.core.architectures import preset_config
-    from digitpad.gui.widgets.run_history import Run
+    from digitpad.core.runs import Run
     history = window.train_tab.history
     assert history.compare.currentWidget() is history.hint
-    for arch, accuracies in (("mlp", [0.962, 0.975, 0.981]), ("quick", [0.985, 0.991])):
-        run = Run(config=preset_config(arch), started=time.time(), status="finished")
+    for n, (arch, accuracies) in enumerate((("mlp", [0.962, 0.975, 0.981]),
+                                            ("quick", [0.985, 0.991]))):
+        run = Run(id=n + 1, config=preset_config(arch), save_path=tmp_path / f"{n}.keras",
+                  started=time.time(), state="finished")
         run.epochs = [EpochReport(epoch=n, epochs=3, loss=0.1, accuracy=a, val_loss=0.1,
                                   val_accuracy=a, learning_rate=0.001, seconds=1.0,
                                   eta_seconds=0.0, improved=True)
@@ -323,7 +355,7 @@ window.train_tab.run_finished.connect(loop.quit)
 QTimer.singleShot(120_000, loop.quit)
 assert window.train_tab.start_training(arch="mlp", epochs=1, batch_size=64)
 loop.exec()
-print(window.train_tab.runs[-1].status, window.hub.active.path == window.train_tab.runs[-1].path)
+print(window.train_tab.runs[-1].state, window.train_tab.runs[-1].path.is_file())
 window.errors_tab  # built and evaluating the new model with NumPy
 window.close()
 print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")))

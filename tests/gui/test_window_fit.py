@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton
 
-from tests.gui.conftest import open_window
 from tests.gui.test_errors_tab import wait_for_evaluation
 
 # A 1600x1000 screen at 1.5x display scaling, as Qt sees it.
@@ -81,8 +80,8 @@ def cut_off(tab) -> list[str]:
                 continue
             needed = (widget.minimumSizeHint() if kind is QLabel else widget.sizeHint()).width()
             if widget.width() < needed:
-                cut.append(f"{kind.__name__} {(widget.currentText() if kind is QComboBox else widget.text())!r}: "
-                           f"{widget.width()} < {needed}")
+                text = widget.currentText() if kind is QComboBox else widget.text()
+                cut.append(f"{kind.__name__} {text!r}: {widget.width()} < {needed}")
     return cut
 
 

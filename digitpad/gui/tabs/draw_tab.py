@@ -1,4 +1,11 @@
-"""Draw tab: the pad, live probabilities, the big answer, and what the model sees."""
+"""Draw tab: the pad, live probabilities, the big answer, and what the model sees.
+
+A drawing of one digit is read as a whole, as always. Digits written side by side are read
+as a number (``core.number_reader``): the answer shows the number ("2024", "3.14", "20?4"
+with a digit unsure, whose alternatives are one click away), each digit gets a faint box on
+the pad with its own small answer, and clicking a digit shows its probabilities and its
+28x28 image.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +18,22 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QS
                                QToolButton, QVBoxLayout, QWidget)
 
 from digitpad.core.digits_file import Sample, image_to_uint8
+from digitpad.core.ink_groups import group_strokes
+from digitpad.core.number_reader import NOT_A_NUMBER, NumberReading, read_number
 from digitpad.core.preprocess import to_model_input
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict
+from digitpad.gui.explainer import Explainer
 from digitpad.gui.model_hub import ActiveModel, ModelHub
-from digitpad.gui.widgets.draw_pad import DrawPad
+from digitpad.gui.tabs.looked_at import LookedAt, caption
+from digitpad.gui.widgets.draw_pad import DrawPad, PadMark
 from digitpad.gui.widgets.image_view import ImageView
 
 FRAME_SECONDS = 1 / 60     # at most one prediction per frame while the pen moves
+MAX_ALTERNATIVES = 4       # an unsure number's readings offered as buttons
 UNSURE_COLOUR = "#c08a20"
 # In the big answer's place when there is no digit to show; the sentence goes under it.
 VERDICT_WORDS = {NOT_A_DIGIT: "No digit", TOO_SMALL: "Too small"}
+NUMBER_WORDS = {NOT_A_NUMBER: "Not a number", TOO_SMALL: "Too small"}
 VERDICT_WORD_STYLE = "font-size: 28pt; color: #8a8f98;"  # a word, smaller than a digit
 
 
@@ -37,6 +50,7 @@ class DrawTab(QWidget):
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
+    explained = Signal(object)  # the finished drawing's Explanation, None for an empty pad
 
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +61,10 @@ class DrawTab(QWidget):
         self._image: np.ndarray | None = None  # the model input shown, if any
         self._last_saved: Sample | None = None  # while undo would take it back
         self._clearing_after_save = False
+        self._reading: NumberReading | None = None  # the number shown, if any
+        self._selected: int | None = None  # the number's digit in the chart and preview
+        self._chosen: str | None = None  # an unsure number's alternative the user picked
+        self._number_cache: dict = {}  # groups of strokes read before (core.number_reader)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.update_prediction)
 
@@ -61,6 +79,15 @@ class DrawTab(QWidget):
         self.preview = ImageView(empty_text="What the model sees")
         self.preview.setToolTip("The 28x28 image the model sees: cropped, scaled to 20 px "
                                 "and centred by mass, as in MNIST")
+        self.explainer = Explainer(hub)
+        self.explainer.explained.connect(self._on_explained)
+        self.looked_at = LookedAt(self.preview)  # the map, updated when the pen lifts
+        self.looked_at.box.toggled.connect(self._on_looked_at_toggled)
+        self._explanation = None  # the Explanation of the drawing on the pad, once known
+        self._to_explain = None   # (image, probabilities, verdict) of the finished drawing
+        # Explain every finished drawing, not only while the map is shown (set while a tab
+        # that shows explanations is open).
+        self.explain_always = False
         self.answer = QLabel("")
         self.answer.setAlignment(Qt.AlignCenter)
         font = QFont()
@@ -98,6 +125,15 @@ class DrawTab(QWidget):
         self.saved_label.setTextFormat(Qt.PlainText)
         self.saved_label.setAlignment(Qt.AlignCenter)
         self.saved_label.setWordWrap(True)
+        # An unsure number's likeliest readings, one click each.
+        self.alternatives = QHBoxLayout()
+        self.alternative_buttons = [QPushButton() for _ in range(MAX_ALTERNATIVES)]
+        self.alternatives.addStretch(1)
+        for button in self.alternative_buttons:
+            button.setVisible(False)
+            button.clicked.connect(lambda _=False, b=button: self._choose(b.text()))
+            self.alternatives.addWidget(button)
+        self.alternatives.addStretch(1)
 
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
@@ -128,6 +164,7 @@ class DrawTab(QWidget):
         right = self._right_column = QVBoxLayout()
         right.addWidget(self.answer)
         right.addWidget(self.detail)
+        right.addLayout(self.alternatives)
         right.addWidget(self._chart_placeholder, 3)
         right.addLayout(teach_row)
         right.addWidget(self.saved_label)
@@ -136,6 +173,7 @@ class DrawTab(QWidget):
         right.addSpacing(8)
         right.addWidget(preview_title)
         right.addWidget(self.preview, 0, Qt.AlignHCenter)
+        right.addWidget(self.looked_at)
         right.addStretch(1)
 
         layout = QHBoxLayout(self)
@@ -143,6 +181,7 @@ class DrawTab(QWidget):
         layout.addLayout(right, 2)
 
         self.pad.changed.connect(self._on_pad_changed)
+        self.pad.mark_clicked.connect(self._on_mark_clicked)
         hub.model_changed.connect(self._on_model_changed)
         hub.loading_started.connect(self._on_loading_started)
         hub.my_digits.saved.connect(self._on_saved)
@@ -165,7 +204,7 @@ class DrawTab(QWidget):
 
     def verdict(self) -> int | None:
         """The digit shown as the answer, or None when the tab shows no digit (nothing
-        drawn, "not sure", "not a digit" or "draw larger")."""
+        drawn, "not sure", "not a digit", "draw larger", or a number of several digits)."""
         if self._verdict is None or self._verdict.kind != DIGIT:
             return None
         return self._verdict.digit
@@ -173,7 +212,15 @@ class DrawTab(QWidget):
     def save_as(self, label: int) -> bool:
         """Save the drawing as the user's ``label`` and clear the pad; False if nothing is
         drawn. Only queues the write: the store is written in the background."""
-        if self._image is None or self.pad.is_drawing():
+        if self.pad.is_drawing():
+            return False
+        if self._reading is not None or self.pad.has_background():
+            self.saved_label.setStyleSheet("color: #c0392b;")
+            self.saved_label.setText("Not saved: your digits are taught one at a time, "
+                                     "drawn on the pad" if self._reading is not None else
+                                     "Not saved: only what you draw is your handwriting")
+            return False
+        if self._image is None:
             return False
         verdict = self._verdict
         reading = ("" if verdict is None else
@@ -205,15 +252,53 @@ class DrawTab(QWidget):
         """Put an image (``name``: what it is) on the pad exactly as the model sees it."""
         self.pad.set_background(image28, name)
 
+    def number(self) -> str | None:
+        """The digits shown as the answer ("2024", "3.14", "7"), or None when no number is
+        shown (nothing drawn, too small, not a digit, or a digit unsure and not picked)."""
+        if self._reading is not None:
+            return self._chosen or self._reading.number()
+        digit = self.verdict()
+        return None if digit is None else str(digit)
+
+    def number_reading(self) -> NumberReading | None:
+        """The number read from the pad when several digits (or a point) are drawn."""
+        return self._reading
+
+    def select_digit(self, index: int) -> None:
+        """Show digit ``index`` of the number in the chart and preview, its box emphasised."""
+        if self._reading is None or not 0 <= index < len(self._reading.digits):
+            return
+        self._select(index)
+        self.prediction_updated.emit()
+
+    def _select(self, index: int | None) -> None:
+        digit = self._reading.digits[index] if index is not None else None
+        self._selected = index
+        self._probabilities = digit.probabilities if digit is not None else None
+        if self.chart is not None:
+            self.chart.set_probabilities(self._probabilities)
+        self.preview.set_image(digit.image if digit is not None else None)
+        self.pad.set_marks(self.pad.marks(), index)
+
     def update_prediction(self) -> None:
         """Preprocess the pad once, predict, and update chart, answer and preview."""
         self._timer.stop()
         self._last_update = time.perf_counter()
+        self._reading, self._selected, self._chosen = None, None, None
+        self._image = None  # a number is taught one digit at a time
+        self._show_alternatives([])
+        strokes, grouping = self._grouping()
+        if grouping is not None and (len(grouping.groups) > 1 or grouping.point):
+            self._show_number(self._read_number(strokes))
+            self._request_explanation(None, None)  # a number: no one drawing to explain
+            self.prediction_updated.emit()
+            return
         image = self._model_input()
         self.preview.set_image(image)
         reading = self.hub.read(image, self.pad.ink_extent()) if image is not None else None
         probabilities, verdict = reading if reading is not None else (None, None)
         self._image = image
+        self.pad.set_marks([])
         if (verdict is not None and verdict.kind in (NOT_A_DIGIT, TOO_SMALL)
                 and self.pad.sent_image() is None):
             # No digit to chart; but a sent test image shows what the Errors tab showed.
@@ -222,7 +307,99 @@ class DrawTab(QWidget):
         if self.chart is not None:
             self.chart.set_probabilities(probabilities)
         self._show_answer(verdict, drawn=image is not None)
+        self._request_explanation(image, reading)
         self.prediction_updated.emit()
+
+    def explanation(self):
+        """The :class:`~digitpad.core.explain.Explanation` of the drawing on the pad, or
+        None while there is none (nothing drawn, the pen down, or not computed yet)."""
+        return self._explanation
+
+    def explain_drawing(self) -> None:
+        """Explain the finished drawing now (off the GUI thread), if not done already;
+        ``explained`` follows."""
+        if self._explanation is not None or self._to_explain is None:
+            return
+        image, probabilities, verdict = self._to_explain
+        if verdict.kind == UNSURE:
+            self.explainer.request(image, *verdict.candidates)
+        else:  # the layers and map of its best digit, shown when the answer is a digit
+            self.explainer.request(image, int(np.argmax(probabilities)))
+
+    def _request_explanation(self, image: np.ndarray | None, reading) -> None:
+        """On pen-up (and undo, redo, clear), explain the finished drawing off the GUI
+        thread when anything shows it; while the pen moves, drop the old explanation: it
+        no longer fits the pad."""
+        self._explanation = self._to_explain = None
+        self.looked_at.set_map(None)
+        self.explainer.cancel()
+        if image is None or reading is None or self.pad.is_drawing():
+            if image is None:
+                self.explained.emit(None)
+            return
+        self._to_explain = (image, *reading)
+        if self.explain_always or self.looked_at.box.isChecked():
+            self.explain_drawing()
+
+    def _on_looked_at_toggled(self, checked: bool) -> None:
+        if checked:
+            self.explain_drawing()
+
+    def _on_explained(self, _tag, explanation) -> None:
+        self._explanation = explanation
+        if self._verdict is not None and self._verdict.kind in (DIGIT, UNSURE):
+            self.looked_at.set_map(explanation.heat, caption(explanation))
+        self.explained.emit(explanation)
+
+    def _grouping(self):
+        """The pad's strokes and how they group into digits; (None, None) when there is no
+        number to read (no model, nothing drawn, or an image sent to the pad)."""
+        if self.hub.active is None or self.pad.has_background():
+            return None, None
+        strokes = self.pad.strokes()
+        return (strokes, group_strokes(strokes)) if strokes else (None, None)
+
+    def _read_number(self, strokes) -> NumberReading:
+        # While the pen moves each group is read whole (a frame's budget); touching digits
+        # are looked for once the drawing is final.
+        return read_number(strokes, self.hub.active.predictor, pad_side=1.0,
+                           cache=self._number_cache, split=not self.pad.is_drawing())
+
+    def _show_number(self, reading: NumberReading) -> None:
+        self._reading, self._verdict = reading, None
+        kinds = {"digit": "digit", "unsure": "unsure"}
+        self.pad.set_marks([PadMark(d.box, d.text or "✗", kinds.get(d.verdict.kind, "culprit"))
+                            for d in reading.digits])
+        if reading.text():
+            self._set_answer(reading.text(), f"color: {UNSURE_COLOUR};" if reading.unsure() else "")
+        else:
+            self._set_answer(NUMBER_WORDS.get(reading.kind, ""), VERDICT_WORD_STYLE)
+        self.detail.setText(reading.describe())
+        self._show_alternatives(reading.alternatives())
+        # The digit to look at first: one that is not read, else the rightmost.
+        flagged = reading.culprits() + reading.unsure()
+        readable = [i for i, d in enumerate(reading.digits) if d.probabilities is not None]
+        self._select(min(flagged) if flagged else (readable[-1] if readable else None))
+
+    def _show_alternatives(self, alternatives: list[str]) -> None:
+        for n, button in enumerate(self.alternative_buttons):
+            button.setVisible(n < len(alternatives))
+            if n < len(alternatives):
+                button.setText(alternatives[n])
+                button.setToolTip(f"Read the number as {alternatives[n]}")
+
+    def _choose(self, text: str) -> None:
+        """The user picked ``text`` among an unsure number's alternatives."""
+        if self._reading is None:
+            return
+        self._chosen = text
+        self._set_answer(text)
+        self.detail.setText(f"{text}: picked by you")
+        self._show_alternatives([])
+        self.prediction_updated.emit()
+
+    def _on_mark_clicked(self, index: int) -> None:
+        self.select_digit(index)
 
     def _show_answer(self, verdict: Verdict | None, drawn: bool) -> None:
         if verdict is None:
@@ -282,6 +459,7 @@ class DrawTab(QWidget):
         self.saved_label.setText(f"Not saved: {message}")
 
     def _on_model_changed(self, active: ActiveModel) -> None:
+        self._number_cache.clear()  # groups were read by the previous model
         self.update_prediction()
 
     def _on_loading_started(self, path: str) -> None:

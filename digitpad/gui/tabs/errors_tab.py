@@ -1,8 +1,9 @@
-"""Errors tab: where the active model goes wrong on the 10,000 MNIST test images, or on the
-user's own digits (the same matrix, gallery and detail, with delete and relabel)."""
+"""Errors tab: where the active model goes wrong, on the 10,000 MNIST test images or on the
+user's own digits."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +14,31 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
                                QWidget, QHeaderView)
 
 from digitpad.core.atomic_files import write_bytes_atomically
-from digitpad.core.data import load_mnist
-from digitpad.core.evaluation import Evaluation, evaluate
-from digitpad.core.preprocess import to_model_batch
-from digitpad.gui import workers
+from digitpad.core.evaluation import Evaluation
+from digitpad.gui.explainer import Explainer
+from digitpad.gui.evaluations import MNIST_TEST, MY_DIGITS
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.looked_at import LookedAt, caption
 from digitpad.gui.error_export import SHEET_MAX_ITEMS, contact_sheet, csv_bytes, png_bytes
+from digitpad.gui.tabs.mnist_panel import MnistPanel
+from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
 from digitpad.gui.widgets.confusion_matrix import ConfusionMatrix, TitledConfusionMatrix
-from digitpad.gui.widgets.data_panel import DataPanel
 from digitpad.gui.widgets.image_gallery import ImageGallery
 from digitpad.gui.widgets.image_view import ImageView
-from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
 from digitpad.gui.widgets.probability_chart import ProbabilityChart
 
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
-MNIST, MINE = "mnist", "mine"  # the data sets the tab browses
-DATASETS = (("MNIST test", MNIST), ("My digits", MINE))
-CACHE_MODELS = 4            # evaluations kept, one per model
+DATA_SETS = (("MNIST test", MNIST_TEST), ("My digits", MY_DIGITS))  # what the tab browses
 
 
 class ErrorsTab(QWidget):
-    """Evaluates each active model once per data set (in the background) and browses its
-    mistakes: on MNIST's test set, or on the user's own digits (``hub.my_digits``)."""
+    """Shows the active model's evaluation on a data set and browses its mistakes: MNIST's
+    test set, or the user's own digits (``hub.my_digits``), with their actions.
+
+    The evaluation is the hub's (``hub.evaluations``): computed in the background once per
+    model and set and cached there; this tab asks for it when it is shown.
+    """
 
     send_to_pad = Signal(object, str)  # an image exactly as the model saw it, what it is
     evaluation_ready = Signal(object)  # the Evaluation now shown
@@ -43,22 +46,15 @@ class ErrorsTab(QWidget):
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
-        self._test_images: np.ndarray | None = None
-        self._test_labels: np.ndarray | None = None
-        self._mine = None           # the user's digits (core.digit_store.Digits), once loaded
-        self._mine_version = 0      # counts their changes: evaluations of older ones are stale
-        self._shown_images: np.ndarray | None = None  # the images of the evaluation shown
-        self._shown_mine = None     # the user's digits shown, when those are
-        self._cache: dict[tuple, Evaluation] = {}
+        self._shown = None  # the LabelledSet of the evaluation shown
         self.evaluation: Evaluation | None = None
         # Built after the model arrived (the first frame came late): evaluate that one.
         self._pending: ActiveModel | None = hub.active
-        self._worker: workers.Worker | None = None
-        self._on_done = None  # what to do with the running worker's result
+        self._opening: int | None = None  # a test image to show once evaluated
 
         self.dataset_box = QComboBox()
-        for text, key in DATASETS:
-            self.dataset_box.addItem(text, key)
+        for text, name in DATA_SETS:
+            self.dataset_box.addItem(text, name)
         self.dataset_box.setToolTip("Where to look for the model's mistakes: MNIST's test "
                                     "set, or the digits you saved on the Draw tab")
         self.mine_actions = MyDigitsActions(hub, self.gallery_selection)
@@ -108,6 +104,10 @@ class ErrorsTab(QWidget):
         self.gallery = ImageGallery()
 
         self.detail_image = ImageView(empty_text="Select an image")
+        self.looked_at = LookedAt(self.detail_image, "Why this answer")
+        self.explainer = Explainer(hub)
+        self.explainer.explained.connect(self._on_explained)
+        self.looked_at.box.toggled.connect(lambda: self._explain(self.gallery.current_item()))
         self.detail_chart = ProbabilityChart()
         self.detail_text = QLabel("")
         self.detail_text.setWordWrap(True)
@@ -115,7 +115,7 @@ class ErrorsTab(QWidget):
         self.send_button = QPushButton("Send to Draw pad")
         self.send_button.setEnabled(False)
 
-        self.data_panel = DataPanel(hub.data, "The MNIST test set is needed to find the "
+        self.data_panel = MnistPanel(hub.data, "The MNIST test set is needed to find the "
                                               "model's errors.")
 
         self._build_layout()
@@ -125,15 +125,17 @@ class ErrorsTab(QWidget):
         self.include_correct.toggled.connect(self._apply_filters)
         self.rejected_only.toggled.connect(self._apply_filters)
         self.matrix.cell_chosen.connect(self.show_cell)
-        self.dataset_box.currentIndexChanged.connect(self._on_dataset_changed)
-        hub.my_digits.changed.connect(self._on_mine_changed)
-        hub.my_digits.loaded.connect(self._on_mine_loaded)
         self.gallery.selectionModel().currentChanged.connect(self._on_current_changed)
         self.send_button.clicked.connect(self._on_send)
         self.export_png.clicked.connect(self._on_export_png)
         self.export_csv.clicked.connect(self._on_export_csv)
+        self.dataset_box.currentIndexChanged.connect(self._on_dataset_changed)
         hub.model_changed.connect(self._on_model_changed)
         hub.data.changed.connect(self._on_data_changed)
+        hub.my_digits.changed.connect(self._on_my_digits_changed)
+        hub.evaluations.progress.connect(self._on_progress)
+        hub.evaluations.ready.connect(self._on_evaluated)
+        hub.evaluations.failed.connect(self._on_failed)
 
     # ----- layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -175,6 +177,7 @@ class ErrorsTab(QWidget):
         detail = QGroupBox("Selected image")
         detail_layout = QVBoxLayout(detail)
         detail_layout.addWidget(self.detail_image, 2, Qt.AlignHCenter)
+        detail_layout.addWidget(self.looked_at)
         detail_layout.addWidget(self.detail_text)
         detail_layout.addWidget(self.detail_chart, 2)
         detail_layout.addWidget(self.send_button)
@@ -210,24 +213,46 @@ class ErrorsTab(QWidget):
         self.true_box.setCurrentIndex(true + 1)
         self.predicted_box.setCurrentIndex(predicted + 1)
 
-    def show_dataset(self, key: str) -> None:
-        """Browse ``MNIST`` ("mnist": the test set) or ``MINE`` ("mine": the user's digits)."""
-        self.dataset_box.setCurrentIndex(self.dataset_box.findData(key))
+    def show_dataset(self, name: str) -> None:
+        """Browse data set ``name``: ``MNIST_TEST`` or ``MY_DIGITS``."""
+        self.dataset_box.setCurrentIndex(self.dataset_box.findData(name))
+
+    def dataset(self) -> str:
+        """The name of the data set browsed."""
+        return self.dataset_box.currentData()
 
     def gallery_selection(self) -> list[int]:
         """The store ids of the user's digits selected in the gallery (my digits only)."""
         item = self.gallery.current_item()
-        if item is None or self._dataset() != MINE or self._shown_mine is None:
+        if item is None or self._shown is None or self._shown.ids is None:
             return []
-        return [int(self._shown_mine.ids[item])]
+        return [int(self._shown.ids[item])]
+
+    def open_image(self, index: int) -> None:
+        """Select test image ``index`` and show it in the detail (once evaluated), with the
+        filters set to its true and predicted digits."""
+        self._opening = int(index)
+        self.show_dataset(MNIST_TEST)
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        index, evaluation = self._opening, self.evaluation
+        if index is None or evaluation is None or not 0 <= index < len(evaluation.labels):
+            return
+        self._opening = None
+        label, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+        self.label_errors_only.setChecked(False)
+        self.rejected_only.setChecked(False)
+        self.include_correct.setChecked(label == predicted)
+        self.true_box.setCurrentIndex(label + 1)
+        self.predicted_box.setCurrentIndex(predicted + 1)
+        rows = np.flatnonzero(self.shown_indices() == index)
+        if len(rows):
+            self.gallery.setCurrentIndex(self.gallery.gallery_model.index(int(rows[0])))
 
     def shown_indices(self) -> np.ndarray:
         """Test-set indices in the gallery, in display order."""
         return self.gallery.gallery_model.indices()
-
-    def shutdown(self) -> None:
-        workers.stop_and_wait(self, self._worker)
-        self._worker = None
 
     # ----- evaluation --------------------------------------------------------------------
     def _on_model_changed(self, active: ActiveModel) -> None:
@@ -238,158 +263,75 @@ class ErrorsTab(QWidget):
         # with drawing for the CPU at start-up or right after training.
 
     def _on_data_changed(self, folder) -> None:
-        """Another MNIST folder: what was loaded and evaluated from the old one is stale."""
-        if self._worker is not None:
-            self._worker.cancel()  # its result is ignored when it arrives
-            self._worker = None
-            self.progress.setVisible(False)
-        self._test_images = self._test_labels = None
-        self._cache.clear()
+        """Another MNIST folder: the hub evaluates again, on the new test set."""
         self._pending = self.hub.active
         if self.isVisible():
             self._refresh()
+
+    def _on_dataset_changed(self) -> None:
+        mine = self.dataset() == MY_DIGITS
+        self.mine_actions.setVisible(mine)
+        self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
+        self.label_errors_only.setVisible(not mine)  # the user's labels are theirs to fix
+        self._pending = self.hub.active
+        if self.isVisible():
+            self._refresh()
+
+    def _on_my_digits_changed(self) -> None:
+        """Digits saved, deleted, relabelled or imported: the hub dropped their evaluations."""
+        if self.dataset() == MY_DIGITS:
+            self._pending = self.hub.active
+            if self.isVisible():
+                self._refresh()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh()
 
-    def _dataset(self) -> str:
-        return self.dataset_box.currentData()
-
-    def _cache_key(self, active: ActiveModel) -> tuple:
-        if self._dataset() == MINE:
-            return MINE, active.key, self._mine_version
-        return MNIST, active.key
-
-    def _current_set(self) -> tuple[np.ndarray, np.ndarray]:
-        """(uint8 images, labels) of the data set browsed."""
-        if self._dataset() == MINE:
-            return self._mine.images, self._mine.labels
-        return self._test_images, self._test_labels
-
-    def _on_dataset_changed(self) -> None:
-        mine = self._dataset() == MINE
-        self.mine_actions.setVisible(mine)
-        self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
-        self._pending = self.hub.active
-        if self.isVisible():
-            self._refresh()
-
-    def _on_mine_changed(self) -> None:
-        """Digits saved, deleted or relabelled: evaluations of the old ones are stale."""
-        self._mine_version += 1
-        self._mine = None
-        for key in [k for k in self._cache if k[0] == MINE]:
-            del self._cache[key]
-        if self._dataset() == MINE:
-            self._pending = self.hub.active
-            if self.isVisible():
-                self._refresh()
-
-    def _on_mine_loaded(self, digits) -> None:
-        self._mine = digits
-        if self._dataset() == MINE and self.isVisible():
-            self._refresh()
-
     def _refresh(self) -> None:
-        """Show the pending model's evaluation: from the cache, or computed in the background."""
+        """Show the pending model's evaluation: the hub's cached one, or asked for."""
         active = self._pending
         if active is None:
             return
-        if self._cache_key(active) in self._cache:
+        name = self.dataset()
+        evaluation = self.hub.evaluations.request(active, name)
+        if evaluation is not None:
             self._pending = None
-            self._show(self._cache[self._cache_key(active)])
-        elif self._dataset() == MINE:
-            if self._mine is None:
-                self.hub.my_digits.load()  # arrives as loaded: then evaluated
-            else:
-                self._start_evaluation()
-        elif self._test_images is None:
-            self._load_data()
-        else:
-            self._start_evaluation()
-
-    def _load_data(self) -> None:
-        if self._worker is not None:
-            return  # data loading or evaluation in progress; it continues from there
-        folder = self.hub.data.folder
-
-        def job(worker):
-            return load_mnist(folder, download=False).test
-        self._run(job, self._on_data_loaded, "Loading the MNIST test set… %p%")
-
-    def _on_data_loaded(self, test_split) -> None:
-        self._test_images = test_split.images
-        self._test_labels = test_split.labels
-        self.pages.setCurrentIndex(0)
-        self._refresh()  # the data set browsed may have changed meanwhile
-
-    def _start_evaluation(self) -> None:
-        active = self._pending
-        loaded = self._mine if self._dataset() == MINE else self._test_images
-        if active is None or self._worker is not None or loaded is None:
+            self._show(evaluation)
             return
-        key = self._cache_key(active)
-        uint8_images, labels = self._current_set()
-        images = to_model_batch(uint8_images)
-        shown = self._mine if key[0] == MINE else None
-
-        def job(worker):
-            result = evaluate(active.predictor, images, labels, stop=worker.stop_event,
-                              on_progress=worker.progress.emit)
-            return key, (uint8_images, shown, result)
-        what = "of your digits" if key[0] == MINE else "test images"
-        self.summary.setText(f"Evaluating {active.name} on {len(labels):,} {what}…")
-        self._run(job, self._on_evaluated, "Evaluating… %p%")
-
-    def _on_evaluated(self, keyed) -> None:
-        key, evaluation = keyed
-        self._cache[key] = evaluation
-        while len(self._cache) > CACHE_MODELS:
-            self._cache.pop(next(iter(self._cache)))
-        if self._pending is not None and self._cache_key(self._pending) != key:
-            self._refresh()  # the model or the data set changed while this one was evaluated
-            return
-        self._pending = None
-        self._show(evaluation)
-
-    def _run(self, job, on_done, progress_format: str) -> None:
-        worker = workers.Worker(job)
-        # Bound methods (not lambdas) so the slots run in the GUI thread.
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._worker_done)
-        worker.errored.connect(self._on_failed)
-        self._worker, self._on_done = worker, on_done
-        self.progress.setFormat(progress_format)
+        what = "your digits" if name == MY_DIGITS else "the MNIST test set"
+        self.summary.setText(f"Evaluating {active.name} on {what}…")
+        self.progress.setFormat("Evaluating… %p%")
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        workers.start(worker, self)
 
-    @workers.from_current("_worker")  # arrived after shutdown: start nothing new
-    def _worker_done(self, result) -> None:
-        self._worker = None
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        if name == self.dataset() and self._pending is not None:
+            self.progress.setMaximum(total or 0)
+            self.progress.setValue(done)
+
+    def _on_evaluated(self, model, name: str, evaluation: Evaluation) -> None:
+        if name != self.dataset() or self._pending is None or model.key != self._pending.key:
+            return  # another model's, or another set's
+        self._pending = None
         self.progress.setVisible(False)
-        self._on_done(result)
+        self._show(evaluation)
 
-    @workers.from_current("_worker")
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total or 0)
-        self.progress.setValue(done)
-
-    @workers.from_current("_worker")
-    def _on_failed(self, message: str) -> None:
-        self._worker = None
+    def _on_failed(self, model, name: str, message: str, data_problem: bool) -> None:
+        if name != self.dataset() or self._pending is None or model.key != self._pending.key:
+            return
         self.progress.setVisible(False)
-        if self._test_images is None and self._dataset() == MNIST:
+        if data_problem and name == MNIST_TEST:
             self.data_panel.show_problem(message)
             self.pages.setCurrentIndex(1)
         else:
+            self._pending = None
             self.summary.setText(f"Evaluation failed: {message}")
 
     # ----- display -----------------------------------------------------------------------
-    def _show(self, shown: tuple) -> None:
-        self._shown_images, self._shown_mine, evaluation = shown
+    def _show(self, evaluation: Evaluation) -> None:
         self.evaluation = evaluation
+        self._shown = self.hub.evaluations.labelled_set(self.dataset())
         self.pages.setCurrentIndex(0)
         name = self.hub.active.name if self.hub.active else "model"
         label_errors = int(evaluation.label_error_mask.sum())
@@ -397,8 +339,8 @@ class ErrorsTab(QWidget):
         rejection = (f" · {rejected} ({rejected / max(1, len(evaluation.labels)):.2%}) would "
                      f"be answered “not a digit”" if evaluation.not_a_digit is not None else "")
         self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
-        if self._shown_mine is not None:
-            self.summary.setText(_mine_summary(name, evaluation))
+        if self._shown.ids is not None:
+            self.summary.setText(_my_digits_summary(name, evaluation))
         else:
             self.summary.setText(
                 f"{name}: accuracy {evaluation.accuracy:.2%} · "
@@ -416,15 +358,15 @@ class ErrorsTab(QWidget):
                 item.setToolTip("" if np.isnan(value) else f"{value:.2%}")
                 item.setTextAlignment(Qt.AlignCenter)
                 self.class_table.setItem(row, digit, item)
-        self.gallery.gallery_model.set_source(self._shown_images, evaluation,
-                                              self._item_name)
+        self.gallery.gallery_model.set_source(self._shown.images, evaluation, self._item_name)
         self._apply_filters()
-        if self._shown_mine is None:  # the MNIST test accuracy, which the window shows
+        if self._shown.ids is None:  # the MNIST test accuracy, which the window shows
+            self._open_pending()
             self.evaluation_ready.emit(evaluation)
 
     def _item_name(self, item: int) -> str:
-        if self._shown_mine is not None:
-            return f"your {self._shown_mine.labels[item]} (#{self._shown_mine.ids[item]})"
+        if self._shown.ids is not None:
+            return f"your {self._shown.labels[item]} (#{self._shown.ids[item]})"
         return f"test image #{item}"
 
     def _apply_filters(self) -> None:
@@ -450,27 +392,47 @@ class ErrorsTab(QWidget):
 
     def _show_detail(self, item: int | None) -> None:
         self.send_button.setEnabled(item is not None)
+        self._explain(item)
         if item is None or self.evaluation is None:
             self.detail_image.set_image(None)
             self.detail_chart.set_probabilities(None)
             self.detail_text.setText("")
             return
         evaluation = self.evaluation
-        self.detail_image.set_image(self._shown_images[item])
+        self.detail_image.set_image(self._shown.images[item])
         self.detail_chart.set_probabilities(evaluation.probabilities[item])
         guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
                 if evaluation.label_error_mask[item] else "")
         self.detail_text.setText(
-            f"{self._item_name(item).capitalize()}<br>label {evaluation.labels[item]}, "
+            f"{html.escape(self._item_name(item)).capitalize()}<br>"
+            f"label {evaluation.labels[item]}, "
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
+
+    def _explain(self, item: int | None) -> None:
+        """Ask for the map of the image in the detail: for a mistake, what made it the
+        predicted digit rather than its label; else what made it its digit."""
+        self.looked_at.set_map(None)
+        self.explainer.cancel()
+        if item is None or self.evaluation is None or not self.looked_at.box.isChecked():
+            return
+        predicted = int(self.evaluation.predictions[item])
+        label = int(self.evaluation.labels[item])
+        image = self._shown.inputs[item]
+        self.explainer.request(image, predicted, label if label != predicted else None,
+                               tag=(self.evaluation, int(item)))
+
+    def _on_explained(self, tag, explanation) -> None:
+        evaluation, item = tag
+        if evaluation is self.evaluation and item == self.gallery.current_item():
+            self.looked_at.set_map(explanation.heat,
+                                   caption(explanation, int(evaluation.labels[item])))
 
     def _on_send(self) -> None:
         item = self.gallery.current_item()
         if item is not None:
             # The very input the evaluation gave the model, so the pad reads it the same.
-            image = to_model_batch(self._shown_images[item:item + 1])[0]
-            self.send_to_pad.emit(image, self._item_name(item))
+            self.send_to_pad.emit(self._shown.inputs[item], self._item_name(item))
 
     def _on_export_png(self) -> None:
         if self.evaluation is not None:
@@ -498,7 +460,7 @@ class ErrorsTab(QWidget):
             content = csv_bytes(self.evaluation, indices)
         else:
             indices = indices[:SHEET_MAX_ITEMS]
-            content = png_bytes(contact_sheet(self._shown_images, self.evaluation, indices))
+            content = png_bytes(contact_sheet(self._shown.images, self.evaluation, indices))
         try:
             write_bytes_atomically(path, content)
         except OSError as exc:
@@ -513,7 +475,7 @@ class ErrorsTab(QWidget):
         self.export_status.setVisible(True)
 
 
-def _mine_summary(name: str, evaluation: Evaluation) -> str:
+def _my_digits_summary(name: str, evaluation: Evaluation) -> str:
     """The summary line for the user's own digits: how many of each, how many read right."""
     count = len(evaluation.labels)
     if not count:

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QProgressBar,
                                QPushButton, QWidget)
 
+from digitpad.core import runs
+from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ModelHub
 
 
@@ -38,6 +40,9 @@ class MyDigitsActions(QWidget):
                                      "each digit held out to measure on), in the background")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
+        self.use_button = QPushButton("Use it anyway")
+        self.use_button.setToolTip("Make the adapted model active all the same")
+        self.use_button.setVisible(False)
         self.back_button = QPushButton("Back to the previous model")
         self.back_button.setVisible(False)
         self.adapt_progress = QProgressBar()
@@ -45,8 +50,7 @@ class MyDigitsActions(QWidget):
         self.adapt_status = QLabel("")
         self.adapt_status.setTextFormat(Qt.PlainText)
         self.adapt_status.setWordWrap(True)
-        self._adapting = False   # a run this widget started is in progress
-        self._awaiting = None    # the adapted model's path, until the hub makes it active
+        self._run: Run | None = None  # the last adaptation run, shown here
         self.status = QLabel("")
         self.status.setTextFormat(Qt.PlainText)  # file names and messages, never markup
         self.status.setWordWrap(True)
@@ -62,7 +66,8 @@ class MyDigitsActions(QWidget):
         layout.addWidget(self.stop_button, 4, 1)
         layout.addWidget(self.adapt_progress, 5, 0, 1, 2)
         layout.addWidget(self.adapt_status, 6, 0, 1, 2)
-        layout.addWidget(self.back_button, 7, 0, 1, 2)
+        layout.addWidget(self.use_button, 7, 0, 1, 2)
+        layout.addWidget(self.back_button, 8, 0, 1, 2)
 
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -73,68 +78,87 @@ class MyDigitsActions(QWidget):
             lambda count: self._say(f"Exported {count:,} digits"))
         hub.my_digits.failed.connect(lambda message: self._say(message, ok=False))
         self.adapt_button.clicked.connect(self.adapt)
-        self.stop_button.clicked.connect(hub.training.stop)
+        self.stop_button.clicked.connect(hub.stop_run)
+        self.use_button.clicked.connect(self._on_use)
         self.back_button.clicked.connect(self._on_back)
-        hub.training.batch_done.connect(self._on_batch_done)
-        hub.training.finished.connect(self._on_finished)
-        hub.training.failed.connect(self._on_failed)
-        hub.model_changed.connect(self._on_model_changed)
+        hub.run_started.connect(self._on_run_started)
+        hub.run_batch.connect(self._on_run_batch)
+        hub.run_changed.connect(self._on_run_changed)
+        hub.run_ended.connect(self._on_run_ended)
 
     def adapt(self) -> bool:
         """Start adapting the active model to the user's digits; False if it cannot start."""
-        if not self.hub.adapt_to_my_digits():
+        run = self.hub.adapt_to_my_digits()
+        if run is None:
             self._tell("Cannot adapt now: a run is in progress, or no saved model is active.",
                        ok=False)
             return False
-        self._adapting = True
-        self.adapt_button.setEnabled(False)
+        return True
+
+    def _on_run_started(self, run: Run) -> None:
+        self.adapt_button.setEnabled(False)  # one run at a time, whoever started it
+        if run.kind != "adapt":
+            return
+        self._run = run
         self.stop_button.setEnabled(True)
+        self.use_button.setVisible(False)
         self.back_button.setVisible(False)
         self.adapt_progress.setRange(0, 0)
         self.adapt_progress.setVisible(True)
         self._tell("Adapting: starting the training process…")
-        return True
 
-    def _on_batch_done(self, report) -> None:
-        if self._adapting:
+    def _on_run_batch(self, run: Run, report) -> None:
+        if run is self._run:
             self.adapt_progress.setRange(0, report.batches_per_epoch)
             self.adapt_progress.setValue(report.seen_batches)
             self._tell(f"Adapting: step {report.seen_batches}/{report.batches_per_epoch}, "
                        f"loss {report.loss:.3f}")
 
-    def _on_finished(self, outcome) -> None:
-        if not self._adapting:
+    def _on_run_changed(self, run: Run) -> None:
+        if run is not self._run:
             return
-        self._end_run()
-        self._tell(_describe(outcome.card.get("adaptation", {}))
-                   + (" Stopped: saved as " + outcome.path.name + ", not made active."
-                      if outcome.stopped else " Loading it…"))
-        if not outcome.stopped:
-            self._awaiting = outcome.path
+        if run.state == runs.STOPPING:
+            self.stop_button.setEnabled(False)
+            self._tell("Stopping after this step…")
+        elif run.state == runs.SAVING:
+            self.adapt_progress.setRange(0, 0)
+            self._tell("Measuring and saving the adapted model…")
+        elif run.decision == runs.ACTIVE:  # the user chose it after all
+            self._show_active(run)
 
-    def _on_failed(self, message: str) -> None:
-        if self._adapting:
-            self._end_run()
-            self._tell(f"Adapting failed: {message}", ok=False)
+    def _on_run_ended(self, run: Run) -> None:
+        self.adapt_button.setEnabled(True)
+        if run is not self._run:
+            return
+        self.stop_button.setEnabled(False)
+        self.adapt_progress.setVisible(False)
+        if run.state == runs.FAILED:
+            self._tell(f"Adapting failed: {run.message}", ok=False)
+        elif run.decision == runs.ACTIVE:
+            self._show_active(run)
+        elif run.decision == runs.OFFERED:
+            why = ("Stopped before the end" if run.stopped
+                   else f"Worse: {run.comparison.describe()}")
+            self._tell(f"{_describe(run.card.get('adaptation', {}))} {why}: saved as "
+                       f"{run.path.name}, not made active.")
+            self.use_button.setVisible(True)
+        elif run.decision == runs.NOT_LOADED:
+            self._tell(f"The adapted model was saved to {run.path} but could not be loaded: "
+                       f"{run.message}", ok=False)
 
-    def _on_model_changed(self, active) -> None:
-        awaited, self._awaiting = self._awaiting, None
-        self.back_button.setVisible(awaited is not None and active.path == awaited
-                                    and self.hub.previous is not None)
-        if self.back_button.isVisible():
-            self._tell(self.adapt_status.text().replace("Loading it…", "Now active: "
-                                                        + active.name + "."))
+    def _show_active(self, run: Run) -> None:
+        self.use_button.setVisible(False)
+        self.back_button.setVisible(self.hub.previous is not None)
+        self._tell(f"{_describe(run.card.get('adaptation', {}))} Now active: {run.path.name}.")
+
+    def _on_use(self) -> None:
+        if self._run is not None:
+            self.hub.use_run(self._run)
 
     def _on_back(self) -> None:
         if self.hub.restore_previous():
             self.back_button.setVisible(False)
             self._tell(f"Back to {self.hub.active.name}.")
-
-    def _end_run(self) -> None:
-        self._adapting = False
-        self.adapt_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-        self.adapt_progress.setVisible(False)
 
     def _tell(self, text: str, ok: bool = True) -> None:
         self.adapt_status.setStyleSheet("" if ok else "color: #c0392b;")

@@ -1,4 +1,4 @@
-"""Train tab: set up a run, watch it live, and use its model; runs go through the hub's session."""
+"""Train tab: set up a run, watch it live, and use its model; the hub owns the runs."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from digitpad import paths
-from digitpad.core.architectures import PRESETS
+from digitpad.core import runs
 from digitpad.core.data import (candidate_folders, find_mnist_folder, not_found_message,
                                 unusable_reason)
+from digitpad.core.presets import PRESETS
+from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ActiveModel, ModelHub
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.widgets.plain_text import plain_tooltip
-from digitpad.gui.widgets.data_panel import DataPanel
-from digitpad.gui.widgets.run_history import Run, RunHistory
+from digitpad.gui.widgets.run_history import RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
 from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
-from digitpad.training_process import Job
 
 ERROR_COLOUR = "#c0392b"
 PREPARE_DELAY_MS = 100  # from the tab's first show to the training process's start
@@ -29,14 +31,15 @@ PREPARE_DELAY_MS = 100  # from the tab's first show to the training process's st
 class TrainTab(QWidget):
     """The setup form, Train/Stop, live curves, and the runs of this session.
 
-    Runs go through ``hub.training`` (a training process owned by a QThread); a run that
-    completes becomes the active model everywhere, with one click back to the one before.
+    It shows the hub's runs and asks the hub to start and stop them; the hub decides where
+    a model is saved and whether a finished run's model becomes active (no worse than the
+    active one) or is offered ("Use it anyway"), with one click back either way.
 
     Signals
     -------
     run_finished(Run)
-        A run ended, whatever the outcome: completed (its model is active by then),
-        stopped, or failed.
+        A run ended and its model was decided, whatever the outcome: active, offered,
+        stopped or failed.
     """
 
     run_finished = Signal(object)
@@ -44,10 +47,7 @@ class TrainTab(QWidget):
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
         super().__init__(parent)
         self.hub = hub
-        self.session = hub.training
-        self._run: Run | None = None  # the run in progress
-        self._awaiting: Run | None = None  # a completed run whose model the hub is loading
-        self._stopped_run: Run | None = None  # offered by "Use this model"
+        self._offered: Run | None = None  # the run "Use…" makes active
 
         self.form = TrainingForm()
         self.curves = TrainingCurves()
@@ -62,14 +62,16 @@ class TrainTab(QWidget):
         self.curves.setSizePolicy(policy)
         self.curves.hide()
 
-        self.session.batch_done.connect(self._on_batch_done)
-        self.session.epoch_done.connect(self._on_epoch_done)
-        self.session.finished.connect(self._on_finished)
-        self.session.failed.connect(self._on_failed)
-        self.hub.model_changed.connect(self._on_model_changed)
-        self.hub.load_failed.connect(self._on_load_failed)
-        self.history.activate_requested.connect(lambda run: self.hub.load(run.path))
-        self.hub.data.changed.connect(lambda folder: self._check_data())
+        hub.run_started.connect(self._on_run_started)
+        hub.run_batch.connect(self._on_run_batch)
+        hub.run_epoch.connect(self._on_run_epoch)
+        hub.run_changed.connect(self._on_run_changed)
+        hub.run_ended.connect(self._on_run_ended)
+        hub.training_unavailable.connect(self._on_training_unavailable)
+        hub.model_changed.connect(self._on_model_changed)
+        hub.load_failed.connect(self._on_load_failed)
+        self.history.activate_requested.connect(hub.use_run)
+        hub.data.changed.connect(lambda folder: self._check_data())
         self._check_data()
 
     @property
@@ -96,13 +98,12 @@ class TrainTab(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.use_button = QPushButton("Use this model")
-        self.use_button.setToolTip("Make the stopped run's best weights the active model")
         self.use_button.setVisible(False)
         self.back_button = QPushButton("Back to previous model")
         self.back_button.setVisible(False)
         self.train_button.clicked.connect(lambda: self.start_training())
         self.stop_button.clicked.connect(self.stop_training)
-        self.use_button.clicked.connect(self._use_stopped_run)
+        self.use_button.clicked.connect(self._use_offered_run)
         self.back_button.clicked.connect(self._back_to_previous)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -111,6 +112,16 @@ class TrainTab(QWidget):
         self.state_label = QLabel("")
         self.state_label.setTextFormat(Qt.PlainText)  # file names and errors, never markup
         self.state_label.setWordWrap(True)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setArrowType(Qt.RightArrow)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.details_button.setVisible(False)
+        self.details_button.toggled.connect(self._on_details_toggled)
+        self.details = QPlainTextEdit()  # the training process's log when a run failed
+        self.details.setReadOnly(True)
+        self.details.setVisible(False)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
@@ -120,7 +131,7 @@ class TrainTab(QWidget):
         self.tensorboard_box.setToolTip(f"Keras TensorBoard logs of each run, in "
                                         f"{paths.user_data_dir() / 'tensorboard'}: see them "
                                         f"with tensorboard --logdir on that folder")
-        self.data_panel = DataPanel(self.hub.data, "Training needs the MNIST training images.")
+        self.data_panel = MnistPanel(self.hub.data, "Training needs the MNIST training images.")
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
@@ -134,6 +145,8 @@ class TrainTab(QWidget):
         panel.addLayout(buttons)
         panel.addWidget(self.progress)  # a line of its own: its text is long mid-run
         panel.addWidget(self.state_label)
+        panel.addWidget(self.details_button, 0, Qt.AlignLeft)
+        panel.addWidget(self.details, 1)
         panel.addWidget(self.curves, 3)
         panel.addWidget(self.log, 1)
         # The form scrolls rather than setting the window's minimum height.
@@ -161,11 +174,11 @@ class TrainTab(QWidget):
 
     @property
     def runs(self) -> list[Run]:
-        return self.history.runs
+        return self.hub.runs
 
     @property
     def is_training(self) -> bool:
-        return self.session.is_running
+        return self.hub.current_run is not None
 
     def showEvent(self, event) -> None:
         """The first time the tab opens, draw the curves in a frame of their own and start
@@ -179,12 +192,9 @@ class TrainTab(QWidget):
         super().showEvent(event)
         if self.curves.isHidden():
             QTimer.singleShot(0, self.curves.show)
-        # After this frame is drawn, as an event of its own: pipes, semaphores and the spawn
-        # take a few milliseconds, which on top of the tab's first paint would stall it.
-        QTimer.singleShot(PREPARE_DELAY_MS, self._prepare_session)
-
-    def _prepare_session(self) -> None:
-        self.session.prepare(self.data_folder)
+        # After this frame is drawn, as an event of its own: pipes and the spawn take a few
+        # milliseconds, which on top of the tab's first paint would stall it.
+        QTimer.singleShot(PREPARE_DELAY_MS, self.hub.prepare_training)
 
     def start_training(self, **overrides) -> bool:
         """Start a run with the form's settings, ``overrides`` applied (``arch="quick",
@@ -198,143 +208,166 @@ class TrainTab(QWidget):
         if config is None:
             return False
         self.form.set_config(config)
-        run = Run(config=config, started=time.time())
+        return self.hub.start_run(config, tensorboard=self.tensorboard_box.isChecked()) is not None
+
+    def stop_training(self) -> None:
+        """Stop after the current batch (the best weights so far are kept); a run that is
+        not responding is ended."""
+        self.hub.stop_run()
+
+    # ----- the hub's runs ------------------------------------------------------------------
+    def _on_run_started(self, run: Run) -> None:
+        config = run.config
+        self._offered = None
         self.history.add(run)
-        self._run, self._awaiting, self._stopped_run = run, None, None
-        self.curves.reset(config.epochs)
-        out = _new_model_path(config.arch)
-        logs = (paths.user_data_dir() / "tensorboard" / out.stem
-                if self.tensorboard_box.isChecked() else None)
-        self.session.start(Job(config, self.data_folder, out, tensorboard_dir=logs))
+        self.curves.reset(_epochs(run))
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.stop_button.setText("Stop")
         self.use_button.setVisible(False)
         self.back_button.setVisible(False)
+        self._show_details("")
         self.form.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.setFormat("Starting…")
-        self._set_state(f"Training {config.arch}…")
-        self._log(f"Training {config.arch}: {config.epochs} epochs, batch {config.batch_size}, "
-                  f"{OPTIMIZER_NAMES[config.optimizer]} lr {config.learning_rate:g}")
-        return True
+        self._set_state(_doing(run))
+        if run.kind == "adapt":
+            self._log("Adapting the active model to your digits (Errors tab, My digits)")
+        else:
+            self._log(f"Training {config.arch}: {config.epochs} epochs, batch "
+                      f"{config.batch_size}, {OPTIMIZER_NAMES[config.optimizer]} lr "
+                      f"{config.learning_rate:g}")
 
-    def stop_training(self) -> None:
-        """Stop after the current batch; the best weights so far are kept."""
-        if self.is_training:
-            self.session.stop()
-            self.stop_button.setEnabled(False)
-            self._set_state("Stopping after this batch…")
-
-    # ----- reports from the session --------------------------------------------------------
-    def _on_batch_done(self, report) -> None:
-        if self._run is None:
-            return
+    def _on_run_batch(self, run: Run, report) -> None:
         self.curves.add_batch(report)
-        config = self._run.config
-        total = config.epochs * report.batches_per_epoch
-        elapsed = time.time() - self._run.started
+        epochs = _epochs(run)
+        total = epochs * report.batches_per_epoch
+        elapsed = time.time() - run.started
         eta = elapsed / report.seen_batches * (total - report.seen_batches)
         self.progress.setRange(0, total)
         self.progress.setValue(report.seen_batches)
-        self.progress.setFormat(f"epoch {report.epoch + 1}/{config.epochs} · batch "
+        self.progress.setFormat(f"epoch {report.epoch + 1}/{epochs} · batch "
                                 f"{report.batch + 1}/{report.batches_per_epoch} · "
                                 f"loss {report.loss:.3f} · ETA {_clock(eta)}")
 
-    def _on_epoch_done(self, report, tiles) -> None:
-        if self._run is None:
-            return
-        self._run.epochs.append(report)
-        self.curves.show_epochs(self._run.epochs, tiles)
+    def _on_run_epoch(self, run: Run, report, tiles) -> None:
+        self.curves.show_epochs(run.epochs, tiles)
         self._log(f"epoch {report.epoch + 1}/{report.epochs}: loss {report.loss:.4f}, "
                   f"acc {report.accuracy:.4f}, val loss {report.val_loss:.4f}, "
                   f"val acc {report.val_accuracy:.4f}, {report.seconds:.1f}s"
                   + (" (best)" if report.improved else ""))
-        self.history.update_run(self._run)
+        self.history.update_run(run)
 
-    def _on_finished(self, outcome) -> None:
-        run, self._run = self._run, None
-        if run is None:
-            return
-        run.path, run.card = outcome.path, outcome.card
-        if outcome.path is None:
-            run.status = "stopped (nothing kept)"
+    def _on_run_changed(self, run: Run) -> None:
+        self.history.update_run(run)
+        if run.state == runs.STOPPING:
+            self.stop_button.setEnabled(False)
+            self._set_state("Stopping after this batch…")
+        elif run.state == runs.NOT_RESPONDING:
+            self.stop_button.setEnabled(True)
+            self.stop_button.setText("End it")
+            self._set_state("The training process is not responding. Wait, or end it "
+                            "(nothing of this run is kept).", error=True)
+            self._log(self.state_label.text())
+        elif run.state == runs.TRAINING:
+            self.stop_button.setText("Stop")
+            self._set_state(_doing(run))
+        elif run.state == runs.SAVING:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat("Measuring on the test set and saving…")
+        elif run.decision == runs.ACTIVE and self.hub.active is not None \
+                and self.hub.active.run_id == run.id:
+            self._show_active(run)
+
+    def _on_run_ended(self, run: Run) -> None:
+        self.history.update_run(run)
+        outcome = run.outcome
+        if run.state == runs.FAILED:
+            self._idle("Failed")
+            self._set_state(f"Training failed: {run.message}\nThe previous model stays "
+                            f"active.", error=True)
+            self._show_details(run.details)
+        elif run.path is None:
             self._idle("Stopped")
             self._set_state("Stopped before the first epoch ended: nothing to keep.")
-        elif outcome.stopped:
-            run.status = "stopped"
+        elif run.stopped:
             self._idle("Stopped")
-            self._set_state(f"Stopped. The best weights (epoch {outcome.best_epoch + 1}, "
-                            f"validation {outcome.val_accuracy:.2%}, test "
-                            f"{_percent(run.test_accuracy)}) were saved to {outcome.path}.")
-            self._stopped_run = run
-            self.use_button.setVisible(True)
-        else:
-            run.status = "finished"
+            best = ("What it learnt so far was" if outcome.best_epoch is None else
+                    f"The best weights (epoch {outcome.best_epoch + 1}, validation "
+                    f"{outcome.val_accuracy:.2%}, test {_percent(run.test_accuracy)}) were")
+            self._set_state(f"Stopped. {best} saved to {run.path}.")
+            self._offer(run, "Use this model", "Make the stopped run's best weights the "
+                                               "active model")
+        elif run.decision == runs.ACTIVE:
             self._idle("Done", full=True)
-            self._set_state(f"Done: validation {outcome.val_accuracy:.2%}, test "
-                            f"{_percent(run.test_accuracy)}. Loading it…")
-            self._awaiting = run  # the hub loads it: see _on_model_changed
+            self._show_active(run)
+        elif run.decision == runs.OFFERED:
+            self._idle("Done", full=True)
+            active = self.hub.active
+            self._set_state(f"Done, but not used: {run.comparison.describe()}. "
+                            f"{active.name if active else 'The active model'} stays active.")
+            self._offer(run, "Use it anyway", f"Make {run.path.name} the active model")
+        else:  # NOT_LOADED
+            self._idle("Done", full=True)
+            self._set_state(f"The model was saved to {run.path} but could not be loaded: "
+                            f"{run.message}", error=True)
         self._log(self.state_label.text())
-        self.history.update_run(run)
-        if self._awaiting is None:
-            self.run_finished.emit(run)
-
-    def _on_failed(self, message: str) -> None:
-        run, self._run = self._run, None
-        if run is None:
-            return
-        run.status = "failed"
-        self._idle("Failed")
-        self._set_state(f"Training failed: {message}\nThe previous model stays active.",
-                        error=True)
-        self._log(f"Training failed: {message}")
-        self.history.update_run(run)
         self.run_finished.emit(run)
 
+    def _on_training_unavailable(self, message: str, details: str) -> None:
+        if self.hub.current_run is None:
+            self._set_state(f"Training is unavailable: {message}. Train tries again.",
+                            error=True)
+            self._show_details(details)
+            self._log(self.state_label.text())
+
     # ----- the active model ------------------------------------------------------------------
-    def _on_model_changed(self, active: ActiveModel) -> None:
-        run, self._awaiting = self._awaiting, None
-        if run is None or active.path != run.path:
-            self.back_button.setVisible(False)  # another model: "previous" means another one
-            if run is not None:
-                self.run_finished.emit(run)
-            return
+    def _show_active(self, run: Run) -> None:
         previous = self.hub.previous
         before = "" if previous is None else (
             f", previous model {_percent(previous.test_accuracy)}"
             if previous.test_accuracy is not None else f", previous model {previous.name}")
         self._set_state(f"Now active: {run.path}. {_percent(run.test_accuracy)} test"
                         f"{before}.")
-        self._log(self.state_label.text())
+        self.use_button.setVisible(False)
         self.back_button.setVisible(previous is not None)
         self.back_button.setToolTip("" if previous is None
                                     else plain_tooltip(f"Use {previous.describe()}"))
-        self.run_finished.emit(run)
+
+    def _on_model_changed(self, active: ActiveModel) -> None:
+        run = self.hub.run_by_id(active.run_id) if active.run_id is not None else None
+        if run is None or run.decision != runs.ACTIVE:
+            self.back_button.setVisible(False)  # another model: "previous" means another one
+        if self._offered is not None and active.run_id == self._offered.id:
+            self._offered = None
+            self.use_button.setVisible(False)
 
     def _on_load_failed(self, message: str) -> None:
-        run, self._awaiting = self._awaiting, None
-        if run is not None:
-            run.status = "saved, not loaded"
-            self.history.update_run(run)
-            self._set_state(f"The model was saved to {run.path} but could not be loaded: "
-                            f"{message}", error=True)
-            self.run_finished.emit(run)
+        if self._offered is not None:
+            self.use_button.setVisible(True)  # the user may try again
 
     def _back_to_previous(self) -> None:
         previous = self.hub.previous
         if self.hub.restore_previous():
             self._set_state(f"Back to {previous.name}.")
 
-    def _use_stopped_run(self) -> None:
-        if self._stopped_run is not None and self._stopped_run.path is not None:
-            self.hub.load(self._stopped_run.path)
+    def _offer(self, run: Run, text: str, tooltip: str) -> None:
+        self._offered = run
+        self.use_button.setText(text)
+        self.use_button.setToolTip(tooltip)
+        self.use_button.setVisible(True)
+
+    def _use_offered_run(self) -> None:
+        if self._offered is not None:
             self.use_button.setVisible(False)
+            self.hub.use_run(self._offered)
 
     # ----- display -------------------------------------------------------------------------
     def _idle(self, outcome: str, full: bool = False) -> None:
         """Back to idle after a run: the bar says how it ended; full only when it completed."""
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stop")
         self.form.setEnabled(True)
         if full or self.progress.maximum() == 0:  # still busy-looking: never ran a batch
             self.progress.setRange(0, 1)
@@ -342,21 +375,21 @@ class TrainTab(QWidget):
         self.progress.setFormat(outcome)
 
     def _set_state(self, text: str, error: bool = False) -> None:
-        self.state_label.setText(text)
         self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+        self.state_label.setText(text)
+
+    def _show_details(self, text: str) -> None:
+        """The training process's log behind "Details"; hidden when there is none."""
+        self.details.setPlainText(text)
+        self.details_button.setVisible(bool(text))
+        self.details.setVisible(bool(text) and self.details_button.isChecked())
+
+    def _on_details_toggled(self, shown: bool) -> None:
+        self.details_button.setArrowType(Qt.DownArrow if shown else Qt.RightArrow)
+        self.details.setVisible(shown)
 
     def _log(self, line: str) -> None:
         self.log.appendPlainText(f"[{datetime.now():%H:%M:%S}] {line}")
-
-
-def _new_model_path(arch: str) -> Path:
-    """A new file in the user's model folder, named after the architecture and the time."""
-    stem = f"{arch}-{datetime.now():%Y%m%d-%H%M%S}"
-    path, n = paths.user_models_dir() / f"{stem}.keras", 1
-    while path.exists():
-        n += 1
-        path = path.with_name(f"{stem}-{n}.keras")
-    return path
 
 
 def _percent(value: float | None) -> str:
@@ -366,3 +399,14 @@ def _percent(value: float | None) -> str:
 def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _epochs(run: Run) -> int:
+    """The epochs a run goes through: an adaptation is one pass of its steps."""
+    return 1 if run.kind == "adapt" else run.config.epochs
+
+
+def _doing(run: Run) -> str:
+    if run.kind == "adapt":
+        return "Adapting the active model to your digits…"
+    return f"Training {run.config.arch}…"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QPushButton, QToolButton, QVBoxLayout, QWidget)
-
-from digitpad.core.data import DataError
-from digitpad.gui.data_source import DataSource
 
 AFTER_DOWNLOAD_FAILED = "Choose a folder that has the four files instead."
 AFTER_WRONG_FOLDER = "Choose a folder that has the four files."
@@ -16,22 +13,29 @@ AFTER_WRONG_FOLDER = "Choose a folder that has the four files."
 class DataPanel(QWidget):
     """A plain message, "Choose folder…", "Download MNIST" and a Details toggle.
 
-    Self-contained: it talks to the :class:`DataSource` only. A chosen folder or a finished
-    download changes ``data.folder`` for the whole app, and the tabs react to
-    ``data.changed``. Technical text (paths looked in, each mirror's error) stays behind
-    "Details" so that the message itself reads as plain words.
+    A widget: it knows nothing of where the data comes from. It emits what the user asked
+    for and is told what happened (``tabs.mnist_panel`` connects it to the hub's data
+    source). Technical text (paths looked in, each mirror's error) stays behind "Details"
+    so that the message itself reads as plain words.
 
     Parameters
     ----------
-    data : DataSource
-        The app's data source (``hub.data``).
     purpose : str
         Why the tab needs MNIST, shown first ("The MNIST test set is needed to ...").
+
+    Signals
+    -------
+    folder_chosen(str)
+        The user chose this folder in the dialog.
+    download_requested()
+        The user pressed "Download MNIST".
     """
 
-    def __init__(self, data: DataSource, purpose: str, parent: QWidget | None = None):
+    folder_chosen = Signal(str)
+    download_requested = Signal()
+
+    def __init__(self, purpose: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.data = data
         self.purpose = purpose
         self.message = QLabel(purpose)
         self.message.setTextFormat(Qt.PlainText)  # folder names and errors, never markup
@@ -69,9 +73,6 @@ class DataPanel(QWidget):
         self.choose_button.clicked.connect(self._on_choose)
         self.download_button.clicked.connect(self._on_download)
         self.details_button.toggled.connect(self._on_details_toggled)
-        data.download_progress.connect(self._on_download_progress)
-        data.download_failed.connect(self._on_download_failed)
-        data.changed.connect(self._on_data_changed)
         self.show_problem("")
 
     def show_problem(self, text: str, hint: str = "") -> None:
@@ -82,42 +83,39 @@ class DataPanel(QWidget):
         self.details_button.setVisible(bool(detail.strip()))
         self.details.setVisible(self.details_button.isChecked() and bool(detail.strip()))
 
-    def choose_folder(self, folder: str) -> bool:
-        """Use ``folder`` for the whole app; a folder without MNIST is explained here."""
-        try:
-            self.data.set_folder(folder)
-        except DataError as exc:
-            self.show_problem(str(exc), AFTER_WRONG_FOLDER)
-            return False
-        return True
+    def show_wrong_folder(self, message: str) -> None:
+        """The chosen folder has no MNIST: ``message`` says why."""
+        self.show_problem(message, AFTER_WRONG_FOLDER)
+
+    def show_download_progress(self, done: int, total: int) -> None:
+        """Bytes ``done`` of ``total`` (0: unknown) of the file being downloaded."""
+        self._set_downloading(True)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def show_download_failed(self, message: str) -> None:
+        self._set_downloading(False)
+        self.show_problem(message, AFTER_DOWNLOAD_FAILED)
+
+    def show_data_found(self) -> None:
+        """MNIST is there now (chosen or downloaded): the problem is gone."""
+        self._set_downloading(False)
+        self.show_problem("")
 
     def _on_choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST IDX files")
         if folder:
-            self.choose_folder(folder)
+            self.folder_chosen.emit(folder)
 
     def _on_download(self) -> None:
         self._set_downloading(True)
-        self.data.download()
+        self.download_requested.emit()
 
     def _set_downloading(self, downloading: bool) -> None:
         self.download_button.setEnabled(not downloading)
         self.choose_button.setEnabled(not downloading)
         self.progress.setVisible(downloading)
         self.progress.setRange(0, 0)  # busy until the first report gives a size
-
-    def _on_download_progress(self, done: int, total: int) -> None:
-        self._set_downloading(True)
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-
-    def _on_download_failed(self, message: str) -> None:
-        self._set_downloading(False)
-        self.show_problem(message, AFTER_DOWNLOAD_FAILED)
-
-    def _on_data_changed(self, folder) -> None:
-        self._set_downloading(False)
-        self.show_problem("")
 
     def _on_details_toggled(self, shown: bool) -> None:
         self.details_button.setArrowType(Qt.DownArrow if shown else Qt.RightArrow)

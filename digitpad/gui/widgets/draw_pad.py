@@ -2,10 +2,15 @@
 
 Finished strokes are painted once into an image the size of the widget (in device pixels)
 and each repaint draws that image and the stroke in progress, so a mouse move costs the
-same with 200 strokes on the pad as with one.
+same with 200 strokes on the pad as with one. The whole widget takes ink: a number is
+written across it, wider than tall when the window is wide. Marks (a number's digits, each
+with its box and small answer) are drawn over the ink; clicking one (its label, or
+anywhere in its box with the right button) selects it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -17,7 +22,20 @@ from digitpad.gui.widgets.image_view import SquareWidget, centred_square, to_qim
 
 DEFAULT_PEN_WIDTH = 0.045  # display stroke width as a share of the pad's side
 MAX_UNDO = 1000  # undo states kept; the oldest go first
-BACKDROP = QColor(28, 28, 32)  # around the square drawing area
+MARK_COLOURS = {"digit": QColor(110, 170, 255, 120), "unsure": QColor(235, 165, 40, 200),
+                "culprit": QColor(240, 70, 70, 230)}
+MARK_MARGIN = 4  # pixels between a digit's ink (as the pen shows it) and its box
+LABEL_HEIGHT = 18
+
+
+@dataclass(frozen=True)
+class PadMark:
+    """A box drawn over the ink: ``box`` (left, top, right, bottom) in pad coordinates, its
+    small ``label`` and ``kind`` ("digit", "unsure" or "culprit")."""
+
+    box: tuple[float, float, float, float]
+    label: str
+    kind: str = "digit"
 
 
 class DrawPad(SquareWidget):
@@ -28,6 +46,7 @@ class DrawPad(SquareWidget):
     """
 
     changed = Signal()
+    mark_clicked = Signal(int)  # the index of the mark the user clicked
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -39,12 +58,15 @@ class DrawPad(SquareWidget):
         self._background_name = ""                  # what that image is, for a caption
         self._pen_width = DEFAULT_PEN_WIDTH
         self._finished: QImage | None = None  # backdrop, background and finished strokes
+        self._marks: list[PadMark] = []
+        self._selected_mark: int | None = None
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setCursor(Qt.CrossCursor)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
-        self.setToolTip("Draw a digit. Ctrl+Z undo, Ctrl+Shift+Z redo, Esc clear.")
+        self.setToolTip("Draw a digit, or a number across the pad. Click a digit's label to "
+                        "see its probabilities. Ctrl+Z undo, Ctrl+Shift+Z redo, Esc clear.")
 
     # ----- public API -------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -93,6 +115,33 @@ class DrawPad(SquareWidget):
         if self._background is None or self._strokes or self._current is not None:
             return None
         return self._background
+
+    def has_background(self) -> bool:
+        """Whether an image sent to the pad is under the strokes."""
+        return self._background is not None
+
+    def set_marks(self, marks: list[PadMark], selected: int | None = None) -> None:
+        """Draw ``marks`` over the ink (replacing any), ``selected`` one emphasised."""
+        if marks != self._marks or selected != self._selected_mark:
+            self._marks, self._selected_mark = list(marks), selected
+            self.update()
+
+    def marks(self) -> list[PadMark]:
+        return list(self._marks)
+
+    def mark_rects(self, index: int) -> tuple[QRectF, QRectF]:
+        """Mark ``index``'s box and label, in widget coordinates."""
+        area = centred_square(self)
+        left, top, right, bottom = self._marks[index].box
+        box = QRectF(area.left() + left * area.width(), area.top() + top * area.height(),
+                     (right - left) * area.width(), (bottom - top) * area.height())
+        margin = MARK_MARGIN + self._pen_width * area.width() / 2  # around the ink as shown
+        box.adjust(-margin, -margin, margin, margin)
+        label = QRectF(box.left(), box.top() - LABEL_HEIGHT - 2, max(box.width(), 24),
+                       LABEL_HEIGHT)
+        if label.top() < 0:  # no room above: inside the box's top
+            label.moveTop(box.top() + 2)
+        return box, label
 
     def background_name(self) -> str:
         return self._background_name if self._background is not None else ""
@@ -169,10 +218,12 @@ class DrawPad(SquareWidget):
             self._to_pad_painter(painter)
             _draw_strokes(painter, [self._current], self._pen_width)
         painter.end()
+        if self._marks:
+            self._paint_marks()
         if self.is_empty():
             hint = QPainter(self)
             hint.setPen(QColor(110, 110, 120))
-            hint.drawText(centred_square(self), Qt.AlignCenter, "Draw a digit here")
+            hint.drawText(self.rect(), Qt.AlignCenter, "Draw a digit or a number here")
             hint.end()
 
     def resizeEvent(self, event) -> None:
@@ -180,6 +231,10 @@ class DrawPad(SquareWidget):
         super().resizeEvent(event)
 
     def mousePressEvent(self, event) -> None:
+        clicked = self._mark_at(event.position(), event.button())
+        if clicked is not None:  # a click on a digit selects it; it draws nothing
+            self.mark_clicked.emit(clicked)
+            return
         if event.button() != Qt.LeftButton:
             return
         self._current = [self._to_pad(event.position())]
@@ -209,6 +264,34 @@ class DrawPad(SquareWidget):
         self.changed.emit()
 
     # ----- internals ---------------------------------------------------------------------
+    def _mark_at(self, position: QPointF, button) -> int | None:
+        """The mark a press selects: on its label (any button), or in its box (right)."""
+        for index in range(len(self._marks)):
+            box, label = self.mark_rects(index)
+            if label.contains(position) or (button == Qt.RightButton and box.contains(position)):
+                return index
+        return None
+
+    def _paint_marks(self) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        font = painter.font()
+        font.setPointSize(10)
+        font.setBold(True)
+        painter.setFont(font)
+        for index, mark in enumerate(self._marks):
+            box, label = self.mark_rects(index)
+            colour = MARK_COLOURS.get(mark.kind, MARK_COLOURS["digit"])
+            selected = index == self._selected_mark
+            pen = QPen(colour, 2.5 if selected or mark.kind == "culprit" else 1.2)
+            pen.setStyle(Qt.SolidLine if selected or mark.kind == "culprit" else Qt.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(colour.lighter(130) if selected else colour)
+            painter.drawText(label, Qt.AlignLeft | Qt.AlignVCenter, mark.label)
+        painter.end()
+
     def _all_strokes(self) -> list[list[QPointF]]:
         return self._strokes + ([self._current] if self._current else [])
 
@@ -235,9 +318,8 @@ class DrawPad(SquareWidget):
             return self._finished
         image = QImage(size, QImage.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(ratio)
-        image.fill(BACKDROP)
+        image.fill(Qt.black)  # the whole pad takes ink, not just its centred square
         painter = QPainter(image)
-        painter.fillRect(centred_square(self), Qt.black)
         self._to_pad_painter(painter)
         if self._background is not None:
             painter.drawImage(QRectF(0, 0, 1, 1), to_qimage(self._background))

@@ -52,7 +52,7 @@ class GalleryModel(QAbstractListModel):
     def indices(self) -> np.ndarray:
         return self._indices.copy()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self._indices)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from digitpad.core.config import TrainConfig
 from digitpad.core.curves import fitted_range
-from digitpad.core.registry import card_accuracy
+from digitpad.core.runs import Run
 from digitpad.gui.widgets.plotting import pg
 from digitpad.gui.widgets.training_form import ACTIVATION_NAMES, OPTIMIZER_NAMES
 
@@ -25,24 +22,11 @@ HINT = ("Select runs in the table to compare their validation accuracy. The mode
         "earlier sessions are in File > Models…")
 
 
-@dataclasses.dataclass
-class Run:
-    """One training run of this session, for the history table and the comparison."""
-
-    config: TrainConfig
-    started: float
-    epochs: list = dataclasses.field(default_factory=list)  # EpochReports so far
-    status: str = "running"
-    path: Path | None = None
-    card: dict = dataclasses.field(default_factory=dict)
-
-    @property
-    def test_accuracy(self) -> float | None:
-        return card_accuracy(self.card)
-
-
 class RunHistory(QGroupBox):
     """A row per run; selected runs' validation accuracy by epoch, one legend entry each.
+
+    It shows the run records it is given (``core.runs.Run``, the hub's own) and asks for
+    nothing: "Make active" is a signal.
 
     Signals
     -------

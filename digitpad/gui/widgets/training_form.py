@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QVBoxLayout, QWidget)
 
-from digitpad.core.architectures import PRESETS, preset_config
-from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, ConfigError, TrainConfig
+from digitpad.core.config import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS, TrainConfig, preset_config
+from digitpad.core.errors import ConfigError
+from digitpad.core.presets import PRESETS
 from digitpad.gui.widgets.wheel_guard import WheelGuard
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "rmsprop": "RMSprop"}
@@ -17,12 +18,13 @@ ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigm
 SCHEDULE_NAMES = {"constant": "Constant", "cosine": "Cosine"}
 # Form fields typed as text, with how to parse them.
 TEXT_FIELDS = {"epochs": int, "batch_size": int, "learning_rate": float, "l2": float,
-               "dropout": float, "patience": int, "validation_fraction": float,
-               "train_size": int, "seed": int}
+               "dropout": float, "not_a_digit": float, "patience": int,
+               "validation_fraction": float, "train_size": int, "seed": int}
 # In the order shown, with their labels.
 FIELD_LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "optimizer": "Optimizer",
                 "learning_rate": "Learning rate", "lr_schedule": "LR schedule",
                 "activation": "Activation", "l2": "L2 penalty", "dropout": "Dropout",
+                "not_a_digit": "Not-a-digit share",
                 "patience": "Early-stop patience", "augment": "Augmentation",
                 "validation_fraction": "Validation share", "train_size": "Training images",
                 "seed": "Seed"}
@@ -32,7 +34,13 @@ FIELD_TIPS = {"patience": "Epochs without a better validation accuracy before tr
                             "(0 = all of them)",
               "validation_fraction": "Share of the 60,000 training images held out to choose "
                                      "the best epoch",
-              "augment": "Random shifts, rotations, zooms and handwriting styles"}
+              "augment": "Random shifts, rotations, zooms and handwriting styles",
+              "not_a_digit": "Share of each batch that is synthetic letters, symbols and "
+                             "scribbles: above 0 the model learns to answer \"not a digit\"; "
+                             "at 0 it reads any drawing as some digit"}
+# The share the form proposes for the convolutional presets that have none of their own: a
+# model that cannot say "not a digit" reads a "?" as a confident 7.
+FORM_NOT_A_DIGIT = 0.1
 
 
 class TrainingForm(QGroupBox):
@@ -40,14 +48,14 @@ class TrainingForm(QGroupBox):
 
     Choosing a preset fills in its defaults. :meth:`config` reads the form back, showing
     what is wrong next to the field when a value is refused. Settings the form does not
-    show (e.g. a preset's ``not_a_digit`` share) come from the preset.
+    show (e.g. a preset's ``drawn_digits`` share) come from the preset.
     """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Setup", parent)
         self.fields: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
-        self._base = preset_config("quick")  # supplies what the form does not show
+        self._base = form_defaults("quick")  # supplies what the form does not show
         form = QFormLayout(self)
         # Each label above its field: the form stays narrow beside the curves, and every
         # field gets the form's whole width for its value.
@@ -95,12 +103,12 @@ class TrainingForm(QGroupBox):
         for field in (self.arch_box, *self.fields.values()):
             self._wheel_guard.guard(field)
         self.arch_box.currentIndexChanged.connect(
-            lambda: self.set_config(preset_config(self.arch_box.currentData())))
+            lambda: self.set_config(form_defaults(self.arch_box.currentData())))
         self.set_config(self._base)
 
     def select_preset(self, arch: str) -> None:
         """Fill the form with preset ``arch``'s defaults."""
-        self.set_config(preset_config(arch))
+        self.set_config(form_defaults(arch))
 
     def set_config(self, config: TrainConfig) -> None:
         """Show ``config`` in the form (e.g. a preset's defaults)."""
@@ -148,6 +156,15 @@ class TrainingForm(QGroupBox):
     def _clear_errors(self) -> None:
         for label in self.errors.values():
             label.setVisible(False)
+
+
+def form_defaults(arch: str) -> TrainConfig:
+    """Preset ``arch``'s defaults as the form proposes them: the convolutional presets
+    learn "not a digit" (the CLI keeps each preset's own defaults)."""
+    config = preset_config(arch)
+    if PRESETS[arch].convolutional and config.not_a_digit == 0:
+        config = config.replace(not_a_digit=FORM_NOT_A_DIGIT)
+    return config
 
 
 def _choice(values, names) -> QComboBox:

@@ -1,0 +1,75 @@
+"""Stroke -> answer latency for a 6-digit number written on the pad of the real window.
+
+Numbers of six touch_strokes.json digits are written across the pad as mouse events (a
+move every 8 ms, as a 125 Hz mouse sends them); at each pen-up the answer is final within
+the release event, so the release's handling time is the stroke -> answer latency. Wall
+time, and this process's CPU time (what it costs on a core of its own: the benchmark
+machine may be busy with other work).
+
+    python benchmarks/number_latency.py [--numbers 20]
+"""
+
+import argparse
+import json
+import time
+
+import _common
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF
+from synthetic_numbers import REAL_SLANT, random_layout, stroke_number
+
+from digitpad.gui.replay import send_mouse
+
+STROKES = _common.real_data_folder(_common.DRAWN_DATA) / "touch_strokes.json"
+MOVE_INTERVAL = 0.008
+GOAL_MS = 16.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--numbers", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    app, window = _common.open_main_window("digitpad-bench-numbers")
+    tab, pad = window.draw_tab, window.draw_tab.pad
+    digits = [(d["label"], [np.asarray(s, float) for s in d["strokes"]])
+              for d in json.loads(STROKES.read_text())]
+    rng = np.random.default_rng(args.seed)
+    wall, cpu, read = [], [], 0
+
+    def wait_until(moment):
+        while time.perf_counter() < moment:
+            app.processEvents()
+
+    for _ in range(args.numbers):
+        chosen = [digits[i] for i in rng.integers(0, len(digits), 6)]
+        strokes = stroke_number([s for _, s in chosen], random_layout(6, rng, 0.0), rng,
+                                REAL_SLANT)
+        right = max(s[:, 0].max() for s in strokes)
+        unit = min(0.9 * pad.width() / right, 0.45 * pad.height())  # a digit's height
+        pad.clear()
+        due = time.perf_counter()
+        for stroke in strokes:
+            points = [QPointF(0.05 * pad.width() + x * unit, 0.25 * pad.height() + y * unit)
+                      for x, y in stroke]
+            send_mouse(pad, QEvent.MouseButtonPress, points[0])
+            for point in points[1:]:
+                due += MOVE_INTERVAL
+                wait_until(due)
+                send_mouse(pad, QEvent.MouseMove, point)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            send_mouse(pad, QEvent.MouseButtonRelease, points[-1])
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        read += tab.number() == "".join(str(label) for label, _ in chosen)
+    print(f"model: {window.hub.active.describe()}; pad {pad.width()}x{pad.height()} px")
+    print(f"{args.numbers} six-digit numbers, {read} read exactly")
+    for name, seconds in (("pen-up -> answer (wall)", wall), ("pen-up -> answer (CPU)", cpu)):
+        p99 = np.percentile(seconds, 99) * 1000
+        print(_common.summary(name, seconds)
+              + f"  [{'PASS' if p99 <= GOAL_MS else 'FAIL'} p99 <= {GOAL_MS:.0f} ms]")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()

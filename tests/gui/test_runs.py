@@ -1,0 +1,81 @@
+"""The hub owns the runs: records, matching by run id, and the no-worse rule, with a fake
+training process that saves the shipped model under a card of the test's choosing."""
+
+import pytest
+
+from digitpad.core import runs
+from digitpad.core.config import preset_config
+from digitpad.core.registry import default_model_path
+from digitpad.gui import model_hub
+from digitpad.gui.model_hub import ModelHub
+from digitpad.gui.training_session import TrainingSession
+from tests.gui import fake_trainers
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def hub(qtbot):
+    hub = ModelHub(training=TrainingSession(target=fake_trainers.finishes))
+    with qtbot.waitSignal(hub.model_changed, timeout=TIMEOUT_MS):
+        hub.load(default_model_path())  # validation 99.30% by its card
+    yield hub
+    hub.shutdown()
+
+
+def _run(qtbot, hub, validation: str):
+    with qtbot.waitSignal(hub.run_ended, timeout=TIMEOUT_MS) as ended:
+        run = hub.start_run(preset_config("linear", notes=validation))
+        assert run is not None and run is hub.runs[-1] and run.is_running
+        assert run.save_path.parent.name == "models"  # decided by the hub
+    assert ended.args[0] is run
+    return run
+
+
+def test_a_better_run_becomes_active_with_one_click_back(qtbot, hub):
+    shipped = hub.active
+    run = _run(qtbot, hub, "0.9999")
+    assert run.state == runs.FINISHED and run.decision == runs.ACTIVE
+    assert [e.epoch for e in run.epochs] == [0] and run.last_batch is not None
+    assert hub.active.run_id == run.id and hub.active.path == run.path == run.save_path
+    assert run.comparison.no_worse and "99.99% vs 99.30% validation" in run.comparison.describe()
+    assert hub.previous is shipped
+    assert hub.restore_previous() and hub.active is shipped
+
+
+def test_a_worse_run_is_offered_with_the_comparison_and_used_only_when_asked(qtbot, hub):
+    shipped = hub.active
+    run = _run(qtbot, hub, "0.988")
+    assert run.decision == runs.OFFERED and hub.active is shipped
+    assert run.comparison.describe() == "98.80% vs 99.30% validation"
+    assert run.status == "finished, not used"
+    with qtbot.waitSignal(hub.run_changed, timeout=TIMEOUT_MS):
+        hub.use_run(run)  # "Use it anyway"
+    assert hub.active.run_id == run.id and run.decision == runs.ACTIVE
+    assert hub.previous is shipped
+
+
+def test_an_equal_run_counts_as_no_worse(qtbot, hub):
+    run = _run(qtbot, hub, str(hub.active.card["validation_accuracy"]))
+    assert run.decision == runs.ACTIVE
+
+
+def test_a_finished_run_is_matched_by_id_even_when_its_model_loads_synchronously(
+        qtbot, hub, monkeypatch):
+    start = model_hub.workers.start
+
+    def start_now(worker, parent):  # a load completes inside the call that starts it
+        if parent is hub:
+            worker.run()
+        else:
+            start(worker, parent)  # the training process's link
+    monkeypatch.setattr(model_hub.workers, "start", start_now)
+    run = _run(qtbot, hub, "0.9999")
+    assert run.decision == runs.ACTIVE and hub.active.run_id == run.id
+
+
+def test_runs_get_their_own_ids_and_save_paths(qtbot, hub):
+    first = _run(qtbot, hub, "0.5")
+    second = _run(qtbot, hub, "0.5")
+    assert first.id != second.id and first.save_path != second.save_path
+    assert hub.run_by_id(second.id) is second

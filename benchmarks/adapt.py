@@ -140,7 +140,7 @@ def main():
                         help="drawings of each digit read per synthetic writer")
     parser.add_argument("--cli", action="store_true", help="also time train_cli.py --adapt")
     args = parser.parse_args()
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
     import_keras_quietly()
     if args.cli:
         time_cli(args.model, _common.real_data_folder(_common.MNIST_DATA))

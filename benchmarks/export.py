@@ -123,7 +123,7 @@ def main():
     print("\n== the 10,000 MNIST test images (the Errors tab's evaluation)")
     whole_set(session, predictor, images)
 
-    from digitpad.training_process import import_keras_quietly
+    from digitpad.core.quiet_keras import import_keras_quietly
     keras = import_keras_quietly()
     sample = images[:1000]
     expected = keras.saving.load_model(default_model_path()).predict(sample, verbose=0)

@@ -96,7 +96,8 @@ def test_detail_and_send_to_pad(qtbot, window):
     draw.update_prediction()
     # The pad reads the image as the Errors tab did: the model input, not preprocessed again.
     assert np.allclose(draw.probabilities(), evaluation.probabilities[first], atol=1e-5)
-    assert np.array_equal(draw.pad.sent_image(), to_model_batch(tab._test_images[first:first + 1])[0])
+    test_images = window.hub.evaluations.labelled_set().images
+    assert np.array_equal(draw.pad.sent_image(), to_model_batch(test_images[first:first + 1])[0])
     assert draw.sent_label.isVisible() and f"test image #{first}" in draw.sent_label.text()
     pad = draw.pad
     qtbot.mousePress(pad, Qt.LeftButton, pos=pad.rect().center())
@@ -212,7 +213,7 @@ def test_exports(qtbot, window, tmp_path):
         rows = list(csv.DictReader(handle))
     assert [int(r["index"]) for r in rows] == shown.tolist()
     assert int(rows[0]["predicted"]) == evaluation.predictions[shown[0]]
-    sheet = contact_sheet(tab._test_images, evaluation, shown)
+    sheet = contact_sheet(tab._shown.images, evaluation, shown)
     assert sheet.width() == 20 * 84 and sheet.height() == 2 * 104
     assert sheet.save(str(tmp_path / "sheet.png"))
 
@@ -242,7 +243,7 @@ def test_evaluations_are_the_hubs_cached_per_model(qtbot, window):
     evaluations = window.hub.evaluations
     assert evaluations.request(window.hub.active) is evaluation  # at once, from the cache
     assert not evaluations.is_busy
-    assert evaluations.labelled_set().images is tab._test_images
+    assert evaluations.labelled_set() is tab._shown
 
 
 def test_closing_the_window_during_an_evaluation_takes_under_3_s(

@@ -119,7 +119,7 @@ def test_the_errors_detail_shows_why_the_prediction_and_not_the_label(qtbot, win
         item = tab.gallery.current_item()
         qtbot.waitUntil(tab.detail_image.has_overlay, timeout=EXPLAIN_TIMEOUT_MS)
         predicted, label = int(evaluation.predictions[item]), int(evaluation.labels[item])
-        image = to_model_batch(tab._test_images[item:item + 1])[0]
+        image = to_model_batch(tab._shown.images[item:item + 1])[0]
         if want_mistake:
             assert tab.looked_at.caption.text().startswith(f"Why {predicted} and not {label}")
             expected = contrast(predictor, image, predicted, label)

@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
                                      "neural network thinks, browse its errors, retrain it.")
     parser.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files")
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    limit_blas_threads()
 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -35,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def limit_blas_threads() -> None:
+    """The window's process policy for BLAS: one thread per call. The GUI thread reads one
+    drawing at a time, where BLAS's own threads only add wake-ups, and large sets are
+    spread over a pool of threads, one per core (``core.inference``)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 if __name__ == "__main__":

@@ -158,17 +158,13 @@ class Predictor:
             return self._as_probabilities(outputs)
         if not len(images):
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
-        if len(images) < PARALLEL_MIN_IMAGES:
+        if len(images) < PARALLEL_MIN_IMAGES or not _blas_single_threaded():
             return _in_chunks(self._forward, images, BATCH_SIZE)
-        from threadpoolctl import threadpool_limits
-
-        # The pool's threads are the parallelism: a BLAS pool under each of them would only
-        # fight for the same cores (measured: many times slower on a busy machine). The
-        # limit is process-wide while it lasts (OpenBLAS has no per-thread setting): one
-        # such call at a time, as two overlapping limits could restore each other's values
-        # in the wrong order.
-        with _limit_lock, threadpool_limits(1, user_api="blas"):
-            return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
+        # A pool of threads, one per core, is the parallelism; only where BLAS runs one
+        # thread per call (the app's policy, set in digitpad.app): a BLAS pool under each
+        # would fight for the same cores (measured: many times slower on a busy machine).
+        # BLAS's setting is process-wide, so it is never changed here.
+        return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -222,7 +218,14 @@ class Predictor:
 
 _batch_executor: ThreadPoolExecutor | None = None
 _batch_executor_lock = threading.Lock()  # the pool is created once
-_limit_lock = threading.Lock()
+
+
+def _blas_single_threaded() -> bool:
+    """Whether every BLAS library in this process runs one thread per call."""
+    from threadpoolctl import threadpool_info
+
+    return all(info["num_threads"] == 1 for info in threadpool_info()
+               if info.get("user_api") == "blas")
 
 
 def _batch_pool() -> ThreadPoolExecutor:

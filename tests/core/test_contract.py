@@ -1,6 +1,7 @@
 """Import boundaries: digitpad.core never imports Qt, its NumPy parts (prediction included)
 never import TensorFlow, and the window's first frame waits for neither."""
 
+import os
 import subprocess
 import sys
 
@@ -78,3 +79,31 @@ print(changed or "unchanged")
                             check=True)
     assert output.stdout.strip() == "unchanged"
 
+
+
+def test_a_large_prediction_leaves_blas_alone_for_every_other_thread():
+    # BLAS's thread setting is process-wide: while a worker predicts a large set, the GUI
+    # thread's own predictions must keep whatever the process chose.
+    script = """
+import threading
+import numpy as np
+from threadpoolctl import threadpool_info
+from digitpad.core.inference import Predictor
+from digitpad.core.registry import default_model_path
+predictor = Predictor.load(default_model_path())
+images = np.random.default_rng(0).random((1000, 28, 28), dtype=np.float32)
+done = threading.Event()
+def work():
+    for _ in range(3):
+        predictor.predict(images)
+    done.set()
+threading.Thread(target=work).start()
+seen = set()
+while not done.is_set():
+    seen |= {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+print(sorted(seen))
+"""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}  # BLAS's own pool, as on most machines
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, env=env)
+    assert output.stdout.strip() == "[2]"

@@ -3,10 +3,13 @@
 import pytest
 from PySide6.QtCore import QSettings
 
+from digitpad.app import limit_blas_threads
 from digitpad.gui.main_window import MainWindow
 from tests.helpers import synthetic_mnist, write_mnist_folder
 
 MODEL_TIMEOUT_MS = 60_000  # the first load imports TensorFlow
+
+limit_blas_threads()  # the window's process runs with the app's policy (digitpad.app)
 
 
 @pytest.fixture

@@ -272,6 +272,8 @@ class ErrorsTab(QWidget):
         mine = self.dataset() == MY_DIGITS
         self.mine_actions.setVisible(mine)
         self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
+        # One's own misread digits first: among all of them, those are the highest losses.
+        self.sort_box.setCurrentIndex(self.sort_box.findData("loss" if mine else "confidence"))
         self.label_errors_only.setVisible(not mine)  # the user's labels are theirs to fix
         self._pending = self.hub.active
         if self.isVisible():
@@ -354,7 +356,8 @@ class ErrorsTab(QWidget):
         precision, recall = evaluation.precision_recall()
         for row, values in enumerate((precision, recall)):
             for digit, value in enumerate(values):
-                item = QTableWidgetItem("–" if np.isnan(value) else f"{value * 100:.1f}")
+                text = "–" if np.isnan(value) else f"{value * 100:.1f}".removesuffix(".0")
+                item = QTableWidgetItem(text)  # "100", not "100.0": the columns are narrow
                 item.setToolTip("" if np.isnan(value) else f"{value:.2%}")
                 item.setTextAlignment(Qt.AlignCenter)
                 self.class_table.setItem(row, digit, item)

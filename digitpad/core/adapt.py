@@ -148,9 +148,11 @@ def adapt_saved_model(source: Path, images: np.ndarray, labels: np.ndarray, mnis
     ``out`` (atomically, with its card): what the app's "Adapt to me" runs in its training
     process and ``train_cli.py --adapt`` runs in a terminal. ``digits_source`` says where
     the digits came from, for the card. Returns the result and the card saved."""
-    from digitpad.core.registry import load_card, load_model, save_model
+    from digitpad.core.model_file import read_model_file
+    from digitpad.core.registry import load_model_from, save_model
 
-    model, source_card = load_model(source), load_card(source)
+    model_file = read_model_file(source)  # one read: the card is that model's
+    model, source_card = load_model_from(model_file), model_file.card
     settings = settings.validated()
     result = adapt(model, images, labels, mnist, thresholds=Thresholds.from_card(source_card),
                    settings=settings, held_out=hold_out(labels, settings.holdout, settings.seed),

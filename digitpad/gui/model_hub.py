@@ -75,9 +75,10 @@ def _load(path: Path, run_id: int | None = None) -> ActiveModel:
     first load, at start, is of the last model used, in the folder it was saved to.
     """
     from digitpad.core.inference import Predictor
-    from digitpad.core.registry import clean_stale_temp_files, load_card
+    from digitpad.core.registry import clean_stale_temp_files
 
-    active = ActiveModel(Predictor.load(path), path, load_card(path), run_id=run_id)
+    predictor = Predictor.load(path)  # its card comes from the same read of the file
+    active = ActiveModel(predictor, path, predictor.card, run_id=run_id)
     clean_stale_temp_files(path.parent)
     return active
 

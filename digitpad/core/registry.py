@@ -181,13 +181,75 @@ def save_model(model, path: str | os.PathLike, card: dict) -> Path:
         # The card goes into this very file, through its handle: never into another one.
         with zipfile.ZipFile(handle, "a") as archive:
             archive.writestr(CARD_ENTRY, text)
+    _write_card_beside(path, text)
+    return path
+
+
+def keep_unsaved(model, name: str, card: dict) -> Path:
+    """Save ``model`` with ``card`` as ``name`` in a new private folder of the system's
+    temporary space, for a model that could not be saved where it belonged: the user can
+    still save it elsewhere (:func:`save_copy`). Returns its path; OSError if even that
+    fails."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="digitpad-unsaved-"))
+    try:
+        return save_model(model, folder / name, card)
+    except CardNotWritten:  # the card is inside the model: that is all a copy needs
+        return folder / name
+
+
+def discard_unsaved(path: str | os.PathLike) -> None:
+    """Remove a model :func:`keep_unsaved` kept, once it is saved elsewhere: the file, its
+    card and their folder (only if nothing else is in it)."""
+    path = Path(path)
+    for leftover in (path, card_path(path)):
+        leftover.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:  # not empty, or gone: not ours to remove
+        pass
+
+
+def save_copy(source: str | os.PathLike, target: str | os.PathLike) -> dict:
+    """Save the model file ``source`` as ``target`` (a ``.keras`` path), its card renamed
+    for its new place (:func:`stamp_card`); atomically, as :func:`save_model`. Returns the
+    card as saved.
+
+    Raises
+    ------
+    ModelError
+        ``source`` is not a readable model file, or ``target`` does not end in ``.keras``.
+    OSError
+        ``target`` cannot be written.
+    CardNotWritten
+        The copy was saved (with its card inside) but the card beside it was not.
+    """
+    target = Path(target)
+    if target.suffix != MODEL_SUFFIX:
+        raise ModelError(f"{target}: model files must end in {MODEL_SUFFIX}")
+    model_file = read_model_file(source)  # one read: the entries and the card agree
+    card = stamp_card(model_file.card, target)
+    text = json.dumps(card, indent=2, default=_json_default)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as handle:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as copy:
+            for name in model_file.names():
+                if name != CARD_ENTRY:
+                    copy.writestr(name, model_file.entry(name))
+            copy.writestr(CARD_ENTRY, text)
+    _write_card_beside(target, text)
+    return card
+
+
+def _write_card_beside(path: Path, text: str) -> None:
+    """The copy of a saved model's card beside it, for people to read."""
     try:
         write_bytes_atomically(card_path(path), text.encode("utf-8"))
     except OSError as exc:
         raise CardNotWritten(f"{path} was saved with its card inside, but the copy of the "
                              f"card beside it, {card_path(path).name}, could not be written "
                              f"({exc.strerror or exc})") from None
-    return path
 
 
 def stamp_card(card: dict, path: str | os.PathLike) -> dict:

@@ -7,7 +7,7 @@ mid-save never leaves a half-written model where the previous one was, and since
 travels inside the model file, a model is never paired with another model's card. A save
 killed midway leaves its temporary file behind; the next save in that folder (and the app,
 when it loads a model from it) removes temporary files whose writer is gone (see
-``core.atomic_files``).
+``core.atomic_files``). Reading a model file is ``core.model_file``'s: once per load.
 """
 
 from __future__ import annotations

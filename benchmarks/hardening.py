@@ -12,13 +12,15 @@
     strokes on the pad, and ``render_ink`` with 50 strokes.
 (e) Closing the window while the Train tab imports TensorFlow.
 (f) Round 3 (``round3``): unreadable folders, two instances, files that change or lie,
-    markup from files; one row per case, see ``benchmarks/hardening_round3.py``.
+    markup from files, a model its folder refuses after training; one row per case, see
+    ``benchmarks/hardening_round3.py`` (``--cases 4,9`` runs only those).
 
 Each part runs against this checkout, and with ``--before DIR`` also against another
 checkout of digitpad, side by side (e.g. ``mkdir /tmp/before && git archive <commit> | tar
 -x -C /tmp/before``):
 
     python benchmarks/hardening.py [--before DIR] [--kills 50] [--only memory,...,round3]
+                                   [--cases 1,...,10]
 """
 
 import argparse
@@ -437,11 +439,14 @@ def main():
     parser.add_argument("--before", type=Path, help="another digitpad checkout to compare")
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--only", default="memory,numbers,kills,drawing,close,round3")
+    parser.add_argument("--cases", help="round 3's cases to run, by number (default: all)")
     args = parser.parse_args()
     roots = {"before": args.before.resolve()} if args.before else {}
     roots["after"] = ROOT
     parts = {"memory": run_memory, "numbers": run_numbers, "drawing": run_drawing,
-             "close": run_close, "round3": hardening_round3.run,
+             "close": run_close,
+             "round3": lambda r: hardening_round3.run(
+                 r, set(args.cases.split(",")) if args.cases else None),
              "kills": lambda r: run_kills(r, args.kills)}
     rows = []
     for name in args.only.split(","):

@@ -267,15 +267,56 @@ for _ in range(loads):
     mixed += not (digit == card.get("serial") == sure_digit)
 report(mixed=mixed, clean_errors=clean_errors, escaped=escaped, kinds=sorted(kinds))
 """
+KERAS_LOADER = r"""
+import numpy as np
+from pathlib import Path
+path, loads = Path(sys.argv[2]), int(sys.argv[3])
+from digitpad.core import registry
+from digitpad.core.registry import ModelError
+try:  # one read: Keras's model and the card from the same bytes
+    from digitpad.core.model_file import read_model_file
+except ImportError:
+    read_model_file = None
+mixed = clean_errors = escaped = 0
+kinds = set()
+for _ in range(loads):
+    try:
+        if read_model_file is not None:
+            model_file = read_model_file(path)
+            model, card = registry.load_model_from(model_file), model_file.card
+        else:
+            model, card = registry.load_model(path), registry.load_card(path)
+    except ModelError:
+        clean_errors += 1
+        continue
+    except Exception as exc:
+        escaped += 1
+        kinds.add(type(exc).__name__)
+        continue
+    digit = int(np.asarray(model(np.zeros((1, 28, 28), np.float32))).argmax())
+    mixed += digit != card.get("serial")
+report(mixed=mixed, clean_errors=clean_errors, escaped=escaped, kinds=sorted(kinds))
+"""
 
 
 def case_swapped(root: Path, folder: Path, loads: int = 300) -> str:
+    """The app's loads (``model_hub._load``: predictor, card, thresholds)."""
+    return _swapped(root, folder, LOADER, loads)
+
+
+def case_swapped_keras(root: Path, folder: Path, loads: int = 40) -> str:
+    """Keras's loads (``registry``, as the CLI's --init and adapting use them) with the card."""
+    return _swapped(root, folder, KERAS_LOADER, loads)
+
+
+def _swapped(root: Path, folder: Path, loader: str, loads: int) -> str:
+    """``loads`` loads by ``loader`` while another process swaps two models in place."""
     _probe(MAKE_PAIR, root, folder)
     shutil.copyfile(folder / "a.keras", folder / "model.keras")
     swapper = subprocess.Popen([sys.executable, "-c", PRELUDE + SWAPPER, str(root),
                                 str(folder)], stderr=subprocess.DEVNULL, env=ENV, cwd=root)
     try:
-        result, _, _ = _probe(LOADER, root, folder / "model.keras", loads)
+        result, _, _ = _probe(loader, root, folder / "model.keras", loads)
     finally:
         swapper.kill()
         swapper.wait()
@@ -604,15 +645,23 @@ def _double_ctrl_c(root: Path, folder: Path, data: Path) -> str:
             f"{(stderr.strip().splitlines() or [''])[-1][:60]}" + _verdict(not traceback))
 
 
-def run(roots: dict[str, Path]) -> list[list[str]]:
-    """Every case against every checkout: rows of [case, cell per checkout]."""
+def run(roots: dict[str, Path], cases: set[str] | None = None) -> list[list[str]]:
+    """Every case (or those numbered in ``cases``) against every checkout: rows of [case,
+    cell per checkout]."""
+    from hardening_round3_saving import case_unsavable
+
     single = [("1. remembered MNIST folder of mode 000", case_unsearchable),
               ("2. two instances start a run in the same second", case_same_second),
               ("3. another instance cleans while 40 saves run", case_cleanup),
-              ("4. 300 loads while the model file is swapped", case_swapped),
+              ("4. 300 app loads while the model file is swapped", case_swapped),
+              ("4. 40 Keras loads while the model file is swapped", case_swapped_keras),
               ("5. card beside a card-less model: FIFO, 1 GB file", case_card_file),
               ("8. hostile names in 5 places (3000x2000 image, link)", case_markup)]
-    multi = [("6.", case_external_storage), ("7.", case_zip_entries), ("10.", case_small)]
+    multi = [("6.", case_external_storage), ("7.", case_zip_entries),
+             ("9.", case_unsavable), ("10.", case_small)]
+    if cases:
+        single = [(case, f) for case, f in single if case.split(".")[0] in cases]
+        multi = [(prefix, f) for prefix, f in multi if prefix.rstrip(".") in cases]
     rows: list[list[str]] = []
     for case, function in single:
         cells = []

@@ -30,8 +30,8 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
                    stop_on_ctrl_c, steps: int | None = None) -> int:
     """Adapt ``init`` (default: the shipped model) to the digits in ``digits_path``."""
     from digitpad.core.adapt import AdaptSettings, adapt_saved_model, hold_out
-    from digitpad.core.errors import ModelError, TrainingError
-    from digitpad.core.registry import default_model_path
+    from digitpad.core.errors import CardNotWritten, ModelError, TrainingError
+    from digitpad.core.registry import default_model_path, save_model
 
     source = Path(init) if init else default_model_path()
     try:
@@ -52,9 +52,13 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
     stop = threading.Event()
     stop_on_ctrl_c(stop)
     try:
-        result, _ = adapt_saved_model(source, images, labels, data, out,
-                                      digits_source=str(digits_path), settings=settings,
-                                      on_batch=_print_step, stop=stop)
+        result, card = adapt_saved_model(source, images, labels, data,
+                                         digits_source=str(digits_path), settings=settings,
+                                         on_batch=_print_step, stop=stop)
+        save_model(result.model, out, card)
+    except CardNotWritten as exc:  # the model is saved, its card inside it
+        print(f"\ndigitpad-train: {exc}", file=sys.stderr)
+        return 0
     except TrainingError as exc:
         print(f"\ndigitpad-train: {exc}", file=sys.stderr)
         return 1

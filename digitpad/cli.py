@@ -198,7 +198,8 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
     from digitpad.adapt_cli import read_my_digits
     from digitpad.core.digits_file import DigitsFileError
     from digitpad.core.errors import CardNotWritten, ModelError, TrainingError
-    from digitpad.core.registry import load_card, load_model
+    from digitpad.core.model_file import read_model_file
+    from digitpad.core.registry import load_model_from
     from digitpad.core.training import ExtraDigits, save_result, train
 
     model, initialised_from, extra, card_extra = None, None, None, {}
@@ -212,11 +213,12 @@ def run_training(config: TrainConfig, data, out: Path, init: str | None = None,
                                    "weight": my_digits_weight}
     if init:
         try:
-            model = load_model(init)
+            model_file = read_model_file(init)  # one read: the card is that model's
+            model = load_model_from(model_file)
         except ModelError as exc:
             print(f"digitpad-train: {exc}", file=sys.stderr)
             return 1
-        initialised_from = {"file": str(init), "card": load_card(init)}
+        initialised_from = {"file": str(init), "card": model_file.card}
         if initialised_from["card"].get("architecture") not in (None, config.arch):
             print(f"digitpad-train: {init} is a {initialised_from['card']['architecture']} "
                   f"model, not {config.arch}", file=sys.stderr)

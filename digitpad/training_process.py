@@ -227,7 +227,7 @@ def _train(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
     """Train a model from scratch, save it and describe the outcome."""
     from digitpad.core.architectures import build_model
     from digitpad.core.tiles import first_layer_tiles
-    from digitpad.core.training import save_result, train
+    from digitpad.core.training import result_card, train
 
     mnist = datasets.get(job.data_folder)
     model = build_model(job.config)
@@ -242,15 +242,16 @@ def _train(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
                    tensorboard_dir=job.tensorboard_dir)
     if inbox.closing.is_set():
         return None
-    path, card = None, {}
+    saved = {"path": None}
     if result.has_model:  # not when stopped before its first epoch ended
         _send(reports, link.Saving(job.run_id))
-        card, _ = save_result(result, mnist, job.out)
-        path = job.out
+        card, _ = result_card(result, mnist, job.out)
+        saved = _save(result.model, job.out, card)
     return link.Finished(job.run_id, RunOutcome(
-        path=path, card=card, stopped=result.stopped, early_stopped=result.early_stopped,
+        stopped=result.stopped, early_stopped=result.early_stopped,
         best_epoch=result.best_epoch, val_accuracy=result.val_accuracy,
-        seconds=result.seconds, batches_trained=int(model.optimizer.iterations.numpy())))
+        seconds=result.seconds, batches_trained=int(model.optimizer.iterations.numpy()),
+        **saved))
 
 
 def _adapt(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
@@ -267,14 +268,44 @@ def _adapt(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
         raise TrainingError("you have saved no digits to learn from yet: draw some on the "
                             "Draw tab and press their digit keys")
     result, card = adapt_saved_model(
-        job.base_model, to_model_batch(digits.images), digits.labels, mnist, job.out,
+        job.base_model, to_model_batch(digits.images), digits.labels, mnist,
         digits_source=str(job.my_digits), stop=inbox.stop_flag(job.run_id),
         on_batch=lambda report: _send(reports, link.BatchDone(job.run_id, report)))
     if inbox.closing.is_set():
         return None
     return link.Finished(job.run_id, RunOutcome(
-        path=job.out, card=card, stopped=result.stopped, seconds=result.seconds,
-        batches_trained=result.steps_done))
+        stopped=result.stopped, seconds=result.seconds, batches_trained=result.steps_done,
+        **_save(result.model, job.out, card)))
+
+
+def _save(model, out, card: dict) -> dict:
+    """Save a run's model as ``out``; the ``RunOutcome`` fields that say where it went.
+
+    The folder was writable when the run started (its name was reserved then), but may
+    not be once training is over (made read-only, full). The trained weights are not
+    thrown away then: they are kept in the system's temporary space for "Save as…". A
+    card that cannot be written beside a saved model is a note: the model and the card
+    inside it are saved.
+    """
+    from digitpad.core.errors import CardNotWritten, ModelError
+    from digitpad.core.registry import keep_unsaved, save_model, stamp_card
+
+    card = stamp_card(card, out)
+    try:
+        save_model(model, out, card)
+    except CardNotWritten as exc:
+        return {"path": out, "card": card, "note": str(exc)}
+    except (OSError, ModelError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problem = f"The model could not be saved as {out} ({reason})."
+        try:
+            kept = keep_unsaved(model, out.name, card)
+        except (OSError, ModelError) as again:
+            reason = again.strerror if isinstance(again, OSError) and again.strerror else again
+            raise ModelError(f"{problem} Its weights could not be kept elsewhere either "
+                             f"({reason}).") from None
+        return {"path": None, "card": card, "unsaved": kept, "note": problem}
+    return {"path": out, "card": card}
 
 
 # One runner per ``link.JOB_KINDS`` name.

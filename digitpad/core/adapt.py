@@ -140,24 +140,24 @@ def adapted_card(result: AdaptResult, source_card: dict, source: str, mnist: Mni
 
 
 def adapt_saved_model(source: Path, images: np.ndarray, labels: np.ndarray, mnist: Mnist,
-                      out: Path, *, digits_source: str,
-                      settings: AdaptSettings = AdaptSettings(),
+                      *, digits_source: str, settings: AdaptSettings = AdaptSettings(),
                       on_batch: Callable[[BatchReport], None] | None = None,
                       stop: threading.Event | None = None) -> tuple[AdaptResult, dict]:
-    """Adapt the model saved at ``source`` to a person's digits and save the result at
-    ``out`` (atomically, with its card): what the app's "Adapt to me" runs in its training
-    process and ``train_cli.py --adapt`` runs in a terminal. ``digits_source`` says where
-    the digits came from, for the card. Returns the result and the card saved."""
-    from digitpad.core.registry import load_card, load_model, save_model
+    """Adapt the model saved at ``source`` to a person's digits: what the app's "Adapt to
+    me" runs in its training process and ``train_cli.py --adapt`` runs in a terminal.
+    ``digits_source`` says where the digits came from, for the card. Returns the result
+    and the card to save ``result.model`` with; the caller saves it (``save_model``), as
+    it decides what a failed save means."""
+    from digitpad.core.model_file import read_model_file
+    from digitpad.core.registry import load_model_from
 
-    model, source_card = load_model(source), load_card(source)
+    model_file = read_model_file(source)  # one read: the card is that model's
+    model, source_card = load_model_from(model_file), model_file.card
     settings = settings.validated()
     result = adapt(model, images, labels, mnist, thresholds=Thresholds.from_card(source_card),
                    settings=settings, held_out=hold_out(labels, settings.holdout, settings.seed),
                    on_batch=on_batch, stop=stop)
-    card = adapted_card(result, source_card, str(source), mnist, digits_source)
-    save_model(result.model, out, card)
-    return result, card
+    return result, adapted_card(result, source_card, str(source), mnist, digits_source)
 
 
 def hold_out(labels: np.ndarray, share: float, seed: int = 0) -> np.ndarray:

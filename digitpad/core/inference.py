@@ -38,7 +38,8 @@ from digitpad.core.errors import ModelError, first_line
 from digitpad.core.keras_archive import keras_model, read_archive
 from digitpad.core.numpy_layers import (IMAGE_SHAPE, Op, chain, compile_layers, ends_in_softmax,
                                         softmax)
-from digitpad.core.registry import check_finite_weights, load_card
+from digitpad.core.model_file import read_model_file
+from digitpad.core.registry import check_finite_weights
 from digitpad.core.verdict import Thresholds, Verdict, decide
 
 NUM_CLASSES = 10
@@ -73,19 +74,26 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Predictor":
-        """Read a ``.keras`` file. Raises ModelError if it is missing, corrupt or foreign."""
+        """Read a ``.keras`` file. Raises ModelError if it is missing, corrupt or foreign.
+
+        The file is read once: the weights, :attr:`card` and :attr:`thresholds` all come
+        from that read, even when another program replaces the file meanwhile.
+        """
         path = Path(path)
-        serialized, weights = read_archive(path)
+        model_file = read_model_file(path)
+        serialized, weights = read_archive(model_file)
         predictor = cls.__new__(cls)
         predictor._init(serialized["config"], weights, source=str(path),
                         build_graph=lambda: keras_model(serialized, weights))
-        predictor.thresholds = Thresholds.from_card(load_card(path))
+        predictor.card = model_file.card
+        predictor.thresholds = Thresholds.from_card(model_file.card)
         return predictor
 
     def _init(self, config: dict, weights: list[list[np.ndarray]], source: str,
               build_graph: Callable[[], object]) -> None:
         """Build the operations from the model's config and each layer's weights."""
         self._source = source
+        self.card: dict = {}  # the card read with the model's file (see load)
         self._build_graph = build_graph
         self._graph_model = None
         self._graph_lock = threading.Lock()

@@ -1,5 +1,7 @@
 """Reading a ``.keras`` archive without Keras: its config and each layer's weights.
 
+The archive is one already read whole (``core.model_file``): nothing here opens the file.
+
 Nothing in the file is ever executed: the config is JSON, the weights are HDF5 datasets
 whose declared shapes are checked against what the config implies before they are read.
 :func:`keras_model` rebuilds the same model in Keras (safe mode) once Keras is loaded.
@@ -10,43 +12,38 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import re
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
 from digitpad.core.errors import ModelError, first_line
+from digitpad.core.model_file import ModelFile
 from digitpad.core.numpy_layers import chain
-from digitpad.core.registry import ZIP_READ_ERRORS, check_model_archive
 from digitpad.core.weight_shapes import expected_weight_shapes
 from digitpad.core.weights_file import check_self_contained
 
 
-def read_archive(path: str | os.PathLike) -> tuple[dict, list[list[np.ndarray]]]:
-    """A ``.keras`` file's serialised model (its ``config.json``) and each layer's weights.
+def read_archive(model_file: ModelFile) -> tuple[dict, list[list[np.ndarray]]]:
+    """A ``.keras`` file's serialised model (its ``config.json``) and each layer's weights,
+    from the bytes ``model_file`` holds.
 
     Raises
     ------
     ModelError
-        The file is missing, corrupt, too large, or its weights do not fit its config; the
-        message starts with the path.
+        The archive is corrupt, or its weights do not fit its config; the message starts
+        with the path.
     """
-    path = Path(path)
-    check_model_archive(path)
+    path = model_file.path
     try:
-        # Entries are no larger than check_model_archive allowed: zipfile never inflates
-        # one past its declared size.
-        with zipfile.ZipFile(path) as archive:
-            serialized = json.loads(archive.read("config.json"))
-            config = serialized["config"]
-            shapes = _expected_shapes(config)
-            weights = _read_weights(archive.read("model.weights.h5"), config["layers"],
-                                    shapes)
+        # Entries are no larger than read_model_file allowed: zipfile never inflates one
+        # past its declared size.
+        serialized = json.loads(model_file.entry("config.json"))
+        config = serialized["config"]
+        shapes = _expected_shapes(config)
+        weights = _read_weights(model_file.entry("model.weights.h5"), config["layers"], shapes)
     except ModelError as exc:
         raise ModelError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, AttributeError, RecursionError, *ZIP_READ_ERRORS) as exc:
+    except (KeyError, TypeError, AttributeError, RecursionError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: not a readable Keras model ({first_line(exc)})") from None
     return serialized, weights
 

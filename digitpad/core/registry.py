@@ -7,16 +7,14 @@ mid-save never leaves a half-written model where the previous one was, and since
 travels inside the model file, a model is never paired with another model's card. A save
 killed midway leaves its temporary file behind; the next save in that folder (and the app,
 when it loads a model from it) removes temporary files whose writer is gone (see
-``core.atomic_files``).
+``core.atomic_files``). Reading a model file is ``core.model_file``'s: once per load.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import stat
 import zipfile
-import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -25,24 +23,11 @@ import numpy as np
 
 from digitpad import paths
 from digitpad.core.atomic_files import atomic_write, clean_stale_temp_files, write_bytes_atomically
-from digitpad.core.errors import CardNotWritten, ModelError
+from digitpad.core.errors import CardNotWritten, ModelError, first_line
+from digitpad.core.model_file import (CARD_ENTRY, MODEL_SUFFIX, ModelFile, read_card,
+                                      read_model_file)
 
-MODEL_SUFFIX = ".keras"
 DEFAULT_MODEL_NAME = "default"
-CARD_ENTRY = "digitpad_card.json"  # the card's copy inside the model archive
-# The most each archive entry may declare: a digit model's weights are a few MB (the
-# shipped model's 1.3 MB), so 64 MB is room for 16 million parameters; anything larger is
-# no digit model, and reading it could exhaust memory.
-MAX_ENTRY_BYTES = {"model.weights.h5": 64 << 20, "config.json": 1 << 20, CARD_ENTRY: 1 << 20}
-MAX_OTHER_ENTRY_BYTES = 1 << 20
-MAX_ENTRIES = 64
-MAX_CARD_FILE_BYTES = 1 << 20  # a card beside a model is a few hundred bytes
-READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Keras writes
-_ENCRYPTED = 0x1  # the zip general-purpose flag of an encrypted entry
-# What reading a damaged zip entry raises: bad CRC or header, a corrupt deflate stream, an
-# entry ending early, or one zipfile cannot read (encrypted, another compression method).
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-                   NotImplementedError, OSError, ValueError)
 
 
 def default_model_path() -> Path:
@@ -64,16 +49,28 @@ def load_model(path: str | os.PathLike):
         The file is missing, not a Keras archive, refused by safe mode, or its input and
         output shapes are not those of a 28x28 -> 10 classifier.
     """
-    path = Path(path)
-    check_model_archive(path)
-    _check_weights_self_contained(path)
+    return load_model_from(read_model_file(path))
+
+
+def load_model_from(model_file: ModelFile):
+    """:func:`load_model` for a file already read (``core.model_file``): the model is the
+    one whose bytes were read, whatever the file on disk holds by now, so it goes with
+    ``model_file.card``."""
+    import tempfile
+
+    path = model_file.path
+    _check_weights_self_contained(model_file)
     import keras  # deferred: TensorFlow's import is slow and the GUI does it off-thread
 
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        # Keras reads files by name: it gets a private copy of the very bytes checked, so
+        # another program replacing the file meanwhile cannot give it another model.
+        with tempfile.TemporaryDirectory(prefix="digitpad-load-") as folder:
+            copy = Path(folder) / f"model{MODEL_SUFFIX}"
+            copy.write_bytes(model_file.data)
+            model = keras.saving.load_model(copy, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for corrupt or unsafe archives
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: cannot load the model ({first_line})") from None
+        raise ModelError(f"{path}: cannot load the model ({first_line(exc)})") from None
     _check_is_digit_classifier(model, path)
     try:
         check_finite_weights((f"variable {v.path!r}", np.asarray(v)) for v in model.weights)
@@ -94,39 +91,7 @@ def check_finite_weights(named_weights: Iterable[tuple[str, np.ndarray]]) -> Non
                              f"give meaningful probabilities")
 
 
-def check_model_archive(path: Path) -> None:
-    """Raise ModelError unless ``path`` is an existing ``.keras`` archive of sane size.
-
-    Every entry's declared size is checked against ``MAX_ENTRY_BYTES``; Python's zipfile
-    never inflates an entry past its declared size (it reports a bad CRC instead), so
-    these limits bound what any reader of the archive allocates.
-    """
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    if path.suffix != MODEL_SUFFIX or not zipfile.is_zipfile(path):
-        raise ModelError(f"{path}: not a Keras model file (expected a {MODEL_SUFFIX} archive)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        raise ModelError(f"{path}: not a readable Keras model file ({exc})") from None
-    if len(entries) > MAX_ENTRIES:
-        raise ModelError(f"{path}: not a digit model: the archive holds {len(entries)} files")
-    for entry in entries:
-        if entry.flag_bits & _ENCRYPTED:
-            raise ModelError(f"{path}: not a readable Keras model file: {entry.filename!r} is "
-                             f"encrypted")
-        if entry.compress_type not in READABLE_COMPRESSION:
-            raise ModelError(f"{path}: not a readable Keras model file: {entry.filename!r} is "
-                             f"compressed with method {entry.compress_type} (Keras stores or "
-                             f"deflates its entries)")
-        limit = MAX_ENTRY_BYTES.get(entry.filename, MAX_OTHER_ENTRY_BYTES)
-        if entry.file_size > limit:
-            raise ModelError(f"{path}: not a digit model: {entry.filename} would take "
-                             f"{entry.file_size:,} bytes, more than the {limit:,} allowed")
-
-
-def _check_weights_self_contained(path: Path) -> None:
+def _check_weights_self_contained(model_file: ModelFile) -> None:
     """ModelError if the archive's weights would make Keras read other files (HDF5
     external storage, virtual datasets, external links): see ``core.weights_file``."""
     import io
@@ -136,17 +101,16 @@ def _check_weights_self_contained(path: Path) -> None:
     from digitpad.core.weights_file import check_self_contained
 
     try:
-        with zipfile.ZipFile(path) as archive:
-            weights = archive.read("model.weights.h5")
+        weights = model_file.entry("model.weights.h5")
         with h5py.File(io.BytesIO(weights), "r") as h5:
             check_self_contained(h5)
     except KeyError:
         return  # no weights file: Keras says what is missing
     except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
-    except ZIP_READ_ERRORS as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a readable Keras model file ({text})") from None
+        raise ModelError(f"{model_file.path}: {exc}") from None
+    except OSError as exc:  # not HDF5 at all
+        raise ModelError(f"{model_file.path}: not a readable Keras model file "
+                         f"({first_line(exc)})") from None
 
 
 def _check_is_digit_classifier(model, path: Path) -> None:
@@ -181,86 +145,11 @@ def load_card(model_path: str | os.PathLike) -> dict:
 
     The card inside the archive is the one saved with that very model; the ``.json``
     beside it is read only for archives without one (models saved by other programs or
-    older versions of digitpad).
+    older versions of digitpad). A load that needs the model and its card together takes
+    both from one read (``core.model_file.read_model_file``); ``read_card`` also says why
+    a card could not be read.
     """
     return read_card(model_path)[0]
-
-
-def read_card(model_path: str | os.PathLike) -> tuple[dict, str | None]:
-    """``(card, problem)`` for the model in ``model_path``, as :func:`load_card` finds it.
-
-    ``problem`` says in words why no card could be read (a file that is no model archive,
-    a damaged, unreadable or oversized card); it is None when the card was read, and when
-    the model simply has none (``card`` is then empty).
-    """
-    path = Path(model_path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except ZIP_READ_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return {}, f"not a readable model file ({reason})"
-    with archive:
-        try:
-            entry = archive.getinfo(CARD_ENTRY)
-        except KeyError:  # no card inside: the one beside it, if any
-            return _card_beside(path)
-        if entry.file_size > MAX_ENTRY_BYTES[CARD_ENTRY]:
-            return {}, f"its card is over {MAX_ENTRY_BYTES[CARD_ENTRY] >> 20} MB"
-        try:
-            text = archive.read(entry)
-        except ZIP_READ_ERRORS:  # the card is there but unreadable: none other describes it
-            return {}, "its card cannot be read (the archive is damaged)"
-    return _parsed_card(text)
-
-
-def read_card_file(path: Path) -> dict:
-    """The card in the JSON file ``path``; empty when it is missing, unreadable, not a
-    regular file (a FIFO would block the read for ever) or over ``MAX_CARD_FILE_BYTES``."""
-    card, _ = _read_card_file(path)
-    return card or {}
-
-
-def _card_beside(model_path: Path) -> tuple[dict, str | None]:
-    card, problem = _read_card_file(card_path(model_path))
-    if problem is not None:
-        return {}, f"its card {card_path(model_path).name} {problem}"
-    return card or {}, None
-
-
-def _read_card_file(path: Path) -> tuple[dict | None, str | None]:
-    """``(card, problem)`` of a card file; ``(None, None)`` when there is none."""
-    try:
-        # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) |
-                     getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    with open(fd, "rb") as file:
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return None, "is not a regular file"
-            if info.st_size > MAX_CARD_FILE_BYTES:
-                return None, f"is over {MAX_CARD_FILE_BYTES >> 20} MB"
-            text = file.read(MAX_CARD_FILE_BYTES + 1)  # the file may grow meanwhile
-        except OSError as exc:
-            return None, f"cannot be read ({exc.strerror or exc})"
-    if len(text) > MAX_CARD_FILE_BYTES:
-        return None, f"is over {MAX_CARD_FILE_BYTES >> 20} MB"
-    card, problem = _parsed_card(text)
-    return (None, problem.removeprefix("its card ")) if problem else (card, None)
-
-
-def _parsed_card(text: bytes) -> tuple[dict, str | None]:
-    try:
-        card = json.loads(text)
-    except (ValueError, RecursionError):  # damaged: no other card describes this model
-        return {}, "its card is damaged (not valid JSON)"
-    if not isinstance(card, dict):
-        return {}, "its card is damaged (not a JSON object)"
-    return card, None
 
 
 def save_model(model, path: str | os.PathLike, card: dict) -> Path:
@@ -292,13 +181,75 @@ def save_model(model, path: str | os.PathLike, card: dict) -> Path:
         # The card goes into this very file, through its handle: never into another one.
         with zipfile.ZipFile(handle, "a") as archive:
             archive.writestr(CARD_ENTRY, text)
+    _write_card_beside(path, text)
+    return path
+
+
+def keep_unsaved(model, name: str, card: dict) -> Path:
+    """Save ``model`` with ``card`` as ``name`` in a new private folder of the system's
+    temporary space, for a model that could not be saved where it belonged: the user can
+    still save it elsewhere (:func:`save_copy`). Returns its path; OSError if even that
+    fails."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="digitpad-unsaved-"))
+    try:
+        return save_model(model, folder / name, card)
+    except CardNotWritten:  # the card is inside the model: that is all a copy needs
+        return folder / name
+
+
+def discard_unsaved(path: str | os.PathLike) -> None:
+    """Remove a model :func:`keep_unsaved` kept, once it is saved elsewhere: the file, its
+    card and their folder (only if nothing else is in it)."""
+    path = Path(path)
+    for leftover in (path, card_path(path)):
+        leftover.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:  # not empty, or gone: not ours to remove
+        pass
+
+
+def save_copy(source: str | os.PathLike, target: str | os.PathLike) -> dict:
+    """Save the model file ``source`` as ``target`` (a ``.keras`` path), its card renamed
+    for its new place (:func:`stamp_card`); atomically, as :func:`save_model`. Returns the
+    card as saved.
+
+    Raises
+    ------
+    ModelError
+        ``source`` is not a readable model file, or ``target`` does not end in ``.keras``.
+    OSError
+        ``target`` cannot be written.
+    CardNotWritten
+        The copy was saved (with its card inside) but the card beside it was not.
+    """
+    target = Path(target)
+    if target.suffix != MODEL_SUFFIX:
+        raise ModelError(f"{target}: model files must end in {MODEL_SUFFIX}")
+    model_file = read_model_file(source)  # one read: the entries and the card agree
+    card = stamp_card(model_file.card, target)
+    text = json.dumps(card, indent=2, default=_json_default)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as handle:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as copy:
+            for name in model_file.names():
+                if name != CARD_ENTRY:
+                    copy.writestr(name, model_file.entry(name))
+            copy.writestr(CARD_ENTRY, text)
+    _write_card_beside(target, text)
+    return card
+
+
+def _write_card_beside(path: Path, text: str) -> None:
+    """The copy of a saved model's card beside it, for people to read."""
     try:
         write_bytes_atomically(card_path(path), text.encode("utf-8"))
     except OSError as exc:
         raise CardNotWritten(f"{path} was saved with its card inside, but the copy of the "
                              f"card beside it, {card_path(path).name}, could not be written "
                              f"({exc.strerror or exc})") from None
-    return path
 
 
 def stamp_card(card: dict, path: str | os.PathLike) -> dict:

@@ -47,7 +47,10 @@ class RunOutcome:
     """How a run of the app's training process ended, for the window.
 
     ``path`` is the saved model (best validation weights), or None when the run was stopped
-    before its first epoch ended and nothing was kept.
+    before its first epoch ended and nothing was kept, or when the model could not be saved
+    where it belonged (a folder made read-only or full during the run): then ``unsaved`` is
+    where it was kept instead, for "Save as…", and ``note`` says why. ``note`` also tells
+    of a saved model whose card could not be written beside it.
     """
 
     path: Path | None
@@ -58,6 +61,8 @@ class RunOutcome:
     val_accuracy: float = float("nan")
     seconds: float = 0.0
     batches_trained: int = 0
+    unsaved: Path | None = None
+    note: str = ""
 
     @property
     def test_accuracy(self) -> float | None:

@@ -28,6 +28,7 @@ RUNNING = (STARTING, TRAINING, STOPPING, NOT_RESPONDING, SAVING)
 ACTIVE = "active"          # no worse than the model it replaced, made active
 OFFERED = "offered"        # worse, or stopped early: the user may still use it
 NOT_LOADED = "not loaded"  # saved, but it could not be loaded
+UNSAVED = "not saved"      # its folder refused it: kept elsewhere (outcome.unsaved) to save
 
 
 @dataclasses.dataclass(eq=False)
@@ -54,7 +55,8 @@ class Run:
     message, details : str
         Why it failed, for the user, and the training process's log behind "Details".
     decision : str
-        What became of the finished model: ACTIVE, OFFERED or NOT_LOADED ("" until known).
+        What became of the finished model: ACTIVE, OFFERED, NOT_LOADED or UNSAVED ("" until
+        known).
     comparison : Comparison or None
         The model against the one that was active when it finished.
     """
@@ -99,6 +101,8 @@ class Run:
         """The run's state in a few words, for a table."""
         if self.state != FINISHED:
             return self.state
+        if self.decision == UNSAVED:
+            return "not saved"
         if self.path is None:
             return "stopped (nothing kept)"
         if self.decision == NOT_LOADED:

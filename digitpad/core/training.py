@@ -250,9 +250,19 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
     """Score ``result.model`` on the test set (reported, never used to choose), then save it
     atomically with its card. Returns the saved card and the traced ``Predictor``, which
     callers can reuse instead of tracing the model again."""
+    from digitpad.core.registry import save_model
+
+    card, predictor = result_card(result, data, out, **card_extra)
+    save_model(result.model, out, card)
+    return card, predictor
+
+
+def result_card(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[dict, object]:
+    """The card ``result.model`` is saved with as ``out`` (its test score included), and the
+    traced ``Predictor`` that scored it."""
     from digitpad.core.evaluation import evaluate
     from digitpad.core.inference import Predictor
-    from digitpad.core.registry import save_model, stamp_card
+    from digitpad.core.registry import stamp_card
 
     predictor = Predictor(result.model)
     evaluation = evaluate(predictor, data.test.images, data.test.labels)
@@ -263,9 +273,7 @@ def save_result(result: TrainResult, data: Mnist, out, **card_extra) -> tuple[di
     else:
         card["limitation"] = NO_NOT_A_DIGIT
     # The card as saved, not as read back: another program may replace the file meanwhile.
-    card = stamp_card(card, out)
-    save_model(result.model, out, card)
-    return card, predictor
+    return stamp_card(card, out), predictor
 
 
 def make_optimizer(config: TrainConfig, batches_per_epoch: int):

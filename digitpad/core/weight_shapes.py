@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from digitpad.core.errors import ModelError
-from digitpad.core.registry import MAX_ENTRY_BYTES
+from digitpad.core.model_file import MAX_ENTRY_BYTES
 
 # A model whose weights fit the archive's weights entry (float32); beyond, no digit model.
 MAX_PARAMETERS = MAX_ENTRY_BYTES["model.weights.h5"] // 4

@@ -21,7 +21,8 @@ import numpy as np
 
 from digitpad.core.atomic_files import write_bytes_atomically
 from digitpad.core.data import DataError, load_mnist
-from digitpad.core.registry import check_model_archive, load_card, load_model
+from digitpad.core.model_file import read_model_file
+from digitpad.core.registry import load_model_from
 from digitpad.export.card import exported_card
 from digitpad.export.target import (DEFAULT_OPSET, FORMAT_NAMES, ONNX, ONNX_WRITERS, TFLITE,
                                     TFLITE_TYPES, ExportError, resolve)
@@ -78,7 +79,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
                           f"{', '.join(ONNX_WRITERS)}")
     target = resolve(out)
     model_path = Path(model_path)
-    check_model_archive(model_path)
+    model_file = read_model_file(model_path)  # one read: the model and its card agree
     quantised = target.format == TFLITE and tflite_type != "float32"
     steps = 4 + quantised
     report = progress or (lambda step, steps, text: None)
@@ -89,8 +90,8 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     import_keras_quietly()
     from digitpad.export import writers
 
-    source_card = load_card(model_path)
-    model = load_model(model_path)
+    source_card = model_file.card
+    model = load_model_from(model_file)
     wrapped = writers.interface_model(model)
     test = _mnist_test(data_folder)
     images, source = verification_images(test.images if test is not None else None)

@@ -3,6 +3,7 @@ for what it needs and reacts to its signals."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -75,9 +76,10 @@ def _load(path: Path, run_id: int | None = None) -> ActiveModel:
     first load, at start, is of the last model used, in the folder it was saved to.
     """
     from digitpad.core.inference import Predictor
-    from digitpad.core.registry import clean_stale_temp_files, load_card
+    from digitpad.core.registry import clean_stale_temp_files
 
-    active = ActiveModel(Predictor.load(path), path, load_card(path), run_id=run_id)
+    predictor = Predictor.load(path)  # its card comes from the same read of the file
+    active = ActiveModel(predictor, path, predictor.card, run_id=run_id)
     clean_stale_temp_files(path.parent)
     return active
 
@@ -123,8 +125,12 @@ class ModelHub(QObject):
         Its state changed while it runs (saving, stopping, not responding, responding).
     run_ended(Run)
         The run is over and its model decided: ``run.state`` is FINISHED (``decision``:
-        ACTIVE, OFFERED or NOT_LOADED; none when nothing was kept) or FAILED (``message``,
-        ``details``).
+        ACTIVE, OFFERED, NOT_LOADED, or UNSAVED for :meth:`save_run_as`; none when nothing
+        was kept) or FAILED (``message``, ``details``). Once an UNSAVED run's model is
+        saved it is decided again, and ends again.
+    save_failed(Run, str)
+        :meth:`save_run_as` could not save the run's model; the message says why. It is
+        still kept for another try.
     training_unavailable(str, str)
         The training process died before it was ready, with no run to fail: message,
         details. The next run tries again.
@@ -138,6 +144,7 @@ class ModelHub(QObject):
     run_epoch = Signal(object, object, object)
     run_changed = Signal(object)
     run_ended = Signal(object)
+    save_failed = Signal(object, str)
     training_unavailable = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None, data: DataSource | None = None,
@@ -154,6 +161,8 @@ class ModelHub(QObject):
         self.runs: list[Run] = []
         self._run_ids = itertools.count(1)
         self._loader: workers.Worker | None = None
+        self._saver: workers.Worker | None = None
+        self._saving_run: int | None = None  # the run whose model save_run_as saves
         self._loading_run: int | None = None  # the run whose model is loading, if any
         self._use_when_loaded = False  # that model becomes active whatever it compares
         self._offered: dict[int, ActiveModel] = {}  # loaded but not made active, by run id
@@ -280,6 +289,33 @@ class ModelHub(QObject):
         elif run.path is not None:
             self._start_load(run.path, run.id, use=True)
 
+    def save_run_as(self, run: Run, target: str | Path) -> None:
+        """Save the model of ``run``, which its folder refused (decision UNSAVED), as
+        ``target`` in the background, its card renamed to match; then it is loaded and made
+        active, and the run ends again (``run_ended``), as if it had been saved at once."""
+        from digitpad.core.errors import CardNotWritten
+        from digitpad.core.registry import discard_unsaved, save_copy
+
+        source, card, target = run.outcome.unsaved, run.outcome.card, Path(target)
+
+        def save(worker):
+            try:
+                saved, note = save_copy(source, target), ""
+            except CardNotWritten as exc:  # saved, its card inside it
+                saved, note = card, str(exc)
+            try:
+                discard_unsaved(source)  # saved where it belongs: the kept copy is spare
+            except OSError:
+                pass
+            return run.id, target, saved, note
+
+        saver = workers.Worker(save)
+        # Bound methods (not lambdas) so the slots run in this object's (the GUI) thread.
+        saver.finished.connect(self._on_saved)
+        saver.errored.connect(self._on_save_failed)
+        self._saver, self._saving_run = saver, run.id
+        workers.start(saver, self)
+
     def run_by_id(self, run_id: int) -> Run | None:
         return next((run for run in self.runs if run.id == run_id), None)
 
@@ -295,7 +331,8 @@ class ModelHub(QObject):
             self.run_ended.emit(run)
         self.evaluations.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
-        self._loader = None
+        workers.stop_and_wait(self, self._saver, timeout_ms)
+        self._loader = self._saver = None
         self.data.shutdown()
         self.my_digits.shutdown()
 
@@ -328,7 +365,11 @@ class ModelHub(QObject):
         if run is None:
             return
         run.outcome, run.state = outcome, runs.FINISHED
-        if outcome.path is None:  # stopped before its first epoch ended: nothing kept
+        if outcome.unsaved is not None:  # its folder refused it: kept for save_run_as
+            release_model_path(run.save_path)
+            run.decision = runs.UNSAVED
+            self.run_ended.emit(run)
+        elif outcome.path is None:  # stopped before its first epoch ended: nothing kept
             release_model_path(run.save_path)
             self.run_ended.emit(run)
         elif outcome.stopped:
@@ -336,6 +377,25 @@ class ModelHub(QObject):
             self.run_ended.emit(run)
         else:
             self._start_load(outcome.path, run.id, use=False)  # decided once loaded
+
+    @workers.from_current("_saver")
+    def _on_saved(self, saved: tuple) -> None:
+        self._saver = None
+        run_id, target, card, note = saved
+        run = self.run_by_id(run_id)
+        if run is None:
+            return
+        run.outcome = dataclasses.replace(run.outcome, path=target, card=card, unsaved=None,
+                                          note=note)
+        run.decision = ""  # decided again, as a run that saved at once
+        self._start_load(target, run.id, use=True)
+
+    @workers.from_current("_saver")
+    def _on_save_failed(self, message: str) -> None:
+        self._saver = None
+        run = self.run_by_id(self._saving_run)
+        if run is not None:
+            self.save_failed.emit(run, message)
 
     def _on_run_failed(self, run_id: int, message: str, details: str) -> None:
         run = self.run_by_id(run_id)

@@ -1,5 +1,6 @@
-"""Model archives that lie about where their weights are, or whose zip entries cannot be
-read: each is a ModelError naming the file, from every reader, and nothing else is read."""
+"""Model archives that lie about where their weights are, whose zip entries cannot be read,
+or that change while they load: each is a ModelError naming the file, from every reader,
+nothing else is read, and a load is always one model whole."""
 
 import io
 import struct
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 from digitpad.core.inference import Predictor
-from digitpad.core.registry import ModelError, load_card, load_model, save_model
+from digitpad.core.model_file import read_model_file
+from digitpad.core.registry import ModelError, load_card, load_model, load_model_from, save_model
 
 LOADERS = [Predictor.load, load_model]
 
@@ -127,3 +129,82 @@ def test_zip_entries_that_cannot_be_read_are_a_model_error_naming_the_file(
 def test_a_card_that_cannot_be_read_is_an_empty_card(tmp_path, entries):
     for path in odd_archives(tmp_path, entries)[:2]:  # the card entry itself is unreadable
         assert load_card(path) == {}
+
+
+def two_models(folder):
+    """Models "a" and "b" that always answer 1 and 2, their cards saying so (``serial``)
+    with thresholds of their own."""
+    paths = []
+    for name, digit, sure in (("a", 1, 0.31), ("b", 2, 0.32)):
+        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                  keras.layers.Dense(10, activation="softmax")])
+        kernel, bias = model.layers[-1].get_weights()
+        bias[:] = 0
+        bias[digit] = 5
+        model.layers[-1].set_weights([np.zeros_like(kernel), bias])
+        paths.append(save_model(model, folder / f"{name}.keras",
+                                {"serial": digit, "thresholds": {"sure": sure}}))
+    return paths
+
+
+SWAPPER = """
+import os, shutil, sys
+folder = sys.argv[1]
+n = 0
+while True:
+    n += 1
+    shutil.copyfile(os.path.join(folder, "a.keras" if n % 2 else "b.keras"),
+                    os.path.join(folder, ".swap"))
+    os.replace(os.path.join(folder, ".swap"), os.path.join(folder, "model.keras"))
+"""
+
+
+def test_a_model_replaced_while_it_loads_never_pairs_one_models_weights_with_anothers_card(
+        tmp_path):
+    """Another program swaps two models in place, atomically, as fast as it can: every
+    load is one model whole (its weights, its card, its thresholds) or a ModelError."""
+    import shutil
+    import subprocess
+    import sys
+    a, _ = two_models(tmp_path)
+    shutil.copyfile(a, tmp_path / "model.keras")
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, str(tmp_path)])
+    seen = set()
+    try:
+        for _ in range(200):
+            try:
+                predictor = Predictor.load(tmp_path / "model.keras")
+            except ModelError:
+                continue
+            digit = int(predictor.predict_one(np.zeros((28, 28))).argmax())
+            assert predictor.card["serial"] == digit
+            assert predictor.thresholds.sure == {1: 0.31, 2: 0.32}[digit]
+            seen.add(digit)
+    finally:
+        swapper.kill()
+        swapper.wait()
+    assert seen == {1, 2}  # the file did change under the loads
+
+
+def test_keras_loads_the_bytes_that_were_read_not_the_file_as_it_is_now(tmp_path):
+    """The model Keras builds is the one whose card was read, even when the file is
+    replaced between the read and Keras's load."""
+    import os
+    a, b = two_models(tmp_path)
+    model_file = read_model_file(a)
+    os.replace(b, a)  # another program saves over it
+    model = load_model_from(model_file)
+    digit = int(np.asarray(model(np.zeros((1, 28, 28), np.float32))).argmax())
+    assert digit == model_file.card["serial"] == 1
+
+
+def test_a_fifo_where_a_model_should_be_is_refused_at_once(tmp_path):
+    import os
+    import time
+    os.mkfifo(tmp_path / "fifo.keras")
+    start = time.perf_counter()
+    for loader in LOADERS:
+        with pytest.raises(ModelError, match="fifo.keras: the model file is not a regular file"):
+            loader(tmp_path / "fifo.keras")
+    assert load_card(tmp_path / "fifo.keras") == {}
+    assert time.perf_counter() - start < 10

@@ -123,6 +123,31 @@ def steady(jobs, reports, log_path, data_folder):
 def finishes(jobs, reports, log_path, data_folder):
     """Each job "trains" an epoch and saves the shipped model with a card whose validation
     accuracy is the job's ``config.notes`` (e.g. "0.9999")."""
+    _finish_each(jobs, reports, log_path, lambda job, card: {"path": job.out})
+
+
+def finishes_without_card_beside(jobs, reports, log_path, data_folder):
+    """As :func:`finishes`, but the card's copy beside the model was not written."""
+    _finish_each(jobs, reports, log_path, lambda job, card: {
+        "path": job.out, "note": f"{job.out} was saved with its card inside, but the copy "
+                                 f"of the card beside it could not be written"})
+
+
+def finishes_in_a_refusing_folder(jobs, reports, log_path, data_folder):
+    """As :func:`finishes`, but the model folder refused the model: it is kept elsewhere
+    (in a folder beside the model folder, as the temporary space), for "Save as…"."""
+    def keep(job, card):
+        kept = job.out.parent.parent / "kept" / job.out.name
+        kept.parent.mkdir(exist_ok=True)
+        job.out.replace(kept)
+        return {"path": None, "unsaved": kept,
+                "note": f"The model could not be saved as {job.out} (Read-only file system)."}
+    _finish_each(jobs, reports, log_path, keep)
+
+
+def _finish_each(jobs, reports, log_path, outcome):
+    """Runs every job as :func:`finishes` says; ``outcome(job, card)`` then gives the
+    ``RunOutcome`` fields that say where the model went."""
     import json
     _start(log_path)
     _send(reports, link.Ready())
@@ -143,4 +168,5 @@ def finishes(jobs, reports, log_path, data_folder):
                     out.writestr(entry, source.read(entry))
             out.writestr(CARD_ENTRY, json.dumps(card))
         _send(reports, link.Finished(job.run_id, RunOutcome(
-            path=job.out, card=card, best_epoch=0, val_accuracy=float(job.config.notes))))
+            card=card, best_epoch=0, val_accuracy=float(job.config.notes),
+            **outcome(job, card))))

@@ -79,3 +79,79 @@ def test_runs_get_their_own_ids_and_save_paths(qtbot, hub):
     second = _run(qtbot, hub, "0.5")
     assert first.id != second.id and first.save_path != second.save_path
     assert hub.run_by_id(second.id) is second
+
+
+def _hub_with(qtbot, target):
+    hub = ModelHub(training=TrainingSession(target=target))
+    with qtbot.waitSignal(hub.model_changed, timeout=TIMEOUT_MS):
+        hub.load(default_model_path())
+    return hub
+
+
+def test_a_model_its_folder_refused_is_offered_with_save_as_and_becomes_active_once_saved(
+        qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from digitpad.gui.tabs.train_tab import TrainTab
+    hub = _hub_with(qtbot, fake_trainers.finishes_in_a_refusing_folder)
+    tab = TrainTab(hub)
+    qtbot.addWidget(tab)
+    tab.show()
+    shipped = hub.active
+    try:
+        run = _run(qtbot, hub, "0.9999")
+        assert run.state == runs.FINISHED and run.decision == runs.UNSAVED
+        assert run.path is None and run.status == "not saved" and hub.active is shipped
+        assert "could not be saved as" in tab.state_label.text()
+        assert "“Save as…”" in tab.state_label.text()
+        assert tab.save_as_button.isVisible() and tab.train_button.isEnabled()
+        assert not run.save_path.exists()  # the name reserved for it is free again
+        kept = run.outcome.unsaved
+        chosen = tmp_path / "chosen.keras"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            lambda *args: (str(tmp_path / "chosen"), ""))
+        with qtbot.waitSignal(hub.run_ended, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(tab.save_as_button, Qt.LeftButton)
+        assert run.decision == runs.ACTIVE and run.path == chosen
+        assert hub.active.run_id == run.id and hub.active.path == chosen
+        assert hub.active.card["name"] == "chosen" and run.card["file"] == "chosen.keras"
+        assert run.status == "finished, active" and not tab.save_as_button.isVisible()
+        assert f"Now active: {chosen}" in tab.state_label.text()
+        assert not kept.exists()  # saved where the user chose: the kept copy is spare
+    finally:
+        hub.shutdown()
+
+
+def test_saving_a_kept_model_where_it_cannot_go_says_so_and_keeps_it(
+        qtbot, tmp_path):
+    from digitpad.gui.tabs.train_tab import TrainTab
+    hub = _hub_with(qtbot, fake_trainers.finishes_in_a_refusing_folder)
+    tab = TrainTab(hub)
+    qtbot.addWidget(tab)
+    try:
+        run = _run(qtbot, hub, "0.9999")
+        (tmp_path / "a-file").write_text("not a folder")
+        with qtbot.waitSignal(hub.save_failed, timeout=TIMEOUT_MS):
+            tab.save_unsaved_as(tmp_path / "a-file" / "chosen.keras")
+        assert run.decision == runs.UNSAVED and run.outcome.unsaved.is_file()
+        assert "Could not save the model there" in tab.state_label.text()
+        assert tab.save_as_button.isEnabled()
+    finally:
+        hub.shutdown()
+
+
+def test_a_card_not_written_beside_a_saved_model_is_a_note_on_a_finished_run(qtbot):
+    from digitpad.gui.tabs.train_tab import TrainTab
+    hub = _hub_with(qtbot, fake_trainers.finishes_without_card_beside)
+    tab = TrainTab(hub)
+    qtbot.addWidget(tab)
+    try:
+        run = _run(qtbot, hub, "0.9999")
+        assert run.state == runs.FINISHED and run.decision == runs.ACTIVE
+        assert hub.active.run_id == run.id
+        text = tab.state_label.text()
+        assert f"Now active: {run.path}" in text and "Training failed" not in text
+        assert "Note: " in text and "could not be written" in text
+    finally:
+        hub.shutdown()

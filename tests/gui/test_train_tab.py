@@ -398,3 +398,34 @@ def test_a_run_can_write_tensorboard_logs(qtbot, window):
         assert tab.start_training(arch="linear", epochs=1, train_size=200)
     logs = [p for p in (paths.user_data_dir() / "tensorboard").rglob("*") if "tfevents" in p.name]
     assert logs and tab.runs[-1].path.stem in str(logs[0])
+
+
+def test_a_model_its_folder_refuses_after_training_is_kept_and_can_be_saved_as(
+        qtbot, window, tmp_path, monkeypatch):
+    """The folder was fine when the run started, then became unusable (here: replaced by a
+    file; a read-only or full folder fails the same way): the weights are not thrown away."""
+    from PySide6.QtWidgets import QFileDialog
+    tab = window.train_tab
+    session = window.hub.training
+    with qtbot.waitSignal(session.ready, timeout=TRAIN_TIMEOUT_MS):
+        window.tabs.setCurrentWidget(tab)
+    folder = paths.user_models_dir()
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        assert tab.start_training(arch="linear", epochs=1, train_size=200)
+        shutil.move(folder, tmp_path / "moved-away")
+        folder.write_text("no longer a folder")
+    run = tab.runs[-1]
+    assert run.state == "finished" and run.status == "not saved" and run.path is None
+    assert f"could not be saved as {run.save_path}" in tab.state_label.text()
+    assert tab.save_as_button.isVisible()
+    kept = run.outcome.unsaved
+    assert kept.is_file() and kept.parent != folder
+    chosen = tmp_path / "chosen.keras"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(chosen), ""))
+    with qtbot.waitSignal(tab.run_finished, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.save_as_button, Qt.LeftButton)
+    assert window.hub.active.path == chosen and window.hub.active.run_id == run.id
+    assert window.hub.active.card["name"] == "chosen" and load_card(chosen)["name"] == "chosen"
+    assert run.status == "finished, active" and not tab.save_as_button.isVisible()
+    assert f"Now active: {chosen}" in tab.state_label.text()
+    assert not kept.parent.exists()  # the kept copy is gone once saved

@@ -142,6 +142,9 @@ class MyDigitsActions(QWidget):
             self._tell(f"{_describe(run.card.get('adaptation', {}))} {why}: saved as "
                        f"{run.path.name}, not made active.")
             self.use_button.setVisible(True)
+        elif run.decision == runs.UNSAVED:
+            self._tell(f"{run.outcome.note} Its weights are kept: “Save as…” on the Train "
+                       f"tab saves them.", ok=False)
         elif run.decision == runs.NOT_LOADED:
             self._tell(f"The adapted model was saved to {run.path} but could not be loaded: "
                        f"{run.message}", ok=False)

@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from digitpad import paths
 from digitpad.core import runs
@@ -48,6 +48,7 @@ class TrainTab(QWidget):
         super().__init__(parent)
         self.hub = hub
         self._offered: Run | None = None  # the run "Use…" makes active
+        self._unsaved: Run | None = None  # the run whose model "Save as…" saves
 
         self.form = TrainingForm()
         self.curves = TrainingCurves()
@@ -70,6 +71,7 @@ class TrainTab(QWidget):
         hub.training_unavailable.connect(self._on_training_unavailable)
         hub.model_changed.connect(self._on_model_changed)
         hub.load_failed.connect(self._on_load_failed)
+        hub.save_failed.connect(self._on_save_failed)
         self.history.activate_requested.connect(hub.use_run)
         hub.data.changed.connect(lambda folder: self._check_data())
         self._check_data()
@@ -101,6 +103,11 @@ class TrainTab(QWidget):
         self.use_button.setVisible(False)
         self.back_button = QPushButton("Back to previous model")
         self.back_button.setVisible(False)
+        self.save_as_button = QPushButton("Save as…")
+        self.save_as_button.setToolTip("The model could not be saved in its folder: choose "
+                                       "where to save it")
+        self.save_as_button.setVisible(False)
+        self.save_as_button.clicked.connect(self._on_save_as_clicked)
         self.train_button.clicked.connect(lambda: self.start_training())
         self.stop_button.clicked.connect(self.stop_training)
         self.use_button.clicked.connect(self._use_offered_run)
@@ -135,7 +142,8 @@ class TrainTab(QWidget):
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
-        for button in (self.train_button, self.stop_button, self.use_button, self.back_button):
+        for button in (self.train_button, self.stop_button, self.use_button, self.back_button,
+                       self.save_as_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.tensorboard_box)
@@ -282,11 +290,21 @@ class TrainTab(QWidget):
     def _on_run_ended(self, run: Run) -> None:
         self.history.update_run(run)
         outcome = run.outcome
+        if run is self._unsaved and run.decision != runs.UNSAVED:  # saved as the user chose
+            self._unsaved = None
+            self.save_as_button.setVisible(False)
         if run.state == runs.FAILED:
             self._idle("Failed")
             self._set_state(f"Training failed: {run.message}\nThe previous model stays "
                             f"active.", error=True)
             self._show_details(run.details)
+        elif run.decision == runs.UNSAVED:
+            self._idle("Not saved")
+            self._set_state(f"{outcome.note} Its weights are kept: “Save as…” saves them "
+                            f"where you choose.", error=True)
+            self._unsaved = run
+            self.save_as_button.setEnabled(True)
+            self.save_as_button.setVisible(True)
         elif run.path is None:
             self._idle("Stopped")
             self._set_state("Stopped before the first epoch ended: nothing to keep.")
@@ -311,6 +329,8 @@ class TrainTab(QWidget):
             self._idle("Done", full=True)
             self._set_state(f"The model was saved to {run.path} but could not be loaded: "
                             f"{run.message}", error=True)
+        if outcome is not None and outcome.note and run.path is not None:  # a saved model
+            self._set_state(f"{self.state_label.text()}\nNote: {outcome.note}")
         self._log(self.state_label.text())
         self.run_finished.emit(run)
 
@@ -345,6 +365,32 @@ class TrainTab(QWidget):
     def _on_load_failed(self, message: str) -> None:
         if self._offered is not None:
             self.use_button.setVisible(True)  # the user may try again
+
+    def _on_save_as_clicked(self) -> None:
+        if self._unsaved is None:
+            return
+        kept = self._unsaved.outcome.unsaved
+        path, _ = QFileDialog.getSaveFileName(self, "Save model as", str(Path.home() / kept.name),
+                                              "Keras models (*.keras)")
+        if path:
+            self.save_unsaved_as(path)
+
+    def save_unsaved_as(self, path: str | Path) -> None:
+        """Save the run whose model its folder refused as ``path`` (``.keras`` added); the
+        hub then makes it active."""
+        if self._unsaved is None:
+            return
+        path = Path(path)
+        path = path if path.suffix == ".keras" else path.with_name(path.name + ".keras")
+        self.save_as_button.setEnabled(False)
+        self._set_state(f"Saving {path}…")
+        self.hub.save_run_as(self._unsaved, path)
+
+    def _on_save_failed(self, run: Run, message: str) -> None:
+        self.save_as_button.setEnabled(True)
+        self._set_state(f"Could not save the model there: {message}\nIts weights are still "
+                        f"kept: try “Save as…” elsewhere.", error=True)
+        self._log(self.state_label.text())
 
     def _back_to_previous(self) -> None:
         previous = self.hub.previous

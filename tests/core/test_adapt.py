@@ -32,7 +32,8 @@ def writer_digits(per_digit: int, seed: int = 0):
 
 
 # The synthetic digits are told apart by a 2-pixel position: moving them changes their class.
-SETTINGS = AdaptSettings(steps=120, learning_rate=1e-3,
+# A synthetic test set of 300 images: one image is 0.33 points.
+SETTINGS = AdaptSettings(steps=120, learning_rate=1e-3, mnist_allowance=0.03,
                          augment=AugmentSpec(max_shift=0, max_rotation=3, max_zoom=0.03,
                                              max_shear=0.03))
 
@@ -146,3 +147,18 @@ def test_my_digits_join_a_training_run_with_their_weight(tmp_path, mnist, capsys
     assert "with 20 of your digits" in capsys.readouterr().out
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["my_digits"] == {"file": str(mine), "count": 20, "weight": 3}
+
+
+def test_a_change_that_costs_mnist_too_much_is_only_partly_kept(mnist):
+    model = train(preset_config("mlp", epochs=3, not_a_digit=0.1), mnist).model
+    original = [w.copy() for w in model.get_weights()]
+    images, labels = writer_digits(5, seed=2)
+    # Almost no replay, at a rate far too high: the full change costs MNIST dearly.
+    settings = AdaptSettings(steps=60, learning_rate=0.05, mine_per_batch=112,
+                             mnist_allowance=0.02)
+    result = adapt(model, images, labels, mnist, settings=settings)
+    assert result.kept < 1.0
+    assert result.mnist_before - result.mnist_after <= 0.02
+    assert result.card()["change_kept"] == result.kept
+    if result.kept == 0.0:
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), original))

@@ -49,6 +49,30 @@ def _unprivileged(command: list[str]) -> list[str]:
             'exec "$@"', "capsh", *command]
 
 
+# A probe's start that opens the real window (argv[2]: its folder, argv[3]: the MNIST folder)
+# and waits for the shipped model; ``wait(condition)`` keeps the window's events running.
+WINDOW = r"""
+import shutil
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from digitpad import paths
+from digitpad.gui.main_window import MainWindow
+folder, data = Path(sys.argv[2]), sys.argv[3]
+window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.IniFormat),
+                    data_folder=data)
+window.show()
+def wait(condition, seconds=300):
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    return condition()
+wait(lambda: window.hub.active is not None)
+"""
+
+
 def _probe(code: str, root: Path, *args, timeout: float = 300, unprivileged=False,
            env=None) -> tuple[dict | None, str, float]:
     """(the RESULT the probe printed or None, its stderr, seconds) for ``code``."""
@@ -489,24 +513,10 @@ def case_zip_entries(root: Path, folder: Path) -> list[tuple[str, str]]:
 
 
 # ----- 8: markup in text from files --------------------------------------------------------
-MARKUP = r"""
-import json, zipfile
-from pathlib import Path
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
-app = QApplication([])
-from digitpad.gui.main_window import MainWindow
+MARKUP = WINDOW + r"""
+from PySide6.QtWidgets import QLabel, QMessageBox
 from digitpad.core.registry import default_model_path
-folder, data, hostile = Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.IniFormat),
-                    data_folder=data)
-window.show()
-def wait(condition, seconds=60):
-    deadline = time.time() + seconds
-    while not condition() and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
-wait(lambda: window.hub.active is not None)
+hostile = sys.argv[4]
 sizes = {}
 def size(label):
     hint = label.sizeHint()

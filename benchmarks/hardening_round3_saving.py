@@ -10,27 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hardening_round3 import ENV, _probe, _verdict
+from hardening_round3 import ENV, WINDOW, _probe, _verdict
 
-UNSAVABLE = r"""
-import shutil
-from pathlib import Path
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from digitpad import paths
-from digitpad.gui.main_window import MainWindow
-folder, data, when = Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.IniFormat),
-                    data_folder=data)
-window.show()
-def wait(condition, seconds=300):
-    deadline = time.time() + seconds
-    while not condition() and time.time() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
-    return condition()
-wait(lambda: window.hub.active is not None)
+UNSAVABLE = WINDOW + r"""
+when = sys.argv[4]
 tab = window.train_tab
 models = paths.user_models_dir()
 models.parent.mkdir(parents=True, exist_ok=True)

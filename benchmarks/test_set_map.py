@@ -23,6 +23,7 @@ from digitpad.core.embedding import features, pca_layout
 from digitpad.core.inference import Predictor
 from digitpad.core.preprocess import to_model_batch
 from digitpad.core.registry import default_model_path
+from digitpad.app import limit_blas_threads
 from digitpad.gui.test_set_map import FIRST_VIEW_STRIDE
 
 
@@ -48,6 +49,7 @@ def tsne_in_child(values):
 
 
 def main():
+    limit_blas_threads()  # the map is computed in the window's process, under its policy
     predictor = Predictor.load(default_model_path())
     test = _common.load_real_mnist().test
     images = to_model_batch(test.images)

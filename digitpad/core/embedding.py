@@ -18,9 +18,10 @@ from typing import Callable
 import numpy as np
 
 from digitpad.core.explain import network, penultimate_step
-from digitpad.core.inference import NUM_CLASSES, Predictor, _checked_images
+from digitpad.core.inference import NUM_CLASSES, Predictor, _checked_images, parallel_map
 
-FEATURE_BATCH = 250  # images per forward pass: bounds the first layers' activation memory
+FEATURE_BATCH = 125  # images per forward pass: bounds the first layers' activation memory
+FEATURE_GROUP = 4  # batches between two looks at the stop flag, spread over the cores
 PLACE_NEIGHBOURS = 10  # test images whose positions place a new image on the map
 TSNE_EXAGGERATION_ITERATIONS = 100
 TSNE_ITERATIONS = 150
@@ -50,15 +51,23 @@ def features(predictor: Predictor, images: np.ndarray, *,
     images = _checked_images(images)
     net = network(predictor)
     last = penultimate_step(net)
+
+    def read(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        outputs, _ = net.trace(batch)
+        return (outputs[last].reshape(len(batch), -1),
+                outputs[-1][:, :NUM_CLASSES].argmax(axis=1))
     values, predictions = [], []
-    for start in range(0, len(images), FEATURE_BATCH):
+    group = FEATURE_BATCH * FEATURE_GROUP
+    for start in range(0, len(images), group):
         if stop is not None and stop.is_set():
             raise LayoutCancelled("stopped")
-        outputs, _ = net.trace(images[start:start + FEATURE_BATCH])
-        values.append(outputs[last].reshape(len(outputs[last]), -1))
-        predictions.append(outputs[-1][:, :NUM_CLASSES].argmax(axis=1))
+        part = images[start:start + group]
+        batches = [part[i:i + FEATURE_BATCH] for i in range(0, len(part), FEATURE_BATCH)]
+        for batch_values, batch_predictions in parallel_map(read, batches):
+            values.append(batch_values)
+            predictions.append(batch_predictions)
         if on_progress is not None:
-            on_progress(min(start + FEATURE_BATCH, len(images)), len(images))
+            on_progress(min(start + group, len(images)), len(images))
     if not values:
         return Features(np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
     return Features(np.concatenate(values).astype(np.float32), np.concatenate(predictions))

@@ -30,7 +30,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -166,13 +166,9 @@ class Predictor:
             return self._as_probabilities(outputs)
         if not len(images):
             return np.zeros((0, NUM_CLASSES + self.has_not_a_digit), np.float32)
-        if len(images) < PARALLEL_MIN_IMAGES or not _blas_single_threaded():
+        if len(images) < PARALLEL_MIN_IMAGES:
             return _in_chunks(self._forward, images, BATCH_SIZE)
-        # A pool of threads, one per core, is the parallelism; only where BLAS runs one
-        # thread per call (the app's policy, set in digitpad.app): a BLAS pool under each
-        # would fight for the same cores (measured: many times slower on a busy machine).
-        # BLAS's setting is process-wide, so it is never changed here.
-        return _in_chunks(self._forward, images, BATCH_SIZE, _batch_pool().map)
+        return _in_chunks(self._forward, images, BATCH_SIZE, parallel_map)
 
     def predict_one(self, image: np.ndarray) -> np.ndarray:
         """One (28, 28) image -> (10,) probabilities."""
@@ -226,6 +222,15 @@ class Predictor:
 
 _batch_executor: ThreadPoolExecutor | None = None
 _batch_executor_lock = threading.Lock()  # the pool is created once
+
+
+def parallel_map(function: Callable, items) -> Iterator:
+    """``map(function, items)``, spread over a pool of threads, one per core, where BLAS
+    runs one thread per call (the app's policy, set in ``digitpad.app``); a plain ``map``
+    otherwise, as a BLAS pool under each thread would fight for the same cores (measured:
+    many times slower on a busy machine). BLAS's setting is process-wide: never changed
+    here."""
+    return (_batch_pool().map if _blas_single_threaded() else map)(function, items)
 
 
 def _blas_single_threaded() -> bool:

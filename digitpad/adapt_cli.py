@@ -59,10 +59,7 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
     except CardNotWritten as exc:  # the model is saved, its card inside it
         print(f"\ndigitpad-train: {exc}", file=sys.stderr)
         return 0
-    except TrainingError as exc:
-        print(f"\ndigitpad-train: {exc}", file=sys.stderr)
-        return 1
-    except ModelError as exc:  # names the file
+    except (TrainingError, ModelError) as exc:  # a ModelError names the file
         print(f"\ndigitpad-train: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -33,7 +33,7 @@ import threading
 import traceback
 
 from digitpad.core import link
-from digitpad.core.errors import EXPECTED_ERRORS, DataError, first_line
+from digitpad.core.errors import EXPECTED_ERRORS, DataError, first_line, reason
 from digitpad.core.quiet_keras import import_keras_quietly
 from digitpad.core.reports import RunOutcome
 
@@ -296,14 +296,12 @@ def _save(model, out, card: dict) -> dict:
     except CardNotWritten as exc:
         return {"path": out, "card": card, "note": str(exc)}
     except (OSError, ModelError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        problem = f"The model could not be saved as {out} ({reason})."
+        problem = f"The model could not be saved as {out} ({reason(exc)})."
         try:
             kept = keep_unsaved(model, out.name, card)
         except (OSError, ModelError) as again:
-            reason = again.strerror if isinstance(again, OSError) and again.strerror else again
             raise ModelError(f"{problem} Its weights could not be kept elsewhere either "
-                             f"({reason}).") from None
+                             f"({reason(again)}).") from None
         return {"path": None, "card": card, "unsaved": kept, "note": problem}
     return {"path": out, "card": card}
 

@@ -12,9 +12,8 @@ the model was trained with. Each batch mixes
 Where MNIST's test set then reads more than allowed worse (``mnist_allowance``), only half
 (then a quarter, then none) of the fine-tune's change to the weights is kept: the first share
 within the allowance. The adapted model keeps the verdict's thresholds of the model it came
-from. Part of the
-person's digits can be held out to measure the model on them before and after; MNIST's
-test set is measured before and after too. This module imports Keras: in the app it runs
+from. Part of the person's digits can be held out to measure the model on them before and
+after; MNIST's test set is measured before and after too. This module imports Keras: in the app it runs
 in the training process, like any training run; the CLI calls the same :func:`adapt`.
 """
 
@@ -30,15 +29,16 @@ import keras
 import numpy as np
 
 from digitpad.core.augment import AugmentSpec, random_affine
+from digitpad.core.calibration import Readings
 from digitpad.core.comparison import ADAPT_MNIST_ALLOWANCE
 from digitpad.core.data import Mnist
 from digitpad.core.errors import TrainingError
 from digitpad.core.evaluation import evaluate
 from digitpad.core.inference import Predictor
 from digitpad.core.reports import BatchReport
-from digitpad.core.verdict import DIGIT, Thresholds, decide
+from digitpad.core.training import NOT_A_DIGIT
+from digitpad.core.verdict import Thresholds
 
-NOT_A_DIGIT = 10
 # Moves, turns and size changes that keep a person's shapes: what varies between two
 # drawings of theirs, not what makes another style.
 STYLE_PRESERVING = AugmentSpec(max_shift=1.5, max_rotation=8.0, max_zoom=0.08, max_shear=0.08)
@@ -125,7 +125,7 @@ class AdaptResult:
 
     @property
     def has_not_a_digit(self) -> bool:
-        return self.model.outputs[0].shape[-1] == NOT_A_DIGIT + 1
+        return _has_not_a_digit(self.model)
 
 
 def adapted_card(result: AdaptResult, source_card: dict, source: str, mnist: Mnist,
@@ -183,12 +183,9 @@ def hold_out(labels: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
 
 def read_set(predictor: Predictor, images: np.ndarray, labels: np.ndarray) -> Reading:
     """How ``predictor`` (with its thresholds) reads ``images`` (float, [0, 1])."""
-    if not len(images):
-        return Reading(0, 0)
     probabilities, not_a_digit = predictor.predict_with_not_a_digit(images)
-    right = [(v := decide(p, float(s), predictor.thresholds)).kind == DIGIT and v.digit == label
-             for p, s, label in zip(probabilities, not_a_digit, labels)]
-    return Reading(len(labels), len(labels) - int(sum(right)))
+    read = Readings(probabilities, not_a_digit, np.asarray(labels)).read(predictor.thresholds)
+    return Reading(len(labels), len(labels) - int(read.sum()))
 
 
 def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
@@ -266,7 +263,7 @@ def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_
     from digitpad.core.nondigits import make_nondigits
 
     rng = np.random.default_rng(settings.seed)
-    has_not_a_digit = model.outputs[0].shape[-1] == NOT_A_DIGIT + 1
+    has_not_a_digit = _has_not_a_digit(model)
     nondigits = (make_nondigits(NONDIGIT_POOL, seed=settings.seed + 7) if has_not_a_digit
                  else None)
     per_batch = settings.nondigits_per_batch if has_not_a_digit else 0
@@ -309,3 +306,7 @@ def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_
         for layer in frozen:  # saved as it came: a later training run trains it again
             layer.trainable = True
     return steps_done
+
+
+def _has_not_a_digit(model) -> bool:
+    return model.outputs[0].shape[-1] == NOT_A_DIGIT + 1

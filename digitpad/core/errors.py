@@ -55,6 +55,12 @@ EXPECTED_ERRORS = (ConfigError, DataError, DigitsFileError, EvaluationCancelled,
                    StoreError, TrainingError)
 
 
+def reason(exc: BaseException) -> str:
+    """Why an operation failed, in words: an OSError's system message ("Permission denied",
+    without the file name the caller already gives), else the exception's text."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
 def first_line(exc: BaseException) -> str:
     """An exception's first line of text, or its class name when it has none."""
     text = str(exc).strip()

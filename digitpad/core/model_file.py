@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitpad.core.errors import ModelError, first_line
+from digitpad.core.errors import ModelError, first_line, reason
 
 MODEL_SUFFIX = ".keras"
 CARD_ENTRY = "digitpad_card.json"  # the card's copy inside the model archive
@@ -131,8 +131,7 @@ def read_card(path: str | os.PathLike) -> tuple[dict, str | None]:
         try:
             archive = zipfile.ZipFile(file)
         except ZIP_READ_ERRORS as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            return {}, f"not a readable model file ({reason})"
+            return {}, f"not a readable model file ({reason(exc)})"
         with archive:
             return _card_in(archive, path)
 

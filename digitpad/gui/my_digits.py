@@ -125,7 +125,7 @@ class MyDigits(QObject):
         if self._thread is None:  # started on first use: the window's start pays nothing
             thread = _StoreThread(self.path)
             thread.done.connect(self._on_done)
-            thread.failed.connect(self._on_failed)
+            thread.failed.connect(self.failed)  # relayed, queued to this (the GUI) thread
             self._thread = thread
             workers.start(thread, self)
         self._thread.jobs.put(job)
@@ -141,7 +141,4 @@ class MyDigits(QObject):
             self.exported.emit(result)
         else:
             self.changed.emit()
-
-    def _on_failed(self, message: str) -> None:
-        self.failed.emit(message)
 

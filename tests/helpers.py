@@ -5,10 +5,13 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from digitpad.core.data import (DATA_ENV_VAR, IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, Mnist,
                                 Split, find_mnist_folder)
@@ -93,6 +96,22 @@ def as_unprivileged(command: list[str]) -> list[str] | None:
         return None
     return [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--",
             "-c", 'exec "$@"', "capsh", *command]
+
+
+def run_python_with_folder_locked(folder: Path, *python_args: str,
+                                  timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``python *python_args`` in the checkout, in a child process, while ``folder`` has
+    mode 000, with real permissions (see :func:`as_unprivileged`); skips the test where
+    they cannot apply."""
+    command = as_unprivileged([sys.executable, *python_args])
+    if command is None:
+        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
+    folder.chmod(0)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              cwd=Path(__file__).resolve().parents[1])
+    finally:
+        folder.chmod(0o755)
 
 
 def make_unsearchable(monkeypatch, folder: Path) -> None:

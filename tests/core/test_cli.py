@@ -201,19 +201,10 @@ def test_a_second_ctrl_c_aborts_with_one_line(tmp_path, capsys, monkeypatch):
 
 def test_an_unsearchable_data_folder_is_one_line(tmp_path):
     """A mode-000 --data folder (real permissions: under capsh as root)."""
-    import subprocess
-    import sys
-    from tests.helpers import as_unprivileged
+    from tests.helpers import run_python_with_folder_locked
     data = write_mnist_folder(tmp_path / "mnist", synthetic_mnist(30, 10))
-    root = Path(__file__).resolve().parents[2]
-    command = as_unprivileged([sys.executable, str(root / "train_cli.py"), "--data", str(data),
-                               "--no-download", "--out", str(tmp_path / "m.keras")])
-    if command is None:
-        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
-    data.chmod(0)
-    try:
-        child = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
-    finally:
-        data.chmod(0o755)
+    child = run_python_with_folder_locked(data, "train_cli.py", "--data", str(data),
+                                          "--no-download", "--out", str(tmp_path / "m.keras"),
+                                          timeout=120)
     assert child.returncode == 1
     assert child.stderr.strip() == f"digitpad-train: {data}: not usable: Permission denied"

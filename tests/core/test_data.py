@@ -1,7 +1,6 @@
 import gzip
 import os
 import stat
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,21 +212,11 @@ def test_a_folder_that_cannot_be_searched_is_not_usable_and_says_why(tmp_path, m
 
 def test_a_mode_000_folder_is_not_usable_for_real(tmp_path):
     """The same through real permissions, in a child process (under capsh as root)."""
-    import subprocess
-    import sys
-    from tests.helpers import as_unprivileged
+    from tests.helpers import run_python_with_folder_locked
     folder = write_mnist_folder(tmp_path / "locked", synthetic_mnist(30, 10))
-    command = as_unprivileged([sys.executable, "-c", "import sys\n"
-                               "from digitpad.core.data import load_mnist\n"
-                               "load_mnist(sys.argv[1], download=False)", str(folder)])
-    if command is None:
-        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
-    folder.chmod(0)
-    try:
-        child = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                               cwd=Path(__file__).resolve().parents[2])
-    finally:
-        folder.chmod(0o755)
+    child = run_python_with_folder_locked(folder, "-c", "import sys\n"
+                                          "from digitpad.core.data import load_mnist\n"
+                                          "load_mnist(sys.argv[1], download=False)", str(folder))
     assert "DataError: " in child.stderr and "not usable: Permission denied" in child.stderr
 
 

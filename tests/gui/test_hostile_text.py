@@ -7,7 +7,6 @@ Each place that shows such text gets a hostile one: an image tag that would draw
 import json
 import zipfile
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
@@ -137,10 +136,7 @@ def test_a_remembered_folder_that_cannot_be_searched_opens_the_app_and_says_why(
 
 def test_a_remembered_mode_000_folder_for_real(tmp_path, settings):
     """The same with real permissions, in a child process (under capsh as root)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-    from tests.helpers import as_unprivileged, synthetic_mnist, write_mnist_folder
+    from tests.helpers import run_python_with_folder_locked, synthetic_mnist, write_mnist_folder
     folder = write_mnist_folder(tmp_path / "locked", synthetic_mnist(30, 10))
     settings.setValue(SETTINGS_KEY, str(folder))
     settings.sync()
@@ -150,14 +146,6 @@ def test_a_remembered_mode_000_folder_for_real(tmp_path, settings):
             "source = DataSource(QSettings(sys.argv[1], QSettings.IniFormat))\n"
             "try:\n    load_mnist(source.folder, download=False)\n"
             "except DataError as exc:\n    print(exc)\n")
-    command = as_unprivileged([sys.executable, "-c", code, settings.fileName()])
-    if command is None:
-        pytest.skip("runs as root without capsh: permissions cannot be made to apply")
-    folder.chmod(0)
-    try:
-        child = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                               cwd=Path(__file__).resolve().parents[2])
-    finally:
-        folder.chmod(0o755)
+    child = run_python_with_folder_locked(folder, "-c", code, settings.fileName())
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip() == f"{folder}: not usable: Permission denied"

@@ -27,6 +27,7 @@ TOUCH = 0.15        # ... and when their ink comes this close, as a share of the
 MAX_DENSE = 400     # points a stroke is measured by, at most
 DOT_TOUCH = 0.06    # a dot this close to a digit's ink is part of it
 PIECE = 0.6         # a mark less high than this share of the line may be a piece of a digit
+PIECE_REACH = 0.3   # ... of one this near, as a share of the line's height (in an image)
 DOT_SIZE = 0.22     # a stroke whose longer side is under this share of the line's height
 POINT_LOW = 0.55    # a decimal point's centre is below this share of the line's height
 POINT_REACH = 0.2   # ... and within this share of the line's height of the gap between two digits
@@ -90,10 +91,13 @@ def group_marks(boxes: Sequence[Box], gap: Callable | None = None,
     groups = _join_overlapping([i for i in range(len(boxes)) if i not in dots], boxes, line,
                                gap, pieces)
     point, point_after = (), None
+    # A dot that nearly touches a digit is part of it; in an image, where strokes break
+    # into dots a pixel or two apart, as near as strokes join, unless it is the point.
+    reach = (PIECE_REACH if pieces else DOT_TOUCH) * line
     for dot in sorted(dots, key=lambda i: boxes[i][0]):
-        near = [g for g in groups if _overlap(boxes[dot], _box_of(g, boxes)) > 0
-                or (gap is not None and gap([dot], g) <= DOT_TOUCH * line)]
-        after = None if point or near else point_position(
+        overlapping = [g for g in groups if _overlap(boxes[dot], _box_of(g, boxes)) > 0]
+        near = overlapping or [g for g in groups if gap is not None and gap([dot], g) <= reach]
+        after = None if point or (near and not pieces) or overlapping else point_position(
             boxes[dot], [_box_of(g, boxes) for g in groups])
         if after is not None:
             point, point_after = (dot,), after
@@ -137,11 +141,14 @@ def _belong_together(a: list[int], b: list[int], boxes: list[Box], line: float,
                    >= JOIN_OVERLAP * max(narrow[2] - narrow[0], MIN_WIDTH * line))
     if gap is None:
         return overlapping
-    if not overlapping and (not pieces
-                            or min(box_a[3] - box_a[1], box_b[3] - box_b[1]) > PIECE * line):
+    small = min(box_a[3] - box_a[1], box_b[3] - box_b[1]) <= PIECE * line
+    if pieces and small:
+        # An image's piece too small to be a digit is part of one: a 5's flag or a stem
+        # broken off by a faint stretch of the line, some way from the rest.
+        return _overlap(box_a, box_b) > 0 or gap(a, b) <= PIECE_REACH * line
+    if not overlapping:
         return False
-    distance = gap(a, b)
-    return distance <= TOUCH * line
+    return gap(a, b) <= TOUCH * line
 
 
 def is_dot(box: Box, line: float) -> bool:

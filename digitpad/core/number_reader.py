@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from digitpad.core.ink_cuts import (CUT_PRICE, WIDE_PRICE, Piece, is_sure, is_wide,
-                                    log_confidence, read_ink)
+from digitpad.core.ink_cuts import (CUT_PRICE, Piece, is_sure, is_wide, log_confidence,
+                                    read_ink, shape_fit)
 from digitpad.core.ink_groups import Box, group_marks, group_strokes, stroke_box, union_box
 from digitpad.core.strokes import draw_strokes, thinned
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict, decide
@@ -28,6 +28,7 @@ GROUP_SIZE = 32
 THIN = 1.5  # points kept this many pixels apart: as smooth at this size, far fewer segments
 MAX_CACHED = 512  # groups a cache handed to read_number keeps
 COMPONENT_INK = 0.3  # an image's pieces are joined by pixels this dark (not by soft edges)
+SPECK = 0.08  # an image's piece of ink no larger than this share of its tallest is a speck
 
 EMPTY = "empty"
 NUMBER = "number"
@@ -201,7 +202,11 @@ def read_number_image(image: np.ndarray, predictor, *,
     labels, boxes = _components(ink > COMPONENT_INK)
     if not boxes:
         return NumberReading()
-    pixels = [np.argwhere(labels == k + 1) for k in range(len(boxes))]
+    # Specks far thinner than any pen's line are noise of the image, not marks.
+    tallest = max(b[3] - b[1] for b in boxes)
+    kept = [k for k, b in enumerate(boxes) if max(b[2] - b[0], b[3] - b[1]) > SPECK * tallest]
+    boxes = [boxes[k] for k in kept]
+    pixels = [np.argwhere(labels == k + 1) for k in kept]
 
     def gap(a, b) -> float:
         ours = np.concatenate([pixels[i] for i in a])
@@ -219,7 +224,7 @@ def read_number_image(image: np.ndarray, predictor, *,
                                        decide(np.zeros(10), 0.0, predictor.thresholds, share)))
             continue
         # The group's own pieces, grown by a pixel to keep their soft edges.
-        own = _grown(np.isin(labels, [i + 1 for i in group]))[top:bottom, left:right]
+        own = _grown(np.isin(labels, [kept[i] + 1 for i in group]))[top:bottom, left:right]
         for piece in read_ink(ink[top:bottom, left:right] * own, bottom - top, predictor):
             piece_box = (left + piece.box[0], top + piece.box[1],
                          left + piece.box[2], top + piece.box[3])
@@ -294,7 +299,7 @@ def _read_group(strokes: list[np.ndarray], box: Box, line: float, predictor,
     if is_sure(whole[0][1], predictor.thresholds) and not wide:
         return whole
     best = whole
-    best_score = _score(whole) + (np.log(WIDE_PRICE) if wide else 0.0)
+    best_score = _score(whole, line)
     order = sorted(range(len(strokes)), key=lambda i: float(strokes[i][:, 0].mean()))
     for k in range(1, len(strokes)):
         pieces = []
@@ -302,15 +307,17 @@ def _read_group(strokes: list[np.ndarray], box: Box, line: float, predictor,
             chosen = [strokes[i] for i in side]
             pieces += _read_group(chosen, union_box([stroke_box(s) for s in chosen]), line,
                                   predictor)
-        score = _score(pieces)
+        score = _score(pieces, line)
         if score > best_score:
             best, best_score = pieces, score
     return best
 
 
-def _score(pieces: list[tuple[Box, Piece]]) -> float:
-    """A reading's log confidence: its pieces' together, less a price for each split."""
-    return (sum(log_confidence(p.probabilities, p.not_a_digit) for _, p in pieces)
+def _score(pieces: list[tuple[Box, Piece]], line: float) -> float:
+    """A reading's log confidence: its pieces' together (each judged by its width too),
+    less a price for each split."""
+    return (sum(log_confidence(p.probabilities, p.not_a_digit)
+                + shape_fit(p.probabilities, box, line) for box, p in pieces)
             + (len(pieces) - 1) * np.log(CUT_PRICE))
 
 

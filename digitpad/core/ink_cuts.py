@@ -1,8 +1,10 @@
 """Cutting touching digits apart: candidate cuts from the ink's profile, chosen by the model.
 
 A mark too wide for one digit, or one the model is unsure of, may be two or more digits
-that touch or overlap. The columns where its ink is thinnest are the candidate cuts; every
-run of pieces between them is read by the model, and the cuts kept are those whose pieces
+that touch or overlap. The candidate cuts are seams: paths from top to bottom that cross
+the least ink, bending around a digit that leans over its neighbour (a 7's bar above the
+next digit) to cross only where the two touch. Every run of pieces between them is read
+by the model, and the cuts kept are those whose pieces
 the model is most sure of as a whole (the product of the pieces' confidences, with a price
 on every cut, so a digit the model reads well is never cut). A piece is also judged by its
 width: a 3 as wide as two digits is more likely a 4 and a 3 touching (:func:`shape_fit`).
@@ -16,12 +18,13 @@ import numpy as np
 
 from digitpad.core.preprocess import INK_THRESHOLD, to_model_input
 
-WIDE = 1.3           # a mark wider than this times its height may hold two digits
+WIDE = 1.0           # a mark wider than this times its height may hold two digits
 MIN_PIECE = 0.18     # no piece narrower than this share of the line's height
 MAX_PIECE = 1.6      # no piece (but the whole) wider than this share of it
 MAX_CUTS = 3         # candidate cuts tried per mark
-CUT_PRICE = 0.5      # each cut multiplies a reading's confidence by this
+CUT_PRICE = 0.9      # each cut multiplies a reading's confidence by this
 MIN_CONFIDENCE = 1e-6
+BEND = 0.1           # a seam's sideways step costs as much as this much of a pixel of ink
 # The width / height of the ink of MNIST's 60,000 training digits, by digit: the mean and
 # standard deviation of its log (a 1 is 0.39 times as wide as high, a 2 0.93 times).
 SHAPE_MEAN = np.log([0.90, 0.39, 0.93, 0.79, 0.78, 0.93, 0.72, 0.76, 0.75, 0.67])
@@ -62,31 +65,36 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True) -> lis
         piece = Piece((left, top, right, bottom), whole, probabilities[0], float(not_a_digit[0]))
         if not cut or is_sure(piece, thresholds):
             return [piece]
-    bounds = [int(left)] + candidate_cuts(image, line, left, right) + [int(right)]
-    spans = [(i, j) for i in range(len(bounds)) for j in range(i + 1, len(bounds))
-             if (i, j) == (0, len(bounds) - 1)
-             or MIN_PIECE * line <= bounds[j] - bounds[i] <= MAX_PIECE * line]
-    images = {}
+    height, width = image.shape
+    seams = ([np.zeros(height, int)] + candidate_seams(image, line, left, right)
+             + [np.full(height, width)])
+    middles = [float(seam.mean()) for seam in seams]
+    last = len(seams) - 1
+    spans = [(i, j) for i in range(len(seams)) for j in range(i + 1, len(seams))
+             if (i, j) == (0, last)
+             or MIN_PIECE * line <= middles[j] - middles[i] <= MAX_PIECE * line]
+    columns = np.arange(width)
+    inks, images = {}, {}
     for i, j in spans:
-        piece = image[:, bounds[i]:bounds[j]]
-        images[i, j] = whole if (i, j) == (0, len(bounds) - 1) else to_model_input(piece)
+        inks[i, j] = image * ((columns >= seams[i][:, None]) & (columns < seams[j][:, None]))
+        images[i, j] = whole if (i, j) == (0, last) else to_model_input(inks[i, j])
     readable = [span for span in spans if images[span] is not None]
     probabilities, not_a_digit = predictor.predict_with_not_a_digit(
         np.stack([images[span] for span in readable]))
-    boxes = {span: _ink_box(image, *span_bounds) for span, span_bounds in
-             ((span, (bounds[span[0]], bounds[span[1]])) for span in readable)}
+    boxes = {span: _ink_box(inks[span]) for span in readable}
     scores = {span: log_confidence(p, n) + shape_fit(p, boxes[span], line)
               for span, p, n in zip(readable, probabilities, not_a_digit)}
-    path = _best_path(len(bounds), scores, CUT_PRICE)
+    path = _best_path(len(seams), scores, CUT_PRICE)
     by_span = dict(zip(readable, zip(probabilities, not_a_digit)))
     return [Piece(boxes[i, j], images[i, j], by_span[i, j][0], float(by_span[i, j][1]))
             for i, j in path]
 
 
-def _ink_box(image: np.ndarray, left: int, right: int) -> tuple[float, float, float, float]:
-    """The box of the ink between columns ``left`` and ``right``."""
-    rows = np.flatnonzero((image[:, left:right] > INK_THRESHOLD).any(axis=1))
-    return float(left), float(rows[0]), float(right), float(rows[-1] + 1)
+def _ink_box(ink: np.ndarray) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) of ``ink``'s ink."""
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    columns = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    return (float(columns[0]), float(rows[0]), float(columns[-1] + 1), float(rows[-1] + 1))
 
 
 def is_wide(width: float, height: float, line: float) -> bool:
@@ -119,23 +127,56 @@ def log_confidence(probabilities: np.ndarray, not_a_digit: float) -> float:
                             MIN_CONFIDENCE)))
 
 
-def candidate_cuts(image: np.ndarray, line: float, left: int, right: int) -> list[int]:
-    """Up to ``MAX_CUTS`` columns where the ink is thinnest (local minima of its column
-    profile), each at least a narrow digit's width from the mark's edges and each other."""
-    profile = image.sum(axis=0)
-    profile = np.convolve(profile, [0.25, 0.5, 0.25], mode="same")
+def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> list[np.ndarray]:
+    """Candidate cuts, left to right, each a seam: for each row, the column where the cut
+    passes (ink left of it goes left). Up to ``MAX_CUTS`` straight cuts down the columns
+    where the ink is thinnest (digits that touch along a stretch), and as many bent ones
+    that cross the least ink (digits that touch at a point, one leaning over the other).
+
+    A bent seam moves at most a pixel sideways per row, each move costing ``BEND`` (a tenth
+    of a pixel of ink), so that it goes straight down a gap and bends only round ink.
+    """
+    height, width = image.shape
+    profile = np.convolve(image.sum(axis=0), [0.25, 0.5, 0.25], mode="same")
+    straight = [np.full(height, c) for c in _thinnest(profile, line, left, right)]
+    cost = image.astype(np.float64)
+    total = cost[0].copy()
+    moves = np.zeros((height, width), np.int8)
+    for row in range(1, height):
+        # From the column left of, above or right of each one.
+        choices = np.stack([np.r_[np.inf, total[:-1]] + BEND, total,
+                            np.r_[total[1:], np.inf] + BEND])
+        moves[row] = choices.argmin(axis=0) - 1
+        total = choices.min(axis=0) + cost[row]
+    total = np.convolve(total, [0.25, 0.5, 0.25], mode="same")
+    bent = [_traced(moves, c) for c in _thinnest(total, line, left, right)]
+    bent = [seam for seam in bent if not any(np.abs(seam - other).max() <= 1 for other in straight)]
+    return sorted(straight + bent, key=lambda seam: float(seam.mean()))
+
+
+def _thinnest(cost: np.ndarray, line: float, left: int, right: int) -> list[int]:
+    """Up to ``MAX_CUTS`` columns where ``cost`` has a local minimum, lowest first, each a
+    narrow digit's width from the mark's edges and from each other."""
     margin = MIN_PIECE * line
     inner = range(int(np.ceil(left + margin)), int(right - margin) + 1)
-    last = len(profile) - 1
-    minima = [c for c in inner
-              if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, last)]]
+    last = len(cost) - 1
+    minima = [c for c in inner if cost[c] <= cost[c - 1] and cost[c] <= cost[min(c + 1, last)]]
     chosen: list[int] = []
-    for c in sorted(minima, key=lambda c: profile[c]):
+    for c in sorted(minima, key=lambda c: cost[c]):
         if all(abs(c - other) >= margin for other in chosen):
             chosen.append(c)
         if len(chosen) == MAX_CUTS:
             break
-    return sorted(chosen)
+    return chosen
+
+
+def _traced(moves: np.ndarray, end: int) -> np.ndarray:
+    """The seam ending at column ``end`` of the last row, followed back to the top."""
+    seam = np.empty(len(moves), int)
+    seam[-1] = end
+    for row in range(len(moves) - 1, 0, -1):
+        seam[row - 1] = seam[row] + moves[row, seam[row]]
+    return seam
 
 
 def _best_path(count: int, scores: dict, cut_price: float) -> list[tuple[int, int]]:

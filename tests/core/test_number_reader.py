@@ -139,7 +139,33 @@ def test_mnist_digits_read_as_numbers_are_one_digit_each(predictor, mnist):
     images = np.kron(mnist.test.images[:2000] / 255.0, np.ones((2, 2)))
     read = [read_number_image(image, predictor).text() == str(label)
             for image, label in zip(images, mnist.test.labels[:2000])]
-    assert np.mean(read) >= 0.985
+    assert np.mean(read) >= 0.98
+
+
+def touching(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two digit images side by side, the right one slid in until their inks touch."""
+    canvas_width = 2 * left.shape[1]
+    for start in range(left.shape[1] // 2, canvas_width - right.shape[1] + 1):
+        canvas = np.zeros((left.shape[0], canvas_width + 8), np.float32)
+        canvas[:, 4:4 + left.shape[1]] = left
+        placed = canvas[:, 4 + start:4 + start + right.shape[1]]
+        if not ((placed > 0.3) & (right > 0.3)).any():
+            np.maximum(placed, right, out=placed)
+            return canvas
+    raise AssertionError("the digits never came apart")
+
+
+@pytest.mark.heavy
+def test_touching_mnist_digits_are_cut_apart_most_of_the_time(predictor, mnist):
+    # Pairs of scanned digits whose inks touch: one piece of ink each, often with a digit
+    # leaning over its neighbour, so that no straight cut parts them.
+    # (Straight cuts read 91% of these.)
+    pairs = np.random.default_rng(0).integers(0, len(mnist.test.labels), (200, 2))
+    images = np.kron(mnist.test.images[pairs] / 255.0, np.ones((2, 2)))
+    read = [read_number_image(touching(*pair), predictor).text()
+            == f"{mnist.test.labels[a]}{mnist.test.labels[b]}"
+            for pair, (a, b) in zip(images, pairs)]
+    assert np.mean(read) >= 0.94
 
 
 def test_an_unsure_digit_is_marked_with_its_alternatives(predictor):

@@ -70,6 +70,9 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
     if result.stopped:
         print(f"Stopped by user after {result.steps_done} of {settings.steps} steps; "
               f"keeping what was learnt.")
+    if result.already_read:
+        print("The model already reads every taught digit, moved, turned and resized: "
+              "nothing to teach, so it is unchanged.")
     if result.held_out_before is not None:
         before, after = result.held_out_before, result.held_out_after
         print(f"held-out digits: {_errors(before.errors)} of {before.count} "

@@ -58,8 +58,30 @@ def test_adapting_learns_a_writers_style_and_keeps_mnist(trained, mnist):
     assert after.errors <= 3
     assert result.mnist_after >= result.mnist_before - 0.03
     assert result.per_digit == [2] * 10 and result.steps_done == 120
+    assert not result.already_read  # its variations of the taught digits were misread
     # The not-a-digit output is kept, and batch norm trains again in a later run.
     assert result.model.outputs[0].shape[-1] == 11
+
+
+def test_a_model_that_already_reads_the_taught_digits_is_left_unchanged(trained, mnist,
+                                                                         monkeypatch):
+    import digitpad.core.adapt as adapt_module
+    from digitpad.core.inference import Predictor
+
+    # The synthetic digits change class when moved: the check reads them as they are.
+    monkeypatch.setattr(adapt_module, "CHECK_RANGE", AugmentSpec(0, 0, 0, 0))
+    images = mnist.test.images.astype(np.float32) / 255
+    probabilities, _ = Predictor(trained.model).predict_with_not_a_digit(images)
+    confident = np.flatnonzero((probabilities.argmax(1) == mnist.test.labels)
+                               & (probabilities.max(1) > 0.99))[:20]
+    weights = trained.model.get_weights()
+    reports = []
+    result = adapt(trained.model, images[confident], mnist.test.labels[confident], mnist,
+                   held_out=np.array([], np.int64), on_batch=reports.append)
+    assert result.already_read and result.steps_done == 0 and not reports
+    assert result.kept == 0 and result.mnist_after == result.mnist_before
+    assert all(np.array_equal(a, b) for a, b in zip(weights, trained.model.get_weights()))
+    assert result.card()["taught_already_read"]
 
 
 def test_the_card_is_honest_about_what_adapting_did(trained, mnist):

@@ -217,4 +217,7 @@ def _describe(adaptation: dict) -> str:
             f"{after['errors']} after.")
     mnist = (f" MNIST test {adaptation['mnist_test_before']:.2%} -> "
              f"{adaptation['mnist_test_after']:.2%}." if "mnist_test_after" in adaptation else "")
+    if adaptation.get("taught_already_read"):
+        return (f"The model already reads all {taught} of your digits taught, moved, turned "
+                f"and resized: nothing to teach, so it is unchanged. {held}{mnist}")
     return f"Adapted to {taught} of your digits. {held}{mnist}"

@@ -21,7 +21,8 @@ from digitpad.core.preprocess import INK_THRESHOLD, to_model_input
 WIDE = 1.0           # a mark wider than this times its height may hold two digits
 MIN_PIECE = 0.18     # no piece narrower than this share of the line's height
 MAX_PIECE = 1.6      # no piece (but the whole) wider than this share of it
-MAX_CUTS = 3         # candidate cuts tried per mark
+MAX_CUTS = 3         # straight cuts tried per mark
+MAX_BENT = 1         # ... and bent ones
 CUT_PRICE = 0.9      # each cut multiplies a reading's confidence by this
 MIN_CONFIDENCE = 1e-6
 BEND = 0.1           # a seam's sideways step costs as much as this much of a pixel of ink
@@ -130,15 +131,15 @@ def log_confidence(probabilities: np.ndarray, not_a_digit: float) -> float:
 def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> list[np.ndarray]:
     """Candidate cuts, left to right, each a seam: for each row, the column where the cut
     passes (ink left of it goes left). Up to ``MAX_CUTS`` straight cuts down the columns
-    where the ink is thinnest (digits that touch along a stretch), and as many bent ones
-    that cross the least ink (digits that touch at a point, one leaning over the other).
+    where the ink is thinnest (digits that touch along a stretch), and ``MAX_BENT`` bent
+    ones that cross the least ink (digits that touch at a point, one leaning over the other).
 
     A bent seam moves at most a pixel sideways per row, each move costing ``BEND`` (a tenth
     of a pixel of ink), so that it goes straight down a gap and bends only round ink.
     """
     height, width = image.shape
     profile = np.convolve(image.sum(axis=0), [0.25, 0.5, 0.25], mode="same")
-    straight = [np.full(height, c) for c in _thinnest(profile, line, left, right)]
+    straight = [np.full(height, c) for c in _thinnest(profile, line, left, right, MAX_CUTS)]
     cost = image.astype(np.float64)
     total = cost[0].copy()
     moves = np.zeros((height, width), np.int8)
@@ -149,13 +150,13 @@ def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> li
         moves[row] = choices.argmin(axis=0) - 1
         total = choices.min(axis=0) + cost[row]
     total = np.convolve(total, [0.25, 0.5, 0.25], mode="same")
-    bent = [_traced(moves, c) for c in _thinnest(total, line, left, right)]
+    bent = [_traced(moves, c) for c in _thinnest(total, line, left, right, MAX_BENT)]
     bent = [seam for seam in bent if not any(np.abs(seam - other).max() <= 1 for other in straight)]
     return sorted(straight + bent, key=lambda seam: float(seam.mean()))
 
 
-def _thinnest(cost: np.ndarray, line: float, left: int, right: int) -> list[int]:
-    """Up to ``MAX_CUTS`` columns where ``cost`` has a local minimum, lowest first, each a
+def _thinnest(cost: np.ndarray, line: float, left: int, right: int, count: int) -> list[int]:
+    """Up to ``count`` columns where ``cost`` has a local minimum, lowest first, each a
     narrow digit's width from the mark's edges and from each other."""
     margin = MIN_PIECE * line
     inner = range(int(np.ceil(left + margin)), int(right - margin) + 1)
@@ -165,7 +166,7 @@ def _thinnest(cost: np.ndarray, line: float, left: int, right: int) -> list[int]
     for c in sorted(minima, key=lambda c: cost[c]):
         if all(abs(c - other) >= margin for other in chosen):
             chosen.append(c)
-        if len(chosen) == MAX_CUTS:
+        if len(chosen) == count:
             break
     return chosen
 

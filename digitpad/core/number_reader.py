@@ -27,6 +27,7 @@ MODEL_PEN_RATIO = 0.13
 GROUP_SIZE = 32
 THIN = 1.5  # points kept this many pixels apart: as smooth at this size, far fewer segments
 MAX_CACHED = 512  # groups a cache handed to read_number keeps
+LINE_STEP = 0.1  # the line's height is taken in steps of about 10%
 COMPONENT_INK = 0.3  # an image's pieces are joined by pixels this dark (not by soft edges)
 SPECK = 0.08  # an image's piece of ink no larger than this share of its tallest is a speck
 
@@ -167,6 +168,9 @@ def read_number(strokes: Sequence, predictor, *, pad_side: float | None = None,
     # The line's height; a lone digit is its own line, as wide as it is.
     line = (float(np.median(heights)) if len(group_boxes) > 1
             else max(group_boxes[0][2] - group_boxes[0][0], heights[0]))
+    # In steps of LINE_STEP, so that a digit added to the line leaves the others' readings
+    # (and the cache's keys) as they were.
+    line = float(np.exp(np.round(np.log(max(line, 1e-9)) / LINE_STEP) * LINE_STEP))
     digits = []
     for group, box in zip(grouping.groups, group_boxes):
         share = max(box[2] - box[0], box[3] - box[1]) / pad_side

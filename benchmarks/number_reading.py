@@ -9,7 +9,7 @@ sizes, some touching or overlapping pairs, a fifth with a decimal point):
 
 A number counts as read when the answer is exactly its digits (and point). The latency is
 the reader's time after each pen-up while a 6-digit number is written, groups already read
-kept in a cache as the Draw tab keeps them.
+kept in a cache as the Draw tab keeps them, BLAS on one thread as in the window.
 
     python benchmarks/number_reading.py [--count 500] [--seed 1]
 """
@@ -22,6 +22,7 @@ import _common
 import numpy as np
 from synthetic_numbers import REAL_SLANT, image_number, random_layout, stroke_number
 
+from digitpad.app import limit_blas_threads
 from digitpad.core.inference import Predictor
 from digitpad.core.number_reader import read_number, read_number_image
 from digitpad.core.registry import default_model_path
@@ -113,6 +114,7 @@ def main():
             read_strokes(predictor, stroke_numbers(drawn, args.count, rng, 1.0)))
     _report("touch_strokes digits as numbers",
             read_strokes(predictor, stroke_numbers(touch, args.count, rng, REAL_SLANT)))
+    limit_blas_threads()  # the window's policy: the Draw tab reads with one BLAS thread
     times, cpu = latency(predictor, touch, rng)
     for name, seconds in (("pen-up -> answer, 6-digit number", times),
                           ("... CPU time of it", cpu)):

@@ -17,8 +17,9 @@ Where MNIST's test set then reads more than allowed worse (``mnist_allowance``),
 (then a quarter, then none) of the fine-tune's change to the weights is kept: the first share
 within the allowance. The adapted model keeps the verdict's thresholds of the model it came
 from. Part of the person's digits can be held out to measure the model on them before and
-after; MNIST's test set is measured before and after too. This module imports Keras: in the app it runs
-in the training process, like any training run; the CLI calls the same :func:`adapt`.
+after; MNIST's test set is measured before and after too. This module imports Keras: in
+the app it runs in the training process, like any training run; the CLI calls the same
+:func:`adapt`.
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     # it read this way (touch_strokes.json), never better and worse in 6 runs of 18.
     already_read = read_set(before, *variations(images[taught], labels[taught],
                                                 settings.seed)).errors == 0
-    steps_done, kept, after = 0, 0.0, before
+    steps_done, kept, held_after = 0, 0.0, held_before
     if not already_read:
         original = model.get_weights()
         steps_done = _fine_tune(model, images[taught], labels[taught], mnist, settings,
@@ -263,7 +264,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
             mnist_evaluation = evaluate(after, mnist.test.images, mnist.test.labels)
             if mnist_before - mnist_evaluation.accuracy <= settings.mnist_allowance:
                 break
-    held_after = read_set(after, images[held_out], labels[held_out]) if len(held_out) else None
+        held_after = read_set(after, images[held_out], labels[held_out]) if len(held_out) else None
     return AdaptResult(
         model=model, settings=settings, taught=len(taught), held_out=len(held_out),
         held_out_before=held_before, held_out_after=held_after, mnist_before=mnist_before,

@@ -2,12 +2,12 @@
 
 A mark too wide for one digit, or one the model is unsure of, may be two or more digits
 that touch or overlap. The candidate cuts are seams: paths from top to bottom that cross
-the least ink, bending around a digit that leans over its neighbour (a 7's bar above the
-next digit) to cross only where the two touch. Every run of pieces between them is read
-by the model, and the cuts kept are those whose pieces
-the model is most sure of as a whole (the product of the pieces' confidences, with a price
-on every cut, so a digit the model reads well is never cut). A piece is also judged by its
-width: a 3 as wide as two digits is more likely a 4 and a 3 touching (:func:`shape_fit`).
+the least ink, straight down or bending around a digit that leans over its neighbour (a
+7's bar above the next digit) to cross only where the two touch. Every run of pieces
+between them is read by the model, and the cuts kept are those whose pieces the model is
+most sure of as a whole (the product of the pieces' confidences, with a price on every
+cut, so a digit the model reads well is never cut). A piece is also judged by its width:
+a 3 as wide as two digits is more likely a 4 and a 3 touching (:func:`piece_score`).
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True) -> lis
     probabilities, not_a_digit = predictor.predict_with_not_a_digit(
         np.stack([images[span] for span in readable]))
     boxes = {span: _ink_box(inks[span]) for span in readable}
-    scores = {span: log_confidence(p, n) + shape_fit(p, boxes[span], line)
+    scores = {span: piece_score(p, n, boxes[span], line)
               for span, p, n in zip(readable, probabilities, not_a_digit)}
-    path = _best_path(len(seams), scores, CUT_PRICE)
+    path = _best_path(len(seams), scores)
     by_span = dict(zip(readable, zip(probabilities, not_a_digit)))
     return [Piece(boxes[i, j], images[i, j], by_span[i, j][0], float(by_span[i, j][1]))
             for i, j in path]
@@ -107,6 +107,13 @@ def is_sure(piece: Piece, thresholds) -> bool:
     """Whether the model reads ``piece`` as a digit it is sure of (by the verdict's rule)."""
     return (piece.not_a_digit < thresholds.not_a_digit
             and piece.probabilities.max() >= thresholds.sure)
+
+
+def piece_score(probabilities: np.ndarray, not_a_digit: float, box, line: float) -> float:
+    """A piece's score as one digit, as a log: how sure the model is of it
+    (:func:`log_confidence`) and how well its width fits (:func:`shape_fit`). Readings
+    are chosen by their pieces' scores together, less a price per cut."""
+    return log_confidence(probabilities, not_a_digit) + shape_fit(probabilities, box, line)
 
 
 def shape_fit(probabilities: np.ndarray, box, line: float) -> float:
@@ -138,7 +145,7 @@ def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> li
     of a pixel of ink), so that it goes straight down a gap and bends only round ink.
     """
     height, width = image.shape
-    profile = np.convolve(image.sum(axis=0), [0.25, 0.5, 0.25], mode="same")
+    profile = _smoothed(image.sum(axis=0))
     straight = [np.full(height, c) for c in _thinnest(profile, line, left, right, MAX_CUTS)]
     cost = image.astype(np.float64)
     total = cost[0].copy()
@@ -149,10 +156,16 @@ def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> li
                             np.r_[total[1:], np.inf] + BEND])
         moves[row] = choices.argmin(axis=0) - 1
         total = choices.min(axis=0) + cost[row]
-    total = np.convolve(total, [0.25, 0.5, 0.25], mode="same")
+    total = _smoothed(total)
     bent = [_traced(moves, c) for c in _thinnest(total, line, left, right, MAX_BENT)]
-    bent = [seam for seam in bent if not any(np.abs(seam - other).max() <= 1 for other in straight)]
+    bent = [seam for seam in bent
+            if not any(np.abs(seam - other).max() <= 1 for other in straight)]
     return sorted(straight + bent, key=lambda seam: float(seam.mean()))
+
+
+def _smoothed(cost: np.ndarray) -> np.ndarray:
+    """``cost`` by column, each averaged with its neighbours (a pixel's noise is no minimum)."""
+    return np.convolve(cost, [0.25, 0.5, 0.25], mode="same")
 
 
 def _thinnest(cost: np.ndarray, line: float, left: int, right: int, count: int) -> list[int]:
@@ -180,10 +193,10 @@ def _traced(moves: np.ndarray, end: int) -> np.ndarray:
     return seam
 
 
-def _best_path(count: int, scores: dict, cut_price: float) -> list[tuple[int, int]]:
+def _best_path(count: int, scores: dict) -> list[tuple[int, int]]:
     """The run of spans from bound 0 to bound ``count - 1`` with the best total score, a
-    cut costing ``log(cut_price)``."""
-    price = np.log(cut_price)
+    cut costing ``log(CUT_PRICE)``."""
+    price = np.log(CUT_PRICE)
     best = [0.0] + [-np.inf] * (count - 1)
     came = [None] * count
     for j in range(1, count):

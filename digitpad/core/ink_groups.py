@@ -97,7 +97,9 @@ def group_marks(boxes: Sequence[Box], gap: Callable | None = None,
     for dot in sorted(dots, key=lambda i: boxes[i][0]):
         overlapping = [g for g in groups if _overlap(boxes[dot], _box_of(g, boxes)) > 0]
         near = overlapping or [g for g in groups if gap is not None and gap([dot], g) <= reach]
-        after = None if point or (near and not pieces) or overlapping else point_position(
+        # A pen's dot near a digit is its own; an image's may yet be the point.
+        claimed = overlapping if pieces else near
+        after = None if point or claimed else point_position(
             boxes[dot], [_box_of(g, boxes) for g in groups])
         if after is not None:
             point, point_after = (dot,), after

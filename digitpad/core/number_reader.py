@@ -15,8 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from digitpad.core.ink_cuts import (CUT_PRICE, Piece, is_sure, is_wide, log_confidence,
-                                    read_ink, shape_fit)
+from digitpad.core.ink_cuts import CUT_PRICE, Piece, is_sure, is_wide, piece_score, read_ink
 from digitpad.core.ink_groups import Box, group_marks, group_strokes, stroke_box, union_box
 from digitpad.core.strokes import draw_strokes, thinned
 from digitpad.core.verdict import DIGIT, NOT_A_DIGIT, TOO_SMALL, UNSURE, Verdict, decide
@@ -320,8 +319,7 @@ def _read_group(strokes: list[np.ndarray], box: Box, line: float, predictor,
 def _score(pieces: list[tuple[Box, Piece]], line: float) -> float:
     """A reading's log confidence: its pieces' together (each judged by its width too),
     less a price for each split."""
-    return (sum(log_confidence(p.probabilities, p.not_a_digit)
-                + shape_fit(p.probabilities, box, line) for box, p in pieces)
+    return (sum(piece_score(p.probabilities, p.not_a_digit, box, line) for box, p in pieces)
             + (len(pieces) - 1) * np.log(CUT_PRICE))
 
 

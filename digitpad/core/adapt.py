@@ -249,7 +249,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     before = Predictor(model)
     before.thresholds = thresholds
     held_before = read_set(before, images[held_out], labels[held_out]) if len(held_out) else None
-    mnist_evaluation = evaluate(before, mnist.test.images, mnist.test.labels)
+    mnist_evaluation = unchanged = evaluate(before, mnist.test.images, mnist.test.labels)
     mnist_before = mnist_evaluation.accuracy
 
     # Where the model reads every variation of every taught digit, a fine-tune has nothing
@@ -279,8 +279,10 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
             # Teaching one person's style may cost everyone else's: where MNIST's test set
             # drops by more than allowed, the weights move part of the way back (WiSE-FT).
             model.set_weights([o + kept * (a - o) for o, a in zip(original, adapted)])
-            if kept < 1:
+            if 0 < kept < 1:
                 mnist_evaluation = _evaluate(model, thresholds, mnist)
+            elif kept == 0:  # the weights it came with, measured before
+                mnist_evaluation = unchanged
             if _within(mnist_evaluation, mnist_before, settings):
                 break
         after = Predictor(model)

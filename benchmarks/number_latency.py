@@ -24,7 +24,7 @@ import time
 import _common
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF
-from synthetic_numbers import REAL_SLANT, random_layout, stroke_number
+from digitpad.core.synthetic_numbers import REAL_SLANT, random_layout, stroke_number
 
 from digitpad.gui.replay import send_mouse
 

@@ -1,9 +1,10 @@
 """Numbers, not just digits: how often a written number is read exactly, and how fast.
 
-Synthetic numbers of 2-6 digits (see ``synthetic_numbers.py``: realistic gaps, slants,
+Synthetic numbers of 2-6 digits (see ``digitpad.core.synthetic_numbers``: realistic gaps, slants,
 sizes, some touching or overlapping pairs, a fifth with a decimal point):
 
-- from MNIST test digits, composed into one ink image (``read_number_image``);
+- from MNIST test digits, composed into one ink image (``read_number_image``, its cuts
+  helped by the piece judge, and for comparison without it);
 - from touch_strokes.json digits (one writer's strokes), read as strokes (``read_number``);
 - from digits drawn as jittered strokes (``tests/digit_strokes.py``, no data needed).
 
@@ -20,11 +21,12 @@ import time
 
 import _common
 import numpy as np
-from synthetic_numbers import REAL_SLANT, image_number, random_layout, stroke_number
+from digitpad.core.synthetic_numbers import REAL_SLANT, image_number, random_layout, stroke_number
 
 from digitpad.app import limit_blas_threads
 from digitpad.core.inference import Predictor
 from digitpad.core.number_reader import read_number, read_number_image
+from digitpad.core.piece_judge import PieceJudge
 from digitpad.core.registry import default_model_path
 from tests import digit_strokes
 
@@ -65,7 +67,7 @@ def read_strokes(predictor, numbers):
     return [(want, read_number(strokes, predictor).text()) for strokes, want in numbers]
 
 
-def read_mnist(predictor, mnist, count, rng):
+def read_mnist(predictor, mnist, count, rng, judge=None):
     results = []
     for _ in range(count):
         length = int(rng.integers(2, 7))
@@ -73,7 +75,7 @@ def read_mnist(predictor, mnist, count, rng):
         layout = random_layout(length, rng)
         image = image_number([mnist.test.images[i] / 255.0 for i in picks], layout, rng=rng)
         results.append((_expected(mnist.test.labels[picks], layout.point_after),
-                        read_number_image(image, predictor).text()))
+                        read_number_image(image, predictor, judge=judge).text()))
     return results
 
 
@@ -109,7 +111,11 @@ def main():
     print(f"model: {default_model_path().name}")
     _report("touch_strokes single digits (core)", singles)
     mnist = _common.load_real_mnist()
-    _report("MNIST test digits as numbers", read_mnist(predictor, mnist, args.count, rng))
+    state = rng.bit_generator.state  # the same numbers with and without the judge
+    _report("MNIST test digits as numbers", read_mnist(predictor, mnist, args.count, rng,
+                                                       PieceJudge.load()))
+    rng.bit_generator.state = state
+    _report("... without the piece judge", read_mnist(predictor, mnist, args.count, rng))
     _report("jittered stroke-drawn digits as numbers",
             read_strokes(predictor, stroke_numbers(drawn, args.count, rng, 1.0)))
     _report("touch_strokes digits as numbers",

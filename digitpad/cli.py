@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--my-digits-weight", type=int, default=20, metavar="N",
                         help="with --my-digits: each of them counts as N training images "
                              "(default 20)")
+    parser.add_argument("--piece-judge", metavar="FILE",
+                        help="train the piece judge (which cuts of touching digits in number "
+                             "images are whole digits; ships as resources/piece_judge.keras) "
+                             "on numbers composed of MNIST training digits; save it as FILE")
     parser.add_argument("--experiments", action="store_true",
                         help="run the hyper-parameter study (batch size, activation, optimizer) "
                              "on --arch and print a markdown table; saves no model")
@@ -362,7 +366,10 @@ def _run(argv: list[str] | None, reserved: list[Path]) -> int:
     if not 0 <= args.holdout < 1:
         print("digitpad-train: invalid --holdout: must be >= 0 and < 1", file=sys.stderr)
         return 2
-    if args.out or args.experiments:
+    if args.piece_judge:
+        out = Path(args.piece_judge).expanduser()
+        problem = out_problem(out)
+    elif args.out or args.experiments:
         out = Path(args.out).expanduser() if args.out else None
         problem = out and out_problem(out)
     else:  # a new name, reserved: another run started this second gets another one
@@ -392,6 +399,17 @@ def _run(argv: list[str] | None, reserved: list[Path]) -> int:
                               args.adapt_steps)
     if args.experiments:
         return run_experiments(config, data)
+    if args.piece_judge:
+        from digitpad.core.errors import ModelError
+        from digitpad.core.piece_judge import train_judge
+        try:
+            card = train_judge(data.train.images, data.train.labels, out, seed=config.seed,
+                               report=lambda line: print(line, flush=True))
+        except (OSError, ModelError) as exc:
+            print(f"digitpad-train: could not save {out}: {exc}", file=sys.stderr)
+            return 1
+        print(f"held-out accuracy {card['held_out_accuracy']:.4f}; saved {out}")
+        return 0
     return run_training(config, data, out, args.init, args.tensorboard, args.my_digits,
                         args.my_digits_weight)
 

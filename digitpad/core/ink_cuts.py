@@ -45,11 +45,14 @@ class Piece:
     not_a_digit: float
 
 
-def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True) -> list[Piece]:
+def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True,
+             judge=None) -> list[Piece]:
     """Read one mark's ink image (ink high, [0, 1]) as one digit, or cut into several.
 
-    ``line``: the height of the line of digits, in the image's pixels; ``cut``: False to
-    read it as one digit whatever it looks like.
+    ``line``: the height of the line of digits, in the image's pixels (the image's top
+    being the line's top); ``cut``: False to read it as one digit whatever it looks like;
+    ``judge``: the piece judge (:mod:`digitpad.core.piece_judge`), or None to go by the
+    model's confidence and the width alone.
     """
     columns = (image > INK_THRESHOLD).any(axis=0)
     rows = (image > INK_THRESHOLD).any(axis=1)
@@ -59,36 +62,48 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True) -> lis
     top, bottom = np.flatnonzero(rows)[[0, -1]] + (0, 1)
     line = max(float(line), 1.0)
     whole = to_model_input(image)
-    thresholds = predictor.thresholds
     wide = is_wide(right - left, bottom - top, line)
     if not wide or not cut:
         probabilities, not_a_digit = predictor.predict_with_not_a_digit(whole[None])
         piece = Piece((left, top, right, bottom), whole, probabilities[0], float(not_a_digit[0]))
-        if not cut or is_sure(piece, thresholds):
+        if not cut or (is_sure(piece, predictor.thresholds)
+                       and (judge is None or judge.is_one_digit(image, line))):
             return [piece]
-    height, width = image.shape
-    seams = ([np.zeros(height, int)] + candidate_seams(image, line, left, right)
-             + [np.full(height, width)])
-    middles = [float(seam.mean()) for seam in seams]
-    last = len(seams) - 1
-    spans = [(i, j) for i in range(len(seams)) for j in range(i + 1, len(seams))
-             if (i, j) == (0, last)
-             or MIN_PIECE * line <= middles[j] - middles[i] <= MAX_PIECE * line]
-    columns = np.arange(width)
-    inks, images = {}, {}
-    for i, j in spans:
-        inks[i, j] = image * ((columns >= seams[i][:, None]) & (columns < seams[j][:, None]))
-        images[i, j] = whole if (i, j) == (0, last) else to_model_input(inks[i, j])
-    readable = [span for span in spans if images[span] is not None]
+    count, inks = spans(image, line)
+    images = {span: whole if span == (0, count - 1) else to_model_input(ink)
+              for span, ink in inks.items()}
+    readable = [span for span in inks if images[span] is not None]
     probabilities, not_a_digit = predictor.predict_with_not_a_digit(
         np.stack([images[span] for span in readable]))
     boxes = {span: _ink_box(inks[span]) for span in readable}
     scores = {span: piece_score(p, n, boxes[span], line)
               for span, p, n in zip(readable, probabilities, not_a_digit)}
-    path = _best_path(len(seams), scores)
+    if judge is not None:
+        for span, fit in zip(readable, judge.log_one_digit([inks[s] for s in readable], line)):
+            scores[span] += fit
+    path = _best_path(count, scores)
     by_span = dict(zip(readable, zip(probabilities, not_a_digit)))
     return [Piece(boxes[i, j], images[i, j], by_span[i, j][0], float(by_span[i, j][1]))
             for i, j in path]
+
+
+def spans(image: np.ndarray, line: float) -> tuple[int, dict[tuple[int, int], np.ndarray]]:
+    """The pieces a mark may be cut into: the number of bounds (the mark's two edges and
+    the candidate seams between them), and for each run ``(i, j)`` of bounds that may be
+    one digit (no narrower than ``MIN_PIECE`` nor wider than ``MAX_PIECE`` lines, but the
+    whole mark, ``(0, count - 1)``, always), the ink between bounds ``i`` and ``j``."""
+    columns = (image > INK_THRESHOLD).any(axis=0)
+    left, right = np.flatnonzero(columns)[[0, -1]] + (0, 1)
+    height, width = image.shape
+    seams = ([np.zeros(height, int)] + candidate_seams(image, line, left, right)
+             + [np.full(height, width)])
+    middles = [float(seam.mean()) for seam in seams]
+    last = len(seams) - 1
+    columns = np.arange(width)
+    return len(seams), {
+        (i, j): image * ((columns >= seams[i][:, None]) & (columns < seams[j][:, None]))
+        for i in range(len(seams)) for j in range(i + 1, len(seams))
+        if (i, j) == (0, last) or MIN_PIECE * line <= middles[j] - middles[i] <= MAX_PIECE * line}
 
 
 def _ink_box(ink: np.ndarray) -> tuple[float, float, float, float]:

@@ -192,19 +192,42 @@ def read_number(strokes: Sequence, predictor, *, pad_side: float | None = None,
     return NumberReading(tuple(digits), point_after, point_box)
 
 
-def read_number_image(image: np.ndarray, predictor, *,
-                      pad_side: float | None = None) -> NumberReading:
+def read_number_image(image: np.ndarray, predictor, *, pad_side: float | None = None,
+                      judge=None) -> NumberReading:
     """Read the number in an ink image (2-D, ink high, on [0, 1]); boxes are in pixels.
 
     The image's connected pieces of ink play the part of strokes: grouped by horizontal
     overlap into digits and a point, each group read (and cut) as drawn groups are.
+    ``judge``: the piece judge that helps choose the cuts (see ``ink_cuts.read_ink``).
     """
     ink = np.clip(np.asarray(image, np.float32), 0, 1)
     if ink.ndim != 2:
         raise ValueError(f"expected a 2-D image, got shape {ink.shape}")
+    groups, point_box = image_groups(ink)
+    pad_side = pad_side or ink.shape[0]
+    digits = []
+    for (left, top, right, bottom), group_ink in groups:
+        share = max(right - left, bottom - top) / pad_side
+        if share < predictor.thresholds.min_ink:
+            digits.append(DigitReading((left, top, right, bottom),
+                                       decide(np.zeros(10), 0.0, predictor.thresholds, share)))
+            continue
+        for piece in read_ink(group_ink, bottom - top, predictor, judge=judge):
+            piece_box = (left + piece.box[0], top + piece.box[1],
+                         left + piece.box[2], top + piece.box[3])
+            digits.append(_digit(piece_box, piece, pad_side, predictor, ()))
+    point_after = _digits_left_of(point_box, digits) if point_box else None
+    return NumberReading(tuple(digits), point_after, point_box)
+
+
+def image_groups(ink: np.ndarray) -> tuple[list[tuple[tuple[int, int, int, int], np.ndarray]],
+                                            Box | None]:
+    """An ink image's marks, grouped as strokes are: each group's box (left, top, right,
+    bottom, in pixels) and its own ink cut out to that box (its neighbours' ink left out),
+    and the decimal point's box (None when there is none)."""
     labels, boxes = _components(ink > COMPONENT_INK)
     if not boxes:
-        return NumberReading()
+        return [], None
     # Specks far thinner than any pen's line are noise of the image, not marks.
     tallest = max(b[3] - b[1] for b in boxes)
     kept = [k for k, b in enumerate(boxes) if max(b[2] - b[0], b[3] - b[1]) > SPECK * tallest]
@@ -217,24 +240,13 @@ def read_number_image(image: np.ndarray, predictor, *,
         return float(np.sqrt(((ours[:, None] - theirs[None]) ** 2).sum(axis=2).min()))
 
     grouping = group_marks(boxes, gap, pieces=True)
-    pad_side = pad_side or ink.shape[0]
-    digits = []
+    groups = []
     for group in grouping.groups:
         left, top, right, bottom = (int(v) for v in union_box([boxes[i] for i in group]))
-        share = max(right - left, bottom - top) / pad_side
-        if share < predictor.thresholds.min_ink:
-            digits.append(DigitReading((left, top, right, bottom),
-                                       decide(np.zeros(10), 0.0, predictor.thresholds, share)))
-            continue
         # The group's own pieces, grown by a pixel to keep their soft edges.
         own = _grown(np.isin(labels, [kept[i] + 1 for i in group]))[top:bottom, left:right]
-        for piece in read_ink(ink[top:bottom, left:right] * own, bottom - top, predictor):
-            piece_box = (left + piece.box[0], top + piece.box[1],
-                         left + piece.box[2], top + piece.box[3])
-            digits.append(_digit(piece_box, piece, pad_side, predictor, ()))
-    point_box = boxes[grouping.point[0]] if grouping.point else None
-    point_after = _digits_left_of(point_box, digits) if point_box else None
-    return NumberReading(tuple(digits), point_after, point_box)
+        groups.append(((left, top, right, bottom), ink[top:bottom, left:right] * own))
+    return groups, (boxes[grouping.point[0]] if grouping.point else None)
 
 
 def _grown(mask: np.ndarray) -> np.ndarray:

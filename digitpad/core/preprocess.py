@@ -64,6 +64,29 @@ def to_model_input(image: np.ndarray) -> np.ndarray | None:
     return (out / peak).astype(np.float32)
 
 
+def to_line_view(ink: np.ndarray, line: float) -> np.ndarray | None:
+    """A piece of a line of ink as the piece judge sees it: 28x28 float32, the line's
+    height (``line`` pixels, the top of ``ink`` being the line's top) DIGIT_BOX px high,
+    the piece at its own height in it and centred across, its darkest pixel 1.0.
+
+    Unlike :func:`to_model_input`, which fits every piece to the same box, this keeps a
+    piece's size against its line: a digit's fragment stays small, two digits stay wide.
+    ``None`` when there is no ink.
+    """
+    ink = _as_unit_float(ink)
+    columns = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    if columns.size == 0:
+        return None
+    crop = ink[:, columns[0]:columns[-1] + 1]
+    room = MODEL_SIDE - 2  # a piece wider or taller than the field is shrunk to fit
+    scale = min(DIGIT_BOX / max(line, 1.0), room / crop.shape[1], room / crop.shape[0])
+    margin = (MODEL_SIDE - DIGIT_BOX) / 2
+    top = margin if crop.shape[0] * scale <= DIGIT_BOX else (MODEL_SIDE - crop.shape[0] * scale) / 2
+    out = _resample(crop, scale, top, (MODEL_SIDE - crop.shape[1] * scale) / 2)
+    peak = out.max()
+    return (out / peak).astype(np.float32) if peak > 0 else None
+
+
 def to_model_batch(images_uint8: np.ndarray) -> np.ndarray:
     """MNIST-format uint8 images (n, 28, 28) as the float32 [0, 1] batch the model sees."""
     batch = np.array(images_uint8, dtype=np.float32)  # a copy, scaled in place: one allocation

@@ -9,6 +9,7 @@ from digitpad.core.inference import Predictor
 from digitpad.core.nondigits import _arc
 from digitpad.core.number_reader import (EMPTY, NOT_A_NUMBER, NUMBER, read_number,
                                          read_number_image)
+from digitpad.core.piece_judge import PieceJudge
 from digitpad.core.registry import default_model_path
 from digitpad.core.strokes import draw_strokes
 from digitpad.core.verdict import TOO_SMALL, UNSURE, Thresholds
@@ -18,6 +19,11 @@ from tests import digit_strokes
 @pytest.fixture(scope="module")
 def predictor():
     return Predictor.load(default_model_path())
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return PieceJudge.load()
 
 
 def written(*digits, gap=0.35, seed=0):
@@ -133,13 +139,14 @@ def test_an_image_speck_is_noise_and_a_broken_off_flag_is_part_of_its_digit(pred
 
 
 @pytest.mark.heavy
-def test_mnist_digits_read_as_numbers_are_one_digit_each(predictor, mnist):
+def test_mnist_digits_read_as_numbers_are_one_digit_each(predictor, judge, mnist):
     # Scanned digits, each an image of its own: broken strokes, specks, wide digits. Read
-    # as numbers, nearly every one is its digit, whole (the model alone reads 99.7%).
+    # as numbers, nearly every one is its digit, whole (the model alone reads 99.7%; the
+    # reader read 98.4% before the piece judge, 99.0% with it).
     images = np.kron(mnist.test.images[:2000] / 255.0, np.ones((2, 2)))
-    read = [read_number_image(image, predictor).text() == str(label)
+    read = [read_number_image(image, predictor, judge=judge).text() == str(label)
             for image, label in zip(images, mnist.test.labels[:2000])]
-    assert np.mean(read) >= 0.98
+    assert np.mean(read) >= 0.987
 
 
 def touching(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -156,16 +163,16 @@ def touching(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.heavy
-def test_touching_mnist_digits_are_cut_apart_most_of_the_time(predictor, mnist):
+def test_touching_mnist_digits_are_cut_apart_most_of_the_time(predictor, judge, mnist):
     # Pairs of scanned digits whose inks touch: one piece of ink each, often with a digit
     # leaning over its neighbour, so that no straight cut parts them.
-    # (Straight cuts read 91% of these.)
+    # (Straight cuts read 91% of these, seams 97%, seams and the piece judge 98.5%.)
     pairs = np.random.default_rng(0).integers(0, len(mnist.test.labels), (200, 2))
     images = np.kron(mnist.test.images[pairs] / 255.0, np.ones((2, 2)))
-    read = [read_number_image(touching(*pair), predictor).text()
+    read = [read_number_image(touching(*pair), predictor, judge=judge).text()
             == f"{mnist.test.labels[a]}{mnist.test.labels[b]}"
             for pair, (a, b) in zip(images, pairs)]
-    assert np.mean(read) >= 0.94
+    assert np.mean(read) >= 0.975
 
 
 def test_an_unsure_digit_is_marked_with_its_alternatives(predictor):

@@ -5,6 +5,9 @@ little of each digit's own), its baseline wobbling, the gaps between digits real
 mostly apart, some tight, some touching or overlapping; a fifth of the numbers have a
 decimal point (a tap, low between two digits). Digits come from strokes (drawn digits,
 placed as the pen drew them) or from images (MNIST's, composed into one ink image).
+
+The benchmarks read such numbers; the piece judge (``core.piece_judge``) learns from them
+which pieces of ink are one whole digit, so an image number also says whose ink is where.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.core.preprocess import INK_THRESHOLD
 from digitpad.core.strokes import distance_to_polyline, draw_strokes
 
 HEIGHT = 1.0  # a digit's height in stroke units
@@ -31,10 +35,12 @@ class Layout:
     point_after: int | None
 
 
-def random_layout(count: int, rng: np.random.Generator, point_share: float = 0.2) -> Layout:
-    """A writer's way with ``count`` digits."""
+def random_layout(count: int, rng: np.random.Generator, point_share: float = 0.2,
+                  touching: float = 0.1) -> Layout:
+    """A writer's way with ``count`` digits, ``touching`` the share of neighbours that touch."""
     slant = rng.uniform(-0.25, 0.25)
-    kind = rng.choice(3, count - 1, p=[0.7, 0.2, 0.1])  # apart, tight, touching/overlapping
+    # Apart, tight, touching/overlapping.
+    kind = rng.choice(3, count - 1, p=[0.8 - touching, 0.2, touching])
     gaps = np.select([kind == 0, kind == 1],
                      [rng.uniform(0.12, 0.5, count - 1), rng.uniform(0.0, 0.12, count - 1)],
                      rng.uniform(-0.12, 0.0, count - 1))
@@ -98,6 +104,13 @@ def _point(left_edge: float, next_left: float, rng: np.random.Generator) -> np.n
 def image_number(images: list[np.ndarray], layout: Layout, height_px: int = 28,
                  rng: np.random.Generator | None = None) -> np.ndarray:
     """One ink image (float, ink high) of MNIST-style digit images side by side."""
+    return owned_image_number(images, layout, height_px, rng)[0]
+
+
+def owned_image_number(images: list[np.ndarray], layout: Layout, height_px: int = 28,
+                       rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`image_number` and, for each of its pixels, the digit whose ink it shows most
+    (its index in ``images``; -1 for none, or the point)."""
     rng = rng or np.random.default_rng(0)
     margin = height_px
     pieces, x = [], float(margin)
@@ -115,27 +128,32 @@ def image_number(images: list[np.ndarray], layout: Layout, height_px: int = 28,
         top = int(round(margin + height_px * (1 + layout.lifts[n]) - placed.shape[0]))
         if n and layout.touch[n - 1] > 0:  # slide in until the inks touch, not overlap
             x = _touching(pieces[-1], placed, top, x - 0.3 * height_px)
-        pieces.append((placed, top, int(round(x))))
+        pieces.append((placed, top, int(round(x)), n))
         if layout.point_after == n + 1:
             x += placed.shape[1]
             gap = layout.gaps[n] * height_px
             pieces.append((_dot_image(height_px, rng), int(margin + height_px * 0.93),
-                           int(round(x + gap / 2 - height_px * 0.05))))
+                           int(round(x + gap / 2 - height_px * 0.05)), -1))
             x -= placed.shape[1]
         x += placed.shape[1]
     width = int(x) + 2 * margin
     canvas = np.zeros((3 * height_px + 2 * margin, width), np.float32)
-    for piece, top, left in pieces:
+    owners = np.full(canvas.shape, -1, np.int16)
+    for piece, top, left, owner in pieces:
         view = canvas[top:top + piece.shape[0], left:left + piece.shape[1]]
-        np.maximum(view, piece[:view.shape[0], :view.shape[1]], out=view)
+        piece = piece[:view.shape[0], :view.shape[1]]
+        owners[top:top + piece.shape[0], left:left + piece.shape[1]][
+            (piece > view) & (piece > INK_THRESHOLD)] = owner
+        np.maximum(view, piece, out=view)
     rows = np.flatnonzero(canvas.max(axis=1) > 0)
-    return canvas[max(rows[0] - 4, 0):rows[-1] + 5]
+    kept = slice(max(rows[0] - 4, 0), rows[-1] + 5)
+    return canvas[kept], owners[kept]
 
 
 def _touching(before, placed: np.ndarray, top: int, x: float) -> float:
     """The first left edge from ``x`` on where ``placed`` no longer overlaps the ink of
     the piece ``before`` (image, top, left): their inks touch."""
-    image, before_top, before_left = before
+    image, before_top, before_left, _ = before
     ink_before = {(y + before_top, x_ + before_left) for y, x_ in np.argwhere(image > 0.3)}
     ours = np.argwhere(placed > 0.3)
     while any((y + top, xx + int(round(x))) in ink_before for y, xx in ours):

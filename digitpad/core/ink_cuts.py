@@ -22,7 +22,8 @@ WIDE = 1.0           # a mark wider than this times its height may hold two digi
 MIN_PIECE = 0.18     # no piece narrower than this share of the line's height
 MAX_PIECE = 1.6      # no piece (but the whole) wider than this share of it
 MAX_CUTS = 3         # straight cuts tried per mark
-MAX_BENT = 1         # ... and bent ones
+MAX_BENT = 1         # ... and bent ones, on the pad (each costs time after a pen-up)
+EVERY = 0.1          # in an image, read once, cuts are also tried every this share of a line
 CUT_PRICE = 0.9      # each cut multiplies a reading's confidence by this
 MIN_CONFIDENCE = 1e-6
 BEND = 0.1           # a seam's sideways step costs as much as this much of a pixel of ink
@@ -69,7 +70,7 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True,
         if not cut or (is_sure(piece, predictor.thresholds)
                        and (judge is None or judge.is_one_digit(image, line))):
             return [piece]
-    count, inks = spans(image, line)
+    count, inks = spans(image, line, every=judge is not None)
     images = {span: whole if span == (0, count - 1) else to_model_input(ink)
               for span, ink in inks.items()}
     readable = [span for span in inks if images[span] is not None]
@@ -87,15 +88,17 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True,
             for i, j in path]
 
 
-def spans(image: np.ndarray, line: float) -> tuple[int, dict[tuple[int, int], np.ndarray]]:
+def spans(image: np.ndarray, line: float,
+          every: bool = False) -> tuple[int, dict[tuple[int, int], np.ndarray]]:
     """The pieces a mark may be cut into: the number of bounds (the mark's two edges and
     the candidate seams between them), and for each run ``(i, j)`` of bounds that may be
     one digit (no narrower than ``MIN_PIECE`` nor wider than ``MAX_PIECE`` lines, but the
-    whole mark, ``(0, count - 1)``, always), the ink between bounds ``i`` and ``j``."""
+    whole mark, ``(0, count - 1)``, always), the ink between bounds ``i`` and ``j``.
+    ``every``: try cuts all along the mark (see :func:`candidate_seams`)."""
     columns = (image > INK_THRESHOLD).any(axis=0)
     left, right = np.flatnonzero(columns)[[0, -1]] + (0, 1)
     height, width = image.shape
-    seams = ([np.zeros(height, int)] + candidate_seams(image, line, left, right)
+    seams = ([np.zeros(height, int)] + candidate_seams(image, line, left, right, every)
              + [np.full(height, width)])
     middles = [float(seam.mean()) for seam in seams]
     last = len(seams) - 1
@@ -150,7 +153,8 @@ def log_confidence(probabilities: np.ndarray, not_a_digit: float) -> float:
                             MIN_CONFIDENCE)))
 
 
-def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> list[np.ndarray]:
+def candidate_seams(image: np.ndarray, line: float, left: int, right: int,
+                    every: bool = False) -> list[np.ndarray]:
     """Candidate cuts, left to right, each a seam: for each row, the column where the cut
     passes (ink left of it goes left). Up to ``MAX_CUTS`` straight cuts down the columns
     where the ink is thinnest (digits that touch along a stretch), and ``MAX_BENT`` bent
@@ -158,6 +162,10 @@ def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> li
 
     A bent seam moves at most a pixel sideways per row, each move costing ``BEND`` (a tenth
     of a pixel of ink), so that it goes straight down a gap and bends only round ink.
+
+    ``every``: besides those, a straight and a bent seam every ``EVERY`` of a line along the
+    mark, for a reader with time to judge many pieces (an image's, with its piece judge):
+    digits that overlap along a stretch, a 1 pressed against a 0, leave no thin column.
     """
     height, width = image.shape
     profile = _smoothed(image.sum(axis=0))
@@ -172,10 +180,17 @@ def candidate_seams(image: np.ndarray, line: float, left: int, right: int) -> li
         moves[row] = choices.argmin(axis=0) - 1
         total = choices.min(axis=0) + cost[row]
     total = _smoothed(total)
-    bent = [_traced(moves, c) for c in _thinnest(total, line, left, right, MAX_BENT)]
-    bent = [seam for seam in bent
-            if not any(np.abs(seam - other).max() <= 1 for other in straight)]
-    return sorted(straight + bent, key=lambda seam: float(seam.mean()))
+    seams = straight + [_traced(moves, c) for c in _thinnest(total, line, left, right, MAX_BENT)]
+    if every:
+        margin = MIN_PIECE * line
+        step = max(int(round(EVERY * line)), 1)
+        for c in range(int(np.ceil(left + margin)), int(right - margin) + 1, step):
+            seams += [np.full(height, c), _traced(moves, c)]
+    kept: list[np.ndarray] = []  # seams at most a pixel apart are one
+    for seam in seams:
+        if not any(np.abs(seam - other).max() <= 1 for other in kept):
+            kept.append(seam)
+    return sorted(kept, key=lambda seam: float(seam.mean()))
 
 
 def _smoothed(cost: np.ndarray) -> np.ndarray:

@@ -142,7 +142,7 @@ def test_an_image_speck_is_noise_and_a_broken_off_flag_is_part_of_its_digit(pred
 def test_mnist_digits_read_as_numbers_are_one_digit_each(predictor, judge, mnist):
     # Scanned digits, each an image of its own: broken strokes, specks, wide digits. Read
     # as numbers, nearly every one is its digit, whole (the model alone reads 99.7%; the
-    # reader read 98.4% before the piece judge, 99.0% with it).
+    # reader read 98.4% before the piece judge, 98.95% with it).
     images = np.kron(mnist.test.images[:2000] / 255.0, np.ones((2, 2)))
     read = [read_number_image(image, predictor, judge=judge).text() == str(label)
             for image, label in zip(images, mnist.test.labels[:2000])]
@@ -166,7 +166,7 @@ def touching(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def test_touching_mnist_digits_are_cut_apart_most_of_the_time(predictor, judge, mnist):
     # Pairs of scanned digits whose inks touch: one piece of ink each, often with a digit
     # leaning over its neighbour, so that no straight cut parts them.
-    # (Straight cuts read 91% of these, seams 97%, seams and the piece judge 98.5%.)
+    # (Straight cuts read 91% of these, seams 97%, seams and the piece judge 99%.)
     pairs = np.random.default_rng(0).integers(0, len(mnist.test.labels), (200, 2))
     images = np.kron(mnist.test.images[pairs] / 255.0, np.ones((2, 2)))
     read = [read_number_image(touching(*pair), predictor, judge=judge).text()

@@ -15,9 +15,11 @@ lower. ``--cli`` also times the whole ``train_cli.py --adapt`` command on 10 and
 digits, on two cores (``taskset``).
 
     python benchmarks/adapt.py [--model FILE] [--writers 8] [--per-digit 20] [--cli]
+                               [--seeds 0 1 2]
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -64,9 +66,11 @@ def images(drawings) -> np.ndarray:
     return np.stack([strokes_to_model_input(strokes) for strokes in drawings])
 
 
-def measure(model_path, mnist, writers) -> list[tuple]:
-    from digitpad.core.adapt import adapt
+def measure(model_path, mnist, writers, settings=None) -> list[tuple]:
+    from digitpad.core.adapt import AdaptSettings, adapt
     from digitpad.core.registry import load_model
+
+    settings = settings or AdaptSettings()
 
     thresholds = Thresholds.from_card(load_card(model_path))
     rows = []
@@ -76,7 +80,7 @@ def measure(model_path, mnist, writers) -> list[tuple]:
         held = np.arange(len(taught), len(y))
         started = time.perf_counter()
         result = adapt(load_model(model_path), x, y, mnist, thresholds=thresholds,
-                       held_out=held)
+                       held_out=held, settings=settings)
         rows.append((name, result.held_out_before.errors, result.held_out_after.errors,
                      len(held), result.mnist_before, result.mnist_after,
                      time.perf_counter() - started))
@@ -139,14 +143,30 @@ def main():
     parser.add_argument("--per-digit", type=int, default=20,
                         help="drawings of each digit read per synthetic writer")
     parser.add_argument("--cli", action="store_true", help="also time train_cli.py --adapt")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="adaptation seeds (AdaptSettings.seed), one run each: the same "
+                             "seed gives the same adapted weights")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="an AdaptSettings field other than the default's, to compare "
+                             "(e.g. --setting steps=80)")
     args = parser.parse_args()
     from digitpad.core.quiet_keras import import_keras_quietly
     import_keras_quietly()
     if args.cli:
         time_cli(args.model, _common.real_data_folder(_common.MNIST_DATA))
     mnist = _common.load_real_mnist()
+    from digitpad.core.adapt import AdaptSettings
     writers = list(touch_writers()) + list(synthetic_writers(args.writers, args.per_digit))
-    report(measure(args.model, mnist, writers))
+    fields = {f.name: f.type for f in dataclasses.fields(AdaptSettings)}
+    changed = {}
+    for setting in args.setting:
+        name, _, value = setting.partition("=")
+        if name not in fields or name == "augment":
+            parser.error(f"--setting {setting}: no such AdaptSettings field")
+        changed[name] = (int if fields[name] == "int" else float)(value)
+    for seed in args.seeds:
+        print(f"\n## seed {seed} {changed or ''}", flush=True)
+        report(measure(args.model, mnist, writers, AdaptSettings(**{**changed, "seed": seed})))
 
 
 if __name__ == "__main__":

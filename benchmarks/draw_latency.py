@@ -4,9 +4,15 @@ Strokes of real drawn digits are replayed as mouse events on a real-time schedul
 every 8 ms (a 125 Hz mouse), whatever the app is doing, as a hand would. For each move we
 measure the time from when it was due to the end of the first chart update that includes
 it. The Draw tab predicts at most once per 60 Hz frame, so a move that comes right after a
-prediction waits for the next frame.
+prediction waits for the next frame. The window runs in a process set up as the app's
+(``digitpad.app``), its event loop asleep between events as the app's is, and the first
+stroke waits until the window has finished starting (``--at-once``: as soon as the model
+is loaded).
 
-    python benchmarks/draw_latency.py [--digits 60] [--model FILE] [--looked-at]
+    python benchmarks/draw_latency.py [--digits 60] [--model FILE] [--looked-at] [--at-once]
+                                      [--burners 2]
+
+``--burners N`` keeps N CPU-bound processes running beside the app, as a busy machine would.
 
 ``--looked-at`` ticks "What it looked at": each pen-up then also explains the drawing (in a
 worker thread) and lays its map over the preview.
@@ -33,7 +39,17 @@ def main():
     parser.add_argument("--model", help="a .keras model to draw with (default: the shipped one)")
     parser.add_argument("--looked-at", action="store_true",
                         help="with the saliency overlay on the preview")
+    parser.add_argument("--at-once", action="store_true",
+                        help="draw as soon as the model is loaded, not once the window is idle")
+    parser.add_argument("--burners", type=int, default=0,
+                        help="CPU-bound processes to run beside the app")
     args = parser.parse_args()
+    with _common.cpu_burners(args.burners):
+        measure(args)
+
+
+def measure(args) -> None:
+    print(f"{args.burners} CPU burner(s) beside the app; {_common.machine_load()}")
     app, window = _common.open_main_window("digitpad-bench-draw")
     if args.model:
         window.hub.load(args.model)
@@ -42,6 +58,8 @@ def main():
         if window.hub.active.path is None or window.hub.active.path.resolve() != \
                 Path(args.model).resolve():
             sys.exit(f"draw_latency.py: could not load {args.model}")
+    if not args.at_once:
+        _common.wait_for_idle(app, window)
     tab = window.draw_tab
     tab.looked_at.box.setChecked(args.looked_at)
     pad = tab.pad
@@ -51,8 +69,7 @@ def main():
     digits = json.loads(STROKES.read_text())[:args.digits]
 
     def wait_until(moment):
-        while time.perf_counter() < moment:
-            app.processEvents()
+        _common.wait_until(app, moment)
 
     for digit in digits:
         pad.clear()

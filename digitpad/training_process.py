@@ -255,7 +255,8 @@ def _train(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
 
 
 def _adapt(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
-    """Adapt ``job.base_model`` to the user's digits (``core.adapt``), saved as a new model."""
+    """Adapt ``job.base_model`` to the user's digits (``core.adapt``), saved as a new model;
+    a model that already reads the taught digits is left as it is and nothing is saved."""
     from digitpad.core.adapt import adapt_saved_model
     from digitpad.core.digit_store import DigitStore
     from digitpad.core.errors import TrainingError
@@ -273,6 +274,9 @@ def _adapt(job: link.Job, datasets: _Datasets, reports, inbox: _Inbox):
         on_batch=lambda report: _send(reports, link.BatchDone(job.run_id, report)))
     if inbox.closing.is_set():
         return None
+    if result.already_read:  # nothing taught: the active model stays, no copy of it saved
+        return link.Finished(job.run_id, RunOutcome(
+            path=None, card=card, unchanged=True, seconds=result.seconds))
     return link.Finished(job.run_id, RunOutcome(
         stopped=result.stopped, seconds=result.seconds, batches_trained=result.steps_done,
         **_save(result.model, job.out, card)))

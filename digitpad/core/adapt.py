@@ -13,17 +13,20 @@ A model that already reads every taught digit, in many variations each within th
 of moves, turns and size changes it was trained to read (``augment.AugmentSpec()``), has
 nothing to learn from them and is kept unchanged: no fine-tune.
 
-Where MNIST's test set then reads more than allowed worse (``mnist_allowance``), only half
-(then a quarter, then none) of the fine-tune's change to the weights is kept: the first share
-within the allowance. The adapted model keeps the verdict's thresholds of the model it came
-from. Part of the person's digits can be held out to measure the model on them before and
-after; MNIST's test set is measured before and after too. This module imports Keras: in
-the app it runs in the training process, like any training run; the CLI calls the same
-:func:`adapt`.
+The fine-tune's batches are drawn from ``seed`` (its dropout too): the same digits and
+settings give the same adapted model. Where MNIST's test set then reads more than allowed
+worse (``mnist_allowance``), the fine-tune is done again with another draw (``fine_tunes``
+in all); where none is within the allowance, only half (then a quarter, then none) of the
+change of the one that cost least is kept: the first share within the allowance. The
+adapted model keeps the verdict's thresholds of the model it came from. Part of the
+person's digits can be held out to measure the model on them before and after; MNIST's
+test set is measured before and after too. This module imports Keras: in the app it runs
+in the training process, like any training run; the CLI calls the same :func:`adapt`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -68,6 +71,7 @@ class AdaptSettings:
     holdout: float = 0.2            # share of each digit held out (digits with 2 or more)
     augment: AugmentSpec = STYLE_PRESERVING  # how the person's digits are varied
     seed: int = 0
+    fine_tunes: int = 2             # tried, each with a seed of its own, until one keeps MNIST
     mnist_allowance: float = ADAPT_MNIST_ALLOWANCE  # MNIST test accuracy it may cost
 
     def validated(self) -> "AdaptSettings":
@@ -77,6 +81,8 @@ class AdaptSettings:
             raise TrainingError("adapt: a batch needs room for MNIST digits too")
         if not 0 < self.learning_rate <= 1:
             raise TrainingError("adapt: the learning rate must be > 0 and <= 1")
+        if not 1 <= self.fine_tunes <= 10:
+            raise TrainingError("adapt: fine-tunes to try must be between 1 and 10")
         if not 0 <= self.holdout < 1:
             raise TrainingError("adapt: the held-out share must be >= 0 and < 1")
         return self
@@ -113,6 +119,7 @@ class AdaptResult:
     stopped: bool = False
     kept: float = 1.0                 # share of the fine-tune's change kept (KEPT_SHARES)
     already_read: bool = False        # every variation of the taught digits read right: unchanged
+    fine_tunes: int = 0               # fine-tunes tried (another when one cost MNIST too much)
     seconds: float = 0.0
     per_digit: list[int] = field(default_factory=list)  # taught digits, by digit
 
@@ -125,7 +132,8 @@ class AdaptResult:
                           "augmentation" + (", non-digit replay" if self.has_not_a_digit
                                             else ""),
                 "settings": asdict(self.settings), "steps_done": self.steps_done,
-                "stopped": self.stopped, "change_kept": self.kept,
+                "stopped": self.stopped, "fine_tunes": self.fine_tunes,
+                "change_kept": self.kept,
                 "taught_already_read": self.already_read,
                 "samples_taught": self.taught,
                 "taught_per_digit": self.per_digit, "samples_held_out": self.held_out,
@@ -241,7 +249,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     before = Predictor(model)
     before.thresholds = thresholds
     held_before = read_set(before, images[held_out], labels[held_out]) if len(held_out) else None
-    mnist_evaluation = evaluate(before, mnist.test.images, mnist.test.labels)
+    mnist_evaluation = unchanged = evaluate(before, mnist.test.images, mnist.test.labels)
     mnist_before = mnist_evaluation.accuracy
 
     # Where the model reads every variation of every taught digit, a fine-tune has nothing
@@ -249,21 +257,36 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     # it read this way (touch_strokes.json), never better and worse in 6 runs of 18.
     already_read = read_set(before, *variations(images[taught], labels[taught],
                                                 settings.seed)).errors == 0
-    steps_done, kept, held_after = 0, 0.0, held_before
-    if not already_read:
+    steps_done, kept, held_after, tries = 0, 0.0, held_before, []
+    if not already_read:  # tries: (MNIST test evaluation, weights, steps) of each fine-tune
         original = model.get_weights()
-        steps_done = _fine_tune(model, images[taught], labels[taught], mnist, settings,
-                                on_batch, stop)
-        adapted = model.get_weights()
+        for tried in range(1, settings.fine_tunes + 1):
+            # A fine-tune's cost to MNIST varies with its batches' draw (measured 0.08 to
+            # 0.16 pt on one writer over four seeds), and moving its weights part of the way
+            # back gives up nearly all it learnt (that writer: 21 -> 2 held-out errors in
+            # full, 19 at three quarters): where one costs more than allowed, another draw
+            # is tried first.
+            model.set_weights(original)
+            steps_done = _fine_tune(model, images[taught], labels[taught], mnist,
+                                    dataclasses.replace(settings,
+                                                        seed=settings.seed + 1000 * (tried - 1)),
+                                    on_batch, stop)
+            tries.append((_evaluate(model, thresholds, mnist), model.get_weights(), steps_done))
+            if _within(tries[-1][0], mnist_before, settings) or stop.is_set():
+                break
+        mnist_evaluation, adapted, steps_done = max(tries, key=lambda tried: tried[0].accuracy)
         for kept in KEPT_SHARES:
             # Teaching one person's style may cost everyone else's: where MNIST's test set
             # drops by more than allowed, the weights move part of the way back (WiSE-FT).
             model.set_weights([o + kept * (a - o) for o, a in zip(original, adapted)])
-            after = Predictor(model)
-            after.thresholds = thresholds
-            mnist_evaluation = evaluate(after, mnist.test.images, mnist.test.labels)
-            if mnist_before - mnist_evaluation.accuracy <= settings.mnist_allowance:
+            if 0 < kept < 1:
+                mnist_evaluation = _evaluate(model, thresholds, mnist)
+            elif kept == 0:  # the weights it came with, measured before
+                mnist_evaluation = unchanged
+            if _within(mnist_evaluation, mnist_before, settings):
                 break
+        after = Predictor(model)
+        after.thresholds = thresholds
         held_after = read_set(after, images[held_out], labels[held_out]) if len(held_out) else None
     return AdaptResult(
         model=model, settings=settings, taught=len(taught), held_out=len(held_out),
@@ -272,8 +295,19 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
         mnist_not_a_digit_after=(float(mnist_evaluation.rejected_mask.mean())
                                  if mnist_evaluation.not_a_digit is not None else None),
         steps_done=steps_done, stopped=stop.is_set(), kept=kept, already_read=already_read,
+        fine_tunes=len(tries),
         seconds=time.perf_counter() - started,
         per_digit=np.bincount(labels[taught], minlength=10)[:10].tolist())
+
+
+def _evaluate(model, thresholds: Thresholds, mnist: Mnist):
+    predictor = Predictor(model)
+    predictor.thresholds = thresholds
+    return evaluate(predictor, mnist.test.images, mnist.test.labels)
+
+
+def _within(evaluation, mnist_before: float, settings: AdaptSettings) -> bool:
+    return mnist_before - evaluation.accuracy <= settings.mnist_allowance
 
 
 def variations(images: np.ndarray, labels: np.ndarray, seed: int = 0
@@ -302,6 +336,7 @@ def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_
               if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable]
     for layer in frozen:  # Keras runs a frozen batch norm in inference mode
         layer.trainable = False
+    _seed_random_layers(model, settings.seed)
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     steps_done, last_report, window = 0, 0.0, []
@@ -335,6 +370,19 @@ def _fine_tune(model, images, labels, mnist: Mnist, settings: AdaptSettings, on_
         for layer in frozen:  # saved as it came: a later training run trains it again
             layer.trainable = True
     return steps_done
+
+
+def _seed_random_layers(model, seed: int) -> None:
+    """Seed the model's own random layers (dropout) from ``seed``: the same digits and
+    settings then give the same adapted weights, run after run. A model loaded from a file
+    draws its dropout's seed anew each time (measured: the same writer 3 -> 1 or 3 -> 5
+    held-out errors between runs); nothing outside the model is reseeded."""
+    rng = np.random.default_rng([seed, 0x5EED])
+    for layer in model.layers:
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None:
+            generator.state.assign(np.array([rng.integers(1, 2**31 - 1), 0],
+                                            generator.state.dtype))
 
 
 def _has_not_a_digit(model) -> bool:

@@ -50,7 +50,9 @@ class RunOutcome:
     before its first epoch ended and nothing was kept, or when the model could not be saved
     where it belonged (a folder made read-only or full during the run): then ``unsaved`` is
     where it was kept instead, for "Save as…", and ``note`` says why. ``note`` also tells
-    of a saved model whose card could not be written beside it.
+    of a saved model whose card could not be written beside it. ``unchanged``: the run
+    left its model as it was (an adaptation with nothing to teach), so nothing was saved
+    and ``path`` is None; ``card`` says what it measured.
     """
 
     path: Path | None
@@ -63,6 +65,7 @@ class RunOutcome:
     batches_trained: int = 0
     unsaved: Path | None = None
     note: str = ""
+    unchanged: bool = False
 
     @property
     def test_accuracy(self) -> float | None:

@@ -29,6 +29,7 @@ ACTIVE = "active"          # no worse than the model it replaced, made active
 OFFERED = "offered"        # worse, or stopped early: the user may still use it
 NOT_LOADED = "not loaded"  # saved, but it could not be loaded
 UNSAVED = "not saved"      # its folder refused it: kept elsewhere (outcome.unsaved) to save
+UNCHANGED = "unchanged"    # the run left the model as it was (nothing to teach): none saved
 
 
 @dataclasses.dataclass(eq=False)
@@ -55,8 +56,8 @@ class Run:
     message, details : str
         Why it failed, for the user, and the training process's log behind "Details".
     decision : str
-        What became of the finished model: ACTIVE, OFFERED, NOT_LOADED or UNSAVED ("" until
-        known).
+        What became of the finished model: ACTIVE, OFFERED, NOT_LOADED, UNSAVED or
+        UNCHANGED ("" until known).
     comparison : Comparison or None
         The model against the one that was active when it finished.
     """
@@ -103,6 +104,8 @@ class Run:
             return self.state
         if self.decision == UNSAVED:
             return "not saved"
+        if self.decision == UNCHANGED:
+            return "finished, model unchanged"
         if self.path is None:
             return "stopped (nothing kept)"
         if self.decision == NOT_LOADED:

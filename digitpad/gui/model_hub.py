@@ -125,9 +125,10 @@ class ModelHub(QObject):
         Its state changed while it runs (saving, stopping, not responding, responding).
     run_ended(Run)
         The run is over and its model decided: ``run.state`` is FINISHED (``decision``:
-        ACTIVE, OFFERED, NOT_LOADED, or UNSAVED for :meth:`save_run_as`; none when nothing
-        was kept) or FAILED (``message``, ``details``). Once an UNSAVED run's model is
-        saved it is decided again, and ends again.
+        ACTIVE, OFFERED, NOT_LOADED, UNSAVED for :meth:`save_run_as`, UNCHANGED when the
+        run left the model as it was (the active model stays); none when nothing was
+        kept) or FAILED (``message``, ``details``). Once an UNSAVED run's model is saved it
+        is decided again, and ends again.
     save_failed(Run, str)
         :meth:`save_run_as` could not save the run's model; the message says why. It is
         still kept for another try.
@@ -368,6 +369,10 @@ class ModelHub(QObject):
         if outcome.unsaved is not None:  # its folder refused it: kept for save_run_as
             release_model_path(run.save_path)
             run.decision = runs.UNSAVED
+            self.run_ended.emit(run)
+        elif outcome.unchanged:  # nothing to teach: the active model stays, none saved
+            release_model_path(run.save_path)
+            run.decision = runs.UNCHANGED
             self.run_ended.emit(run)
         elif outcome.path is None:  # stopped before its first epoch ended: nothing kept
             release_model_path(run.save_path)

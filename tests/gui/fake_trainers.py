@@ -170,3 +170,19 @@ def _finish_each(jobs, reports, log_path, outcome):
         _send(reports, link.Finished(job.run_id, RunOutcome(
             card=card, best_epoch=0, val_accuracy=float(job.config.notes),
             **outcome(job, card))))
+
+
+def adapts_nothing(jobs, reports, log_path, data_folder):
+    """Each job is an adaptation whose model already reads every taught digit: it ends
+    as the real one does then, with the model left unchanged and nothing saved."""
+    _start(log_path)
+    _send(reports, link.Ready())
+    while True:
+        job = _next_job(jobs)
+        card = {**load_card(job.base_model), "adaptation": {
+            "taught_already_read": True, "samples_taught": 10, "samples_held_out": 5,
+            "held_out_before": {"count": 5, "errors": 1, "accuracy": 0.8},
+            "held_out_after": {"count": 5, "errors": 1, "accuracy": 0.8},
+            "mnist_test_before": 0.99, "mnist_test_after": 0.99}}
+        _send(reports, link.Finished(job.run_id, RunOutcome(path=None, card=card,
+                                                            unchanged=True, seconds=0.5)))

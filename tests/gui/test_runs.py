@@ -155,3 +155,33 @@ def test_a_card_not_written_beside_a_saved_model_is_a_note_on_a_finished_run(qtb
         assert "Note: " in text and "could not be written" in text
     finally:
         hub.shutdown()
+
+
+def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no_copy(qtbot):
+    from digitpad import paths
+    from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
+    from digitpad.gui.tabs.train_tab import TrainTab
+    hub = _hub_with(qtbot, fake_trainers.adapts_nothing)
+    actions, tab = MyDigitsActions(hub, lambda: []), TrainTab(hub)
+    qtbot.addWidget(actions)
+    qtbot.addWidget(tab)
+    shipped, changes = hub.active, []
+    hub.model_changed.connect(changes.append)
+    try:
+        with qtbot.waitSignal(hub.run_ended, timeout=TIMEOUT_MS) as ended:
+            assert actions.adapt()
+        run = ended.args[0]
+        assert run.kind == "adapt" and run.state == runs.FINISHED
+        assert run.decision == runs.UNCHANGED and run.status == "finished, model unchanged"
+        assert hub.active is shipped and not changes and hub.previous is None
+        assert not run.save_path.exists()  # the name reserved for it is free again
+        assert list(paths.user_models_dir().glob("*.keras")) == []
+        text = actions.adapt_status.text()
+        assert text.startswith("Nothing needed teaching") and "1 of 5 misread" in text
+        assert f"{shipped.name} stays active" in text
+        assert not actions.back_button.isVisible() and not actions.use_button.isVisible()
+        assert actions.adapt_button.isEnabled()
+        assert "Nothing needed teaching" in tab.state_label.text()
+        assert f"{shipped.name} stays active, unchanged" in tab.state_label.text()
+    finally:
+        hub.shutdown()

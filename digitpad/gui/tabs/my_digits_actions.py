@@ -136,6 +136,11 @@ class MyDigitsActions(QWidget):
             self._tell(f"Adapting failed: {run.message}", ok=False)
         elif run.decision == runs.ACTIVE:
             self._show_active(run)
+        elif run.decision == runs.UNCHANGED:  # nothing to teach: no new model, none switched
+            self.use_button.setVisible(False)
+            self.back_button.setVisible(False)
+            active = self.hub.active.name if self.hub.active is not None else "The model"
+            self._tell(f"{_describe(run.card.get('adaptation', {}))} {active} stays active.")
         elif run.decision == runs.OFFERED:
             why = ("Stopped before the end" if run.stopped
                    else f"Worse: {run.comparison.describe()}")
@@ -218,6 +223,6 @@ def _describe(adaptation: dict) -> str:
     mnist = (f" MNIST test {adaptation['mnist_test_before']:.2%} -> "
              f"{adaptation['mnist_test_after']:.2%}." if "mnist_test_after" in adaptation else "")
     if adaptation.get("taught_already_read"):
-        return (f"The model already reads all {taught} of your digits taught, moved, turned "
-                f"and resized: nothing to teach, so it is unchanged. {held}{mnist}")
+        return (f"Nothing needed teaching: the model already reads all {taught} of your "
+                f"digits taught, moved, turned and resized, so it is left unchanged. {held}")
     return f"Adapted to {taught} of your digits. {held}{mnist}"

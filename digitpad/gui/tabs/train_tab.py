@@ -305,6 +305,11 @@ class TrainTab(QWidget):
             self._unsaved = run
             self.save_as_button.setEnabled(True)
             self.save_as_button.setVisible(True)
+        elif run.decision == runs.UNCHANGED:
+            self._idle("Done", full=True)
+            active = self.hub.active.name if self.hub.active is not None else "The model"
+            self._set_state(f"Nothing needed teaching: the model already reads your taught "
+                            f"digits. {active} stays active, unchanged; no new model saved.")
         elif run.path is None:
             self._idle("Stopped")
             self._set_state("Stopped before the first epoch ended: nothing to keep.")

@@ -81,7 +81,9 @@ def piece_examples(image: np.ndarray, owners: np.ndarray,
     groups, _ = image_groups(image)
     for (left, top, right, bottom), ink in groups:
         own = owners[top:bottom, left:right]
-        _, inks = spans(ink, bottom - top, every=True)
+        # The pad's few candidate cuts: cuts all along a mark are mostly near-copies of
+        # each other (and many times the memory).
+        _, inks = spans(ink, bottom - top)
         for piece in inks.values():
             view = to_line_view(piece, bottom - top)
             if view is None:

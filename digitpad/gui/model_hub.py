@@ -331,11 +331,13 @@ class ModelHub(QObject):
             release_model_path(run.save_path)
             self.run_ended.emit(run)
         self.evaluations.shutdown()
+        # First, as waiting for the hub's threads waits for its children's too: the digits'
+        # store thread ends only once told to.
+        self.my_digits.shutdown()
         workers.stop_and_wait(self, self._loader, timeout_ms)
         workers.stop_and_wait(self, self._saver, timeout_ms)
         self._loader = self._saver = None
         self.data.shutdown()
-        self.my_digits.shutdown()
 
     def _data_folder(self) -> str | None:
         return str(self.data.folder) if self.data.folder else None

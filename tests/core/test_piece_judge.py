@@ -44,7 +44,7 @@ def test_pieces_are_labelled_by_whose_ink_they_hold():
     images = [digit_image(3), digit_image(7)]
     apart, owners = owned_image_number([i / 255 for i in images], layout(2, touching=False))
     views, targets = piece_examples(apart, owners, np.array([3, 7]))
-    assert set(targets) == {3, 7, NOT_ONE_DIGIT}  # a digit whole, or a fragment of one
+    assert {3, 7} <= set(targets) <= {3, 7, NOT_ONE_DIGIT}  # a digit whole, or a fragment
     assert all(v.shape == (28, 28) for v in views)
 
     touching, owners = owned_image_number([i / 255 for i in images], layout(2, touching=True))

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import time
 
 import numpy as np
 import pytest
@@ -83,6 +84,20 @@ def test_saving_never_waits_for_the_disk(qtbot, window):
         other.close()
     qtbot.waitUntil(lambda: len(saved) == 1, timeout=SAVE_TIMEOUT_MS)
     assert tab.saved_label.text() == "Saved as 1: your first 1"
+
+
+def test_the_window_closes_at_once_after_saving_a_digit(qtbot, window):
+    # The digits' store thread waits for work until told to end: closing must tell it
+    # first, not wait for it (which took the hub's 30 s timeout, twice).
+    tab = window.draw_tab
+    draw_stroke(tab.pad, SEVEN)
+    wait_for_prediction(qtbot, tab)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    start = time.monotonic()
+    window.close()
+    assert time.monotonic() - start < 5.0
+    assert [s.label for s in stored(window)] == [7]
 
 
 def test_nothing_is_saved_from_an_empty_pad(qtbot, window):

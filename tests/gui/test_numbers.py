@@ -56,6 +56,25 @@ def test_a_number_written_with_the_mouse_is_read_at_pen_up(qtbot, window):
     assert tab.probabilities().argmax() == 0 and tab.pad.marks() == marks  # nothing drawn
 
 
+def test_a_stroke_that_starts_on_a_digit_s_label_draws(qtbot, window):
+    # A number's next digit often starts just above the one before, where its label is:
+    # a click there selects the digit, a stroke from there draws.
+    window.resize(1180, 720)
+    tab = window.draw_tab
+    write(tab.pad, [2, 0])
+    before = len(tab.pad.strokes())
+    zero = tab.pad.marks()[1].box
+    _, label = tab.pad.mark_rects(1)
+    start = label.center()
+    stroke = [start + QPointF(dx, dx * 1.5) for dx in range(0, 60, 4)]
+    send_mouse(tab.pad, QEvent.MouseButtonPress, stroke[0])
+    for point in stroke[1:]:
+        send_mouse(tab.pad, QEvent.MouseMove, point)
+    send_mouse(tab.pad, QEvent.MouseButtonRelease, stroke[-1])
+    assert len(tab.pad.strokes()) == before + 1
+    assert tab.pad.strokes()[-1][0][1] < zero[1]  # from where the pen went down, above the 0
+
+
 def test_a_decimal_point_and_a_single_digit(qtbot, window):
     window.resize(1180, 720)
     tab = window.draw_tab

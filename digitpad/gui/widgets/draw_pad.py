@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from digitpad.core import drawing
 from digitpad.gui.widgets.image_view import SquareWidget, centred_square, to_qimage
@@ -60,6 +60,7 @@ class DrawPad(SquareWidget):
         self._finished: QImage | None = None  # backdrop, background and finished strokes
         self._marks: list[PadMark] = []
         self._selected_mark: int | None = None
+        self._label_press: tuple[int, QPointF] | None = None  # a press on a digit's label
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setCursor(Qt.CrossCursor)
@@ -151,6 +152,7 @@ class DrawPad(SquareWidget):
             return
         self._push_undo()
         self._strokes, self._current, self._background = [], None, None
+        self._label_press = None
         self._background_name = ""
         self._after_edit()
 
@@ -231,24 +233,43 @@ class DrawPad(SquareWidget):
         super().resizeEvent(event)
 
     def mousePressEvent(self, event) -> None:
-        clicked = self._mark_at(event.position(), event.button())
-        if clicked is not None:  # a click on a digit selects it; it draws nothing
-            self.mark_clicked.emit(clicked)
+        position = event.position()
+        if event.button() != Qt.LeftButton:  # a right click in a digit's box selects it
+            clicked = self._mark_at(position, event.button())
+            if clicked is not None:
+                self.mark_clicked.emit(clicked)
             return
-        if event.button() != Qt.LeftButton:
+        # A click on a digit's label selects the digit; a stroke that starts on it draws,
+        # as a number's next digit often starts just above the one before.
+        clicked = self._mark_at(position, event.button())
+        if clicked is not None:
+            self._label_press = (clicked, position)
             return
-        self._current = [self._to_pad(event.position())]
-        self.update()
-        self.changed.emit()
+        self._start_stroke(position)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._label_press is not None:
+            _, start = self._label_press
+            if (event.position() - start).manhattanLength() < QApplication.startDragDistance():
+                return
+            self._label_press = None
+            self._start_stroke(start)
         if self._current is None:
             return
         self._current.append(self._to_pad(event.position()))
         self.update()
         self.changed.emit()
 
+    def _start_stroke(self, position: QPointF) -> None:
+        self._current = [self._to_pad(position)]
+        self.update()
+        self.changed.emit()
+
     def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton and self._label_press is not None:
+            clicked, self._label_press = self._label_press[0], None
+            self.mark_clicked.emit(clicked)
+            return
         if self._current is None or event.button() != Qt.LeftButton:
             return
         stroke = self._current + [self._to_pad(event.position())]

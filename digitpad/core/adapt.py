@@ -247,8 +247,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
         raise TrainingError("adapt: no digits to learn from (all are held out)")
     started = time.perf_counter()
 
-    before = Predictor(model)
-    before.thresholds = thresholds
+    before = _predictor(model, thresholds)
     held_before = read_set(before, images[held_out], labels[held_out]) if len(held_out) else None
     mnist_evaluation = unchanged = evaluate(before, mnist.test.images, mnist.test.labels)
     mnist_before = mnist_evaluation.accuracy
@@ -286,8 +285,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
                 mnist_evaluation = unchanged
             if _within(mnist_evaluation, mnist_before, settings):
                 break
-        after = Predictor(model)
-        after.thresholds = thresholds
+        after = _predictor(model, thresholds)
         held_after = read_set(after, images[held_out], labels[held_out]) if len(held_out) else None
     return AdaptResult(
         model=model, settings=settings, taught=len(taught), held_out=len(held_out),
@@ -301,10 +299,15 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
         per_digit=np.bincount(labels[taught], minlength=10)[:10].tolist())
 
 
-def _evaluate(model, thresholds: Thresholds, mnist: Mnist):
+def _predictor(model, thresholds: Thresholds) -> Predictor:
+    """A predictor of ``model`` as it is now, judged by ``thresholds``."""
     predictor = Predictor(model)
     predictor.thresholds = thresholds
-    return evaluate(predictor, mnist.test.images, mnist.test.labels)
+    return predictor
+
+
+def _evaluate(model, thresholds: Thresholds, mnist: Mnist):
+    return evaluate(_predictor(model, thresholds), mnist.test.images, mnist.test.labels)
 
 
 def _within(evaluation, mnist_before: float, settings: AdaptSettings) -> bool:

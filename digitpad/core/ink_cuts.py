@@ -55,12 +55,9 @@ def read_ink(image: np.ndarray, line: float, predictor, cut: bool = True,
     ``judge``: the piece judge (:mod:`digitpad.core.piece_judge`), or None to go by the
     model's confidence and the width alone.
     """
-    columns = (image > INK_THRESHOLD).any(axis=0)
-    rows = (image > INK_THRESHOLD).any(axis=1)
-    if not columns.any():
+    if not (image > INK_THRESHOLD).any():
         return []
-    left, right = np.flatnonzero(columns)[[0, -1]] + (0, 1)
-    top, bottom = np.flatnonzero(rows)[[0, -1]] + (0, 1)
+    left, top, right, bottom = _ink_box(image)
     line = max(float(line), 1.0)
     whole = to_model_input(image)
     wide = is_wide(right - left, bottom - top, line)

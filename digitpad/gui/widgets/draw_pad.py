@@ -234,14 +234,13 @@ class DrawPad(SquareWidget):
 
     def mousePressEvent(self, event) -> None:
         position = event.position()
+        clicked = self._mark_at(position, event.button())
         if event.button() != Qt.LeftButton:  # a right click in a digit's box selects it
-            clicked = self._mark_at(position, event.button())
             if clicked is not None:
                 self.mark_clicked.emit(clicked)
             return
         # A click on a digit's label selects the digit; a stroke that starts on it draws,
         # as a number's next digit often starts just above the one before.
-        clicked = self._mark_at(position, event.button())
         if clicked is not None:
             self._label_press = (clicked, position)
             return

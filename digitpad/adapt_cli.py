@@ -93,6 +93,8 @@ def _errors(count: int) -> str:
 
 def _print_step(report) -> None:
     end = "" if sys.stdout.isatty() else "\n"
-    if sys.stdout.isatty() or report.seen_batches == report.batches_per_epoch:
-        print(f"\rstep {report.seen_batches}/{report.batches_per_epoch} loss {report.loss:.4f}",
-              end=end, flush=True)
+    step = f"step {report.batch + 1}/{report.batches_per_epoch}"
+    if report.epoch:  # a later fine-tune starts its steps again: say why
+        step = f"try {report.epoch + 1} (MNIST test cost too much before), {step}"
+    if sys.stdout.isatty() or report.batch + 1 == report.batches_per_epoch:
+        print(f"\r{step} loss {report.loss:.4f}", end=end, flush=True)

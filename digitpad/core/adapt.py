@@ -229,7 +229,8 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     held_out : np.ndarray, optional
         Indices of ``images`` kept aside to measure on; default :func:`hold_out`.
     on_batch : callable, optional
-        Progress, as the training reports it (``BatchReport``, one epoch of ``steps``).
+        Progress, as the training reports it (``BatchReport``): each fine-tune tried is an
+        epoch of ``steps`` (``epoch`` 1: a second try), ``seen_batches`` counts all tries.
     stop : threading.Event, optional
         When set, adaptation stops after the current step; what was learnt so far is kept.
     """
@@ -261,6 +262,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
     if not already_read:  # tries: (MNIST test evaluation, weights, steps) of each fine-tune
         original = model.get_weights()
         for tried in range(1, settings.fine_tunes + 1):
+            reports = _reporting_try(on_batch, tried - 1, sum(t[2] for t in tries))
             # A fine-tune's cost to MNIST varies with its batches' draw (measured 0.08 to
             # 0.16 pt on one writer over four seeds), and moving its weights part of the way
             # back gives up nearly all it learnt (that writer: 21 -> 2 held-out errors in
@@ -270,7 +272,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
             steps_done = _fine_tune(model, images[taught], labels[taught], mnist,
                                     dataclasses.replace(settings,
                                                         seed=settings.seed + 1000 * (tried - 1)),
-                                    on_batch, stop)
+                                    reports, stop)
             tries.append((_evaluate(model, thresholds, mnist), model.get_weights(), steps_done))
             if _within(tries[-1][0], mnist_before, settings) or stop.is_set():
                 break
@@ -297,6 +299,16 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, mnist: Mnist, *,
         fine_tunes=len(tries),
         seconds=time.perf_counter() - started,
         per_digit=np.bincount(labels[taught], minlength=10)[:10].tolist())
+
+
+def _reporting_try(on_batch, index: int, steps_before: int):
+    """``on_batch`` for fine-tune ``index`` (0-based): its reports carry the try as their
+    epoch and count steps on over the earlier tries, so that progress shown as "step 12 of
+    60" can say it is a second try, and curves go on instead of going back."""
+    if on_batch is None:
+        return None
+    return lambda report: on_batch(dataclasses.replace(
+        report, epoch=index, seen_batches=steps_before + report.seen_batches))
 
 
 def _predictor(model, thresholds: Thresholds) -> Predictor:

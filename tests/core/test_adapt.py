@@ -190,6 +190,22 @@ def test_the_card_is_honest_about_what_adapting_did(trained, mnist):
     assert card["test_accuracy"] == result.mnist_after == adaptation["mnist_test_after"]
 
 
+def test_a_second_fine_tune_reports_itself_and_counts_its_steps_on(trained, mnist, capsys):
+    from digitpad.adapt_cli import _print_step
+    images, labels = writer_digits(2, seed=4)
+    reports = []
+    # An allowance no fine-tune keeps: both tries run (and nothing of them is kept).
+    result = adapt(trained.model, images, labels, mnist, on_batch=reports.append,
+                   settings=AdaptSettings(steps=4, mnist_allowance=-1.0))
+    assert result.fine_tunes == 2 and result.kept == 0.0
+    last = reports[-1]
+    assert reports[0].epoch == 0 and last.epoch == 1  # the try, as the report's epoch
+    assert last.batch + 1 == last.batches_per_epoch == 4 and last.seen_batches == 8
+    assert [r.seen_batches for r in reports] == sorted(r.seen_batches for r in reports)
+    _print_step(last)
+    assert "try 2 (MNIST test cost too much before), step 4/4" in capsys.readouterr().out
+
+
 def test_hold_out_keeps_one_of_each_digit_to_teach():
     labels = np.array([0] * 10 + [1] * 2 + [2])
     held = hold_out(labels, 0.2)

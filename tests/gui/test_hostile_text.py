@@ -109,7 +109,7 @@ def test_an_error_from_a_run_is_plain_in_the_train_tab(qtbot, window, tmp_path):
     window.hub.training.failed.emit(run.id, f"could not save {HOSTILE}.keras",
                                     f"Traceback: {HOSTILE}")
     assert_plain(tab.state_label)
-    assert "previous model stays active" in tab.state_label.text()
+    assert f"{window.hub.active.name} stays active" in tab.state_label.text()
     assert tab.details_button.isVisibleTo(tab)
     assert HOSTILE in tab.details.toPlainText()  # a QPlainTextEdit: never markup
 

@@ -157,14 +157,21 @@ def test_a_card_not_written_beside_a_saved_model_is_a_note_on_a_finished_run(qtb
         hub.shutdown()
 
 
-def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no_copy(qtbot):
-    from digitpad import paths
+def _adapting_views(qtbot, target):
+    """A hub with the fake training process ``target``, and the two views of adaptations:
+    My digits' actions and the Train tab."""
     from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
     from digitpad.gui.tabs.train_tab import TrainTab
-    hub = _hub_with(qtbot, fake_trainers.adapts_nothing)
+    hub = _hub_with(qtbot, target)
     actions, tab = MyDigitsActions(hub, lambda: []), TrainTab(hub)
     qtbot.addWidget(actions)
     qtbot.addWidget(tab)
+    return hub, actions, tab
+
+
+def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no_copy(qtbot):
+    from digitpad import paths
+    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_nothing)
     shipped, changes = hub.active, []
     hub.model_changed.connect(changes.append)
     try:
@@ -181,7 +188,29 @@ def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no
         assert f"{shipped.name} stays active" in text
         assert not actions.back_button.isVisible() and not actions.use_button.isVisible()
         assert actions.adapt_button.isEnabled()
-        assert "Nothing needed teaching" in tab.state_label.text()
-        assert f"{shipped.name} stays active, unchanged" in tab.state_label.text()
+        assert tab.state_label.text().startswith("Nothing needed teaching")
+        assert f"{shipped.name} stays active. No new model saved." in tab.state_label.text()
+    finally:
+        hub.shutdown()
+
+
+def test_an_adaptation_that_tries_again_says_why_its_steps_start_over(qtbot):
+    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_twice)
+    seen = []  # connected after both views: what they show after each step
+    hub.run_batch.connect(lambda run, report: seen.append((
+        actions.adapt_status.text(), actions.adapt_progress.value(),
+        tab.progress.format(), tab.progress.value(), tab.state_label.text())))
+    try:
+        with qtbot.waitSignal(hub.run_ended, timeout=TIMEOUT_MS):
+            assert actions.adapt()
+        first, second = seen[2], seen[3]
+        assert first[:4] == ("Adapting: step 60/60, loss 0.100", 60, "step 60/60 · loss 0.100", 60)
+        assert second[0] == ("Adapting: try 2, step 1/60, loss 0.100. The first try cost "
+                             "MNIST's test set more than 0.15 points, so it is adapting "
+                             "again from the start.")
+        assert second[1:4] == (1, "try 2, step 1/60 · loss 0.100", 1)
+        assert second[4] == ("The first try cost MNIST's test set more than 0.15 points, "
+                             "so it is adapting again from the start.")
+        assert tab.curves.epochs == 2  # the second try's curve goes on after the first's
     finally:
         hub.shutdown()

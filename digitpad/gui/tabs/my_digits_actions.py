@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QPro
 from digitpad.core import runs
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ModelHub
+from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
+                                        stays_active)
 
 
 class MyDigitsActions(QWidget):
@@ -110,9 +112,10 @@ class MyDigitsActions(QWidget):
     def _on_run_batch(self, run: Run, report) -> None:
         if run is self._run:
             self.adapt_progress.setRange(0, report.batches_per_epoch)
-            self.adapt_progress.setValue(report.seen_batches)
-            self._tell(f"Adapting: step {report.seen_batches}/{report.batches_per_epoch}, "
-                       f"loss {report.loss:.3f}")
+            self.adapt_progress.setValue(report.batch + 1)
+            again = adapt_again(report)
+            self._tell(f"Adapting: {adapt_step(report)}, loss {report.loss:.3f}"
+                       + (f". {again}" if again else ""))
 
     def _on_run_changed(self, run: Run) -> None:
         if run is not self._run:
@@ -139,13 +142,11 @@ class MyDigitsActions(QWidget):
         elif run.decision == runs.UNCHANGED:  # nothing to teach: no new model, none switched
             self.use_button.setVisible(False)
             self.back_button.setVisible(False)
-            active = self.hub.active.name if self.hub.active is not None else "The model"
-            self._tell(f"{_describe(run.card.get('adaptation', {}))} {active} stays active.")
+            self._tell(f"{_described(run)} {stays_active(self.hub.active)}")
         elif run.decision == runs.OFFERED:
             why = ("Stopped before the end" if run.stopped
                    else f"Worse: {run.comparison.describe()}")
-            self._tell(f"{_describe(run.card.get('adaptation', {}))} {why}: saved as "
-                       f"{run.path.name}, not made active.")
+            self._tell(f"{_described(run)} {why}: saved as {run.path.name}, not made active.")
             self.use_button.setVisible(True)
         elif run.decision == runs.UNSAVED:
             self._tell(f"{run.outcome.note} Its weights are kept: “Save as…” on the Train "
@@ -157,7 +158,7 @@ class MyDigitsActions(QWidget):
     def _show_active(self, run: Run) -> None:
         self.use_button.setVisible(False)
         self.back_button.setVisible(self.hub.previous is not None)
-        self._tell(f"{_describe(run.card.get('adaptation', {}))} Now active: {run.path.name}.")
+        self._tell(f"{_described(run)} Now active: {run.path.name}.")
 
     def _on_use(self) -> None:
         if self._run is not None:
@@ -213,16 +214,6 @@ class MyDigitsActions(QWidget):
         self.status.setText(text)
 
 
-def _describe(adaptation: dict) -> str:
-    """What an adaptation measured, from its card, in one or two sentences."""
-    taught = adaptation.get("samples_taught", 0)
-    before, after = adaptation.get("held_out_before"), adaptation.get("held_out_after")
-    held = ("No digits held out (that needs two or more of a digit)." if not before else
-            f"Your held-out digits: {before['errors']} of {before['count']} misread before, "
-            f"{after['errors']} after.")
-    mnist = (f" MNIST test {adaptation['mnist_test_before']:.2%} -> "
-             f"{adaptation['mnist_test_after']:.2%}." if "mnist_test_after" in adaptation else "")
-    if adaptation.get("taught_already_read"):
-        return (f"Nothing needed teaching: the model already reads all {taught} of your "
-                f"digits taught, moved, turned and resized, so it is left unchanged. {held}")
-    return f"Adapted to {taught} of your digits. {held}{mnist}"
+def _described(run: Run) -> str:
+    """What the adaptation ``run`` did and measured, from its card."""
+    return describe_adaptation(run.card.get("adaptation", {}))

@@ -19,6 +19,8 @@ from digitpad.core.presets import PRESETS
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.tabs.mnist_panel import MnistPanel
+from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
+                                        stays_active)
 from digitpad.gui.widgets.plain_text import plain_tooltip
 from digitpad.gui.widgets.run_history import RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
@@ -247,6 +249,9 @@ class TrainTab(QWidget):
                       f"{config.learning_rate:g}")
 
     def _on_run_batch(self, run: Run, report) -> None:
+        if run.kind == "adapt":
+            self._on_adapt_step(report)
+            return
         self.curves.add_batch(report)
         epochs = _epochs(run)
         total = epochs * report.batches_per_epoch
@@ -257,6 +262,17 @@ class TrainTab(QWidget):
         self.progress.setFormat(f"epoch {report.epoch + 1}/{epochs} · batch "
                                 f"{report.batch + 1}/{report.batches_per_epoch} · "
                                 f"loss {report.loss:.3f} · ETA {_clock(eta)}")
+
+    def _on_adapt_step(self, report) -> None:
+        """An adaptation's step: each fine-tune it tries is one epoch of its steps."""
+        if report.epoch + 1 > self.curves.epochs:  # a second try: its curve goes on
+            self.curves.set_epochs(report.epoch + 1)
+            self._set_state(adapt_again(report))
+            self._log(adapt_again(report))
+        self.curves.add_batch(report)
+        self.progress.setRange(0, report.batches_per_epoch)
+        self.progress.setValue(report.batch + 1)
+        self.progress.setFormat(f"{adapt_step(report)} · loss {report.loss:.3f}")
 
     def _on_run_epoch(self, run: Run, report, tiles) -> None:
         self.curves.show_epochs(run.epochs, tiles)
@@ -295,8 +311,8 @@ class TrainTab(QWidget):
             self.save_as_button.setVisible(False)
         if run.state == runs.FAILED:
             self._idle("Failed")
-            self._set_state(f"Training failed: {run.message}\nThe previous model stays "
-                            f"active.", error=True)
+            self._set_state(f"Training failed: {run.message}\n"
+                            f"{stays_active(self.hub.active)}", error=True)
             self._show_details(run.details)
         elif run.decision == runs.UNSAVED:
             self._idle("Not saved")
@@ -307,9 +323,8 @@ class TrainTab(QWidget):
             self.save_as_button.setVisible(True)
         elif run.decision == runs.UNCHANGED:
             self._idle("Done", full=True)
-            active = self.hub.active.name if self.hub.active is not None else "The model"
-            self._set_state(f"Nothing needed teaching: the model already reads your taught "
-                            f"digits. {active} stays active, unchanged; no new model saved.")
+            self._set_state(f"{describe_adaptation(run.card.get('adaptation', {}))} "
+                            f"{stays_active(self.hub.active)} No new model saved.")
         elif run.path is None:
             self._idle("Stopped")
             self._set_state("Stopped before the first epoch ended: nothing to keep.")
@@ -326,9 +341,8 @@ class TrainTab(QWidget):
             self._show_active(run)
         elif run.decision == runs.OFFERED:
             self._idle("Done", full=True)
-            active = self.hub.active
             self._set_state(f"Done, but not used: {run.comparison.describe()}. "
-                            f"{active.name if active else 'The active model'} stays active.")
+                            f"{stays_active(self.hub.active)}")
             self._offer(run, "Use it anyway", f"Make {run.path.name} the active model")
         else:  # NOT_LOADED
             self._idle("Done", full=True)

@@ -84,16 +84,21 @@ class TrainingCurves(QWidget):
                       self.train_acc_curve, self.val_acc_curve):
             curve.setData([], [])
         self.weights_view.set_image(None)
-        self.loss_plot.setXRange(0, epochs, padding=0.02)
-        self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
-        step = epoch_tick_step(epochs)
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
+        self.set_epochs(epochs)
         # Until the run reports, the axes span what runs usually show: losses of 0.01 to 10
         # and accuracies of 0 to 100%; the first reports narrow them.
         self._loss_decades = EMPTY_LOSS_DECADES
         self.loss_plot.setYRange(*EMPTY_LOSS_DECADES, padding=0.02)
         self._fit_accuracy_axis([0.0])
+
+    def set_epochs(self, epochs: int) -> None:
+        """Span ``epochs`` epochs (a run found it goes on longer: the curves so far stay)."""
+        self.epochs = epochs
+        self.loss_plot.setXRange(0, epochs, padding=0.02)
+        self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
+        step = epoch_tick_step(epochs)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs only
 
     def add_batch(self, report) -> None:
         """Append a :class:`~digitpad.core.reports.BatchReport` to the loss curves."""

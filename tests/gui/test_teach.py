@@ -215,3 +215,42 @@ def test_adapt_to_me_runs_in_the_training_process_and_its_model_becomes_active(
     with qtbot.waitSignal(window.hub.model_changed, timeout=SAVE_TIMEOUT_MS):
         actions.back_button.click()
     assert window.hub.active is shipped
+
+
+def shown_whole(label) -> bool:
+    """``label`` shows all its lines: tall enough for its wrapped text, none clipped."""
+    return (label.height() >= label.heightForWidth(label.width())
+            and label.visibleRegion().boundingRect() == label.rect())
+
+
+@pytest.mark.parametrize("size", [(900, 600), (1100, 760)])
+def test_what_my_digits_says_is_shown_whole_in_a_small_window(qtbot, window, tmp_path, size):
+    from digitpad.core import runs
+    from digitpad.core.config import preset_config
+    from digitpad.core.reports import RunOutcome
+    from digitpad.core.runs import Run
+    window.resize(*size)
+    tab = open_my_digits(qtbot, window, 0)
+    actions = tab.mine_actions
+    bad = tmp_path / "a folder with a long name for its digits" / "my digits, corrupt.json"
+    bad.parent.mkdir()
+    bad.write_text('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 7, "str')
+    with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
+        actions.import_file(str(bad))
+    # The longest thing an adaptation says: stopped, saved, offered with "Use it anyway".
+    reading = {"count": 10, "errors": 3, "accuracy": 0.7}
+    card = {"adaptation": {"samples_taught": 40, "held_out_before": reading,
+                           "held_out_after": {**reading, "errors": 0},
+                           "mnist_test_before": 0.9972, "mnist_test_after": 0.9964}}
+    run = Run(id=98, config=preset_config("linear"), save_path=tmp_path / "a.keras",
+              started=0.0, kind="adapt", state=runs.TRAINING)
+    window.hub.run_started.emit(run)
+    run.state, run.decision = runs.FINISHED, runs.OFFERED
+    run.outcome = RunOutcome(path=tmp_path / "adapted-20261205-104848.keras", card=card,
+                             stopped=True)
+    window.hub.run_ended.emit(run)
+    qtbot.wait(50)  # layouts settle
+    assert actions.status.text().startswith(str(bad))
+    assert actions.adapt_status.text().endswith("not made active.")
+    assert actions.use_button.isVisible()
+    assert shown_whole(actions.status) and shown_whole(actions.adapt_status)

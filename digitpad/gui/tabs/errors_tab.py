@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+                               QSplitter,
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget, QHeaderView)
 
@@ -59,6 +60,7 @@ class ErrorsTab(QWidget):
                                     "set, or the digits you saved on the Draw tab")
         self.mine_actions = MyDigitsActions(hub, self.gallery_selection)
         self.mine_actions.setVisible(False)
+        self.mine_actions.for_selected.setVisible(False)
         self.summary = QLabel("Waiting for a model…")
         self.summary.setTextFormat(Qt.PlainText)  # the card's name and error text, as they are
         self.summary.setWordWrap(True)
@@ -169,10 +171,21 @@ class ErrorsTab(QWidget):
         dataset_row.addWidget(self.dataset_box, 1)
         left.addLayout(dataset_row)
         left.addWidget(self.summary)
+        left.addWidget(self.mine_actions)  # the whole store's: a column wide for its words
         left.addWidget(TitledConfusionMatrix(self.matrix), 3)
         left.addWidget(self.class_table)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
+        left_widget = QScrollArea()
+        # In a small window what My digits says (a few sentences after adapting) scrolls
+        # instead of being squeezed into lines cut in half.
+        left_widget.setWidgetResizable(True)
+        left_widget.setFrameShape(QFrame.NoFrame)
+        left_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        left_widget.setWidget(QWidget())
+        left_widget.widget().setLayout(left)
+        for plain in (left_widget.viewport(), left_widget.widget()):  # the tab's background
+            plain.setAutoFillBackground(False)
+        left_widget.setMinimumWidth(left_widget.widget().minimumSizeHint().width()
+                                    + left_widget.verticalScrollBar().sizeHint().width())
 
         detail = QGroupBox("Selected image")
         detail_layout = QVBoxLayout(detail)
@@ -181,7 +194,7 @@ class ErrorsTab(QWidget):
         detail_layout.addWidget(self.detail_text)
         detail_layout.addWidget(self.detail_chart, 2)
         detail_layout.addWidget(self.send_button)
-        detail_layout.addWidget(self.mine_actions)
+        detail_layout.addWidget(self.mine_actions.for_selected)
 
         middle = QVBoxLayout()
         middle.addLayout(filters)
@@ -271,6 +284,7 @@ class ErrorsTab(QWidget):
     def _on_dataset_changed(self) -> None:
         mine = self.dataset() == MY_DIGITS
         self.mine_actions.setVisible(mine)
+        self.mine_actions.for_selected.setVisible(mine)
         self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
         # One's own misread digits first: among all of them, those are the highest losses.
         self.sort_box.setCurrentIndex(self.sort_box.findData("loss" if mine else "confidence"))

@@ -18,8 +18,12 @@ from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adapta
 
 
 class MyDigitsActions(QWidget):
-    """Buttons for the digit selected in the gallery (``selection()``: its store ids) and for
-    the whole store, with a line saying what the last action did."""
+    """Buttons for the whole store (import, export, adapt), with lines saying what the last
+    action did, and ``for_selected``: relabel and delete for the digit selected in the
+    gallery (``selection()``: its store ids), to be placed beside it.
+
+    The store's part needs a column's width: what adapting measured is a few sentences.
+    """
 
     def __init__(self, hub: ModelHub, selection: Callable[[], list[int]],
                  parent: QWidget | None = None):
@@ -52,24 +56,29 @@ class MyDigitsActions(QWidget):
         self.adapt_status = QLabel("")
         self.adapt_status.setTextFormat(Qt.PlainText)
         self.adapt_status.setWordWrap(True)
+        self.adapt_status.setVisible(False)
         self._run: Run | None = None  # the last adaptation run, shown here
         self.status = QLabel("")
         self.status.setTextFormat(Qt.PlainText)  # file names and messages, never markup
         self.status.setWordWrap(True)
+        self.status.setVisible(False)
+        self.for_selected = QWidget()
+        selected = QGridLayout(self.for_selected)
+        selected.setContentsMargins(0, 0, 0, 0)
+        selected.addWidget(self.relabel_box, 0, 0)
+        selected.addWidget(self.relabel_button, 0, 1)
+        selected.addWidget(self.delete_button, 1, 0, 1, 2)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.relabel_box, 0, 0)
-        layout.addWidget(self.relabel_button, 0, 1)
-        layout.addWidget(self.delete_button, 1, 0, 1, 2)
-        layout.addWidget(self.import_button, 2, 0)
-        layout.addWidget(self.export_button, 2, 1)
-        layout.addWidget(self.status, 3, 0, 1, 2)
-        layout.addWidget(self.adapt_button, 4, 0)
-        layout.addWidget(self.stop_button, 4, 1)
-        layout.addWidget(self.adapt_progress, 5, 0, 1, 2)
-        layout.addWidget(self.adapt_status, 6, 0, 1, 2)
-        layout.addWidget(self.use_button, 7, 0, 1, 2)
-        layout.addWidget(self.back_button, 8, 0, 1, 2)
+        layout.addWidget(self.import_button, 0, 0)
+        layout.addWidget(self.export_button, 0, 1)
+        layout.addWidget(self.status, 1, 0, 1, 2)
+        layout.addWidget(self.adapt_button, 2, 0)
+        layout.addWidget(self.stop_button, 2, 1)
+        layout.addWidget(self.adapt_progress, 3, 0, 1, 2)
+        layout.addWidget(self.adapt_status, 4, 0, 1, 2)
+        layout.addWidget(self.use_button, 5, 0, 1, 2)
+        layout.addWidget(self.back_button, 6, 0, 1, 2)
 
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -170,8 +179,7 @@ class MyDigitsActions(QWidget):
             self._tell(f"Back to {self.hub.active.name}.")
 
     def _tell(self, text: str, ok: bool = True) -> None:
-        self.adapt_status.setStyleSheet("" if ok else "color: #c0392b;")
-        self.adapt_status.setText(text)
+        _show_message(self.adapt_status, text, ok)
 
     def relabel_selected(self) -> None:
         ids = self._selection()
@@ -210,10 +218,16 @@ class MyDigitsActions(QWidget):
         self._say(f"Imported {result.added:,} digits{skipped}")
 
     def _say(self, text: str, ok: bool = True) -> None:
-        self.status.setStyleSheet("" if ok else "color: #c0392b;")
-        self.status.setText(text)
+        _show_message(self.status, text, ok)
 
 
 def _described(run: Run) -> str:
     """What the adaptation ``run`` did and measured, from its card."""
     return describe_adaptation(run.card.get("adaptation", {}))
+
+
+def _show_message(label: QLabel, text: str, ok: bool) -> None:
+    """``text`` in ``label``, red when something went wrong; no empty line while silent."""
+    label.setStyleSheet("" if ok else "color: #c0392b;")
+    label.setText(text)
+    label.setVisible(bool(text))

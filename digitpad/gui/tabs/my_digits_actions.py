@@ -153,9 +153,8 @@ class MyDigitsActions(QWidget):
             self.back_button.setVisible(False)
             self._tell(f"{_described(run)} {stays_active(self.hub.active)}")
         elif run.decision == runs.OFFERED:
-            why = ("Stopped before the end" if run.stopped
-                   else f"Worse: {run.comparison.describe()}")
-            self._tell(f"{_described(run)} {why}: saved as {run.path.name}, not made active.")
+            why = "" if run.stopped else f" Worse: {run.comparison.describe()}."
+            self._tell(f"{_described(run)}{why} Saved as {run.path.name}, not made active.")
             self.use_button.setVisible(True)
         elif run.decision == runs.UNSAVED:
             self._tell(f"{run.outcome.note} Its weights are kept: “Save as…” on the Train "

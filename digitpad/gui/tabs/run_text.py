@@ -39,4 +39,8 @@ def describe_adaptation(adaptation: dict) -> str:
     if adaptation.get("taught_already_read"):
         return (f"Nothing needed teaching: the model already reads all {taught} of your "
                 f"digits taught, moved, turned and resized, so it is left unchanged. {held}")
+    if adaptation.get("stopped"):  # not "adapted": it may have done a step of sixty
+        steps = adaptation.get("settings", {}).get("steps", "?")
+        return (f"Stopped after {adaptation.get('steps_done', '?')} of {steps} steps on "
+                f"{taught} of your digits. {held}{mnist}")
     return f"Adapted to {taught} of your digits. {held}{mnist}"

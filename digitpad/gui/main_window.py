@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QT
 from digitpad import paths
 from digitpad.core.registry import default_model_path
 from digitpad.gui.data_source import DataSource
+from digitpad.gui.evaluations import MY_DIGITS
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.settings import (RECENT_MODELS_KEY, read_setting, recent_models,
                                    remember_recent_model)
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
         self.tabs.setCurrentIndex(current)
         self._errors_tab.send_to_pad.connect(self._on_send_to_pad)
+        self.draw_tab.my_digits_requested.connect(self._on_my_digits_requested)
         self._errors_tab.evaluation_ready.connect(self._on_evaluation_ready)
         self._map_tab.open_test_image.connect(self._on_open_test_image)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -312,6 +314,10 @@ class MainWindow(QMainWindow):
 
     def _on_open_test_image(self, index: int) -> None:
         self._errors_tab.open_image(index)
+        self.tabs.setCurrentWidget(self._errors_tab)
+
+    def _on_my_digits_requested(self) -> None:
+        self._errors_tab.show_dataset(MY_DIGITS)
         self.tabs.setCurrentWidget(self._errors_tab)
 
     def _on_send_to_pad(self, image28, name: str) -> None:

@@ -258,3 +258,18 @@ def test_what_my_digits_says_is_shown_whole_in_a_small_window(qtbot, window, tmp
         "adapted-20261205-104848.keras, not made active.")
     assert actions.use_button.isVisible()
     assert shown_whole(actions.status) and shown_whole(actions.adapt_status)
+
+
+def test_the_draw_tab_opens_my_digits_with_the_one_just_saved(qtbot, window):
+    draw = window.draw_tab
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    assert draw.my_digits_button.isVisible()
+    qtbot.mouseClick(draw.my_digits_button, Qt.LeftButton)
+    tab = window.errors_tab
+    assert window.tabs.currentWidget() is tab and tab.dataset() == MY_DIGITS
+    qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown.name == MY_DIGITS
+                    and tab.evaluation.labels.tolist() == [7], timeout=SAVE_TIMEOUT_MS)
+    assert tab.mine_actions.isVisible()

@@ -50,6 +50,7 @@ class DrawTab(QWidget):
     """
 
     prediction_updated = Signal()  # after the chart, answer and preview reflect the pad
+    my_digits_requested = Signal()  # the user asked to see the digits they saved
     explained = Signal(object)  # the finished drawing's Explanation, None for an empty pad
 
     def __init__(self, hub: ModelHub, parent: QWidget | None = None):
@@ -125,6 +126,13 @@ class DrawTab(QWidget):
         self.saved_label.setTextFormat(Qt.PlainText)
         self.saved_label.setAlignment(Qt.AlignCenter)
         self.saved_label.setWordWrap(True)
+        # Where the saved digits are, one click away: the Errors tab's "My digits".
+        self.my_digits_button = QToolButton()
+        self.my_digits_button.setText("Your digits…")
+        self.my_digits_button.setFocusPolicy(Qt.NoFocus)  # the pad keeps the keyboard
+        self.my_digits_button.setToolTip("See the digits you saved, how the model reads "
+                                         "them, and adapt it to them (Errors tab, My digits)")
+        self.my_digits_button.clicked.connect(self.my_digits_requested)
         # An unsure number's likeliest readings, one click each.
         self.alternatives = QHBoxLayout()
         self.alternative_buttons = [QPushButton() for _ in range(MAX_ALTERNATIVES)]
@@ -167,7 +175,10 @@ class DrawTab(QWidget):
         right.addLayout(self.alternatives)
         right.addWidget(self._chart_placeholder, 3)
         right.addLayout(teach_row)
-        right.addWidget(self.saved_label)
+        saved_row = QHBoxLayout()
+        saved_row.addWidget(self.saved_label, 1)
+        saved_row.addWidget(self.my_digits_button)
+        right.addLayout(saved_row)
         preview_title = QLabel("What the model sees (28×28)")
         preview_title.setAlignment(Qt.AlignCenter)
         right.addSpacing(8)

@@ -214,3 +214,10 @@ def test_an_adaptation_that_tries_again_says_why_its_steps_start_over(qtbot):
         assert tab.curves.epochs == 2  # the second try's curve goes on after the first's
     finally:
         hub.shutdown()
+
+
+def test_nothing_to_teach_from_one_digit_says_so_in_words():
+    from digitpad.gui.tabs.run_text import describe_adaptation
+    text = describe_adaptation({"taught_already_read": True, "samples_taught": 1})
+    assert text.startswith("Nothing needed teaching: the model already reads your one digit "
+                           "taught, moved")

@@ -127,7 +127,9 @@ def test_a_saved_drawing_shows_in_my_digits_where_it_can_be_relabelled_and_delet
         qtbot.keyClick(window, Qt.Key_7)
     tab = open_my_digits(qtbot, window, 1)
     assert tab.evaluation.labels.tolist() == [7]
-    assert "your 1 digits" in tab.summary.text() and "7:1" in tab.summary.text()
+    first, counts = tab.summary.text().split("\n")
+    assert "on your 1 digit: reads" in first
+    assert counts == "7s: 1 · none yet of 0, 1, 2, 3, 4, 5, 6, 8, 9"
     assert tab.shown_indices().tolist() == [0]  # correct or not, one's own digits all show
     [sample] = stored(window)
     assert np.array_equal(tab._shown.images[0], sample.image)
@@ -273,3 +275,17 @@ def test_the_draw_tab_opens_my_digits_with_the_one_just_saved(qtbot, window):
     qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown.name == MY_DIGITS
                     and tab.evaluation.labels.tolist() == [7], timeout=SAVE_TIMEOUT_MS)
     assert tab.mine_actions.isVisible()
+
+
+def test_my_digits_never_wait_for_the_mnist_test_set(qtbot, window):
+    evaluations, active = window.hub.evaluations, window.hub.active
+    tab = window.errors_tab
+    window.tabs.setCurrentWidget(tab)  # the MNIST test set's evaluation starts
+    assert evaluations.is_busy and evaluations.cached(active, MNIST_TEST) is None
+    tab.show_dataset(MY_DIGITS)  # at once, as a user choosing it: it goes first
+    qtbot.waitUntil(lambda: tab.evaluation is not None and tab._shown.name == MY_DIGITS,
+                    timeout=SAVE_TIMEOUT_MS)
+    assert evaluations.cached(active, MNIST_TEST) is None
+    qtbot.waitUntil(lambda: evaluations.cached(active, MNIST_TEST) is not None,
+                    timeout=60_000)  # and MNIST's comes after, in full
+    assert len(evaluations.cached(active, MNIST_TEST).labels) == 300

@@ -499,6 +499,9 @@ def _my_digits_summary(name: str, evaluation: Evaluation) -> str:
         return ("You have saved no digits yet: draw one on the Draw tab and press its digit "
                 "key, or import a digits file.")
     counts = np.bincount(evaluation.labels, minlength=10)
-    by_digit = " ".join(f"{d}:{n}" for d, n in enumerate(counts))
-    return (f"{name} on your {count:,} digits: reads {evaluation.accuracy:.1%} right · "
-            f"{evaluation.error_count} wrong · by digit {by_digit}")
+    saved = " · ".join(f"{d}s: {n}" for d, n in enumerate(counts) if n)
+    missing = ", ".join(str(d) for d, n in enumerate(counts) if not n)
+    none_yet = f" · none yet of {missing}" if missing else ""  # one of each teaches best
+    return (f"{name} on your {count:,} digit{'s' if count > 1 else ''}: reads "
+            f"{evaluation.accuracy:.1%} right · {evaluation.error_count} wrong\n"
+            f"{saved}{none_yet}")

@@ -31,6 +31,10 @@ class Evaluation:
     labels: np.ndarray         # (n,) int
     not_a_digit: np.ndarray | None = None  # (n,) the model's not-a-digit scores, if it has them
     not_a_digit_threshold: float = math.inf  # the score from which the verdict rejects
+    sure_threshold: float = 0.0  # the confidence below which the verdict is "not sure"
+    # Errors as the Draw tab answers: "not sure" and "not a digit" are errors too (the
+    # user's own digits, saved because the pad did not read them); else the best guess.
+    by_verdict: bool = False
 
     @cached_property
     def rejected_mask(self) -> np.ndarray:
@@ -55,13 +59,31 @@ class Evaluation:
         true_probability = self.probabilities[np.arange(len(self.labels)), self.labels]
         return -np.log(np.clip(true_probability, 1e-12, 1.0))
 
+    @cached_property
+    def unsure_mask(self) -> np.ndarray:
+        """Images the verdict would call "not sure" (and not "not a digit")."""
+        return ~self.rejected_mask & (self.confidence < self.sure_threshold)
+
+    @cached_property
+    def error_mask(self) -> np.ndarray:
+        """Images read wrong: another digit guessed, or with ``by_verdict`` any answer but
+        the label."""
+        wrong = self.predictions != self.labels
+        return wrong | self.rejected_mask | self.unsure_mask if self.by_verdict else wrong
+
+    def answer(self, index: int) -> str:
+        """What the Draw tab answers for one image: its digit, "not sure" or "not a digit"."""
+        if self.rejected_mask[index]:
+            return "not a digit"
+        return "not sure" if self.unsure_mask[index] else str(self.predictions[index])
+
     @property
     def accuracy(self) -> float:
-        return float(np.mean(self.predictions == self.labels)) if len(self.labels) else float("nan")
+        return 1 - float(np.mean(self.error_mask)) if len(self.labels) else float("nan")
 
     @property
     def error_count(self) -> int:
-        return int(np.count_nonzero(self.predictions != self.labels))
+        return int(np.count_nonzero(self.error_mask))
 
     def confusion_matrix(self) -> np.ndarray:
         """(10, 10) counts; rows are true digits, columns predicted digits."""
@@ -87,7 +109,7 @@ class Evaluation:
         """Indices matching the filters, sorted (most confident / highest loss first)."""
         mask = np.ones(len(self.labels), dtype=bool)
         if errors_only:
-            mask &= self.predictions != self.labels
+            mask &= self.error_mask
         if label_errors_only:
             mask &= self.label_error_mask
         if rejected_only:
@@ -114,8 +136,10 @@ class Evaluation:
 
 def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
              on_progress: Callable[[int, int], None] | None = None,
-             stop: threading.Event | None = None, chunk: int = CHUNK) -> Evaluation:
-    """Predict ``images`` (uint8 MNIST format or float [0, 1]) and pair them with ``labels``.
+             stop: threading.Event | None = None, chunk: int = CHUNK,
+             by_verdict: bool = False) -> Evaluation:
+    """Predict ``images`` (uint8 MNIST format or float [0, 1]) and pair them with ``labels``;
+    ``by_verdict``: count as errors all that the verdict would not answer with the label.
 
     ``on_progress(done, total)`` is called after each ``chunk`` images; setting ``stop``
     raises :class:`EvaluationCancelled` at the next chunk. Smaller chunks stop sooner;
@@ -138,8 +162,9 @@ def evaluate(predictor, images: np.ndarray, labels: np.ndarray, *,
         if on_progress:
             on_progress(min(start + chunk, len(images)), len(images))
     if not parts:
-        return Evaluation(np.zeros((0, NUM_CLASSES), np.float32), labels)
+        return Evaluation(np.zeros((0, NUM_CLASSES), np.float32), labels, by_verdict=by_verdict)
     has_class = getattr(predictor, "has_not_a_digit", False)
     return Evaluation(probabilities=np.concatenate(parts), labels=labels,
                       not_a_digit=np.concatenate(scores) if has_class else None,
-                      not_a_digit_threshold=predictor.thresholds.not_a_digit)
+                      not_a_digit_threshold=predictor.thresholds.not_a_digit,
+                      sure_threshold=predictor.thresholds.sure, by_verdict=by_verdict)

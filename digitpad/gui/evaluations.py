@@ -174,8 +174,11 @@ class Evaluations(QObject):
                 except DataError:
                     worker.data_problem = True  # read in the GUI thread once reported
                     raise
+            # The user's digits are read as the pad answers them: they were saved because
+            # it answered another digit, "not sure" or "not a digit".
             result = evaluate(model.predictor, labelled.inputs, labelled.labels, chunk=CHUNK,
-                              stop=worker.stop_event, on_progress=worker.progress.emit)
+                              stop=worker.stop_event, on_progress=worker.progress.emit,
+                              by_verdict=name == MY_DIGITS)
             return labelled, result
         worker = workers.Worker(job)
         # Bound methods (not lambdas) so the slots run in the GUI thread.

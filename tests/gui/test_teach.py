@@ -1,5 +1,6 @@
 """Teaching digitpad the user's handwriting from the Draw tab: a digit key saves the drawing."""
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -289,3 +290,24 @@ def test_my_digits_never_wait_for_the_mnist_test_set(qtbot, window):
     qtbot.waitUntil(lambda: evaluations.cached(active, MNIST_TEST) is not None,
                     timeout=60_000)  # and MNIST's comes after, in full
     assert len(evaluations.cached(active, MNIST_TEST).labels) == 300
+
+
+def test_my_digits_read_as_the_pad_answers_them(qtbot, window):
+    # A model that is never sure: the pad answers "Not sure" to every drawing, and saving
+    # one is the usual way to teach it. My digits must not call such a digit read right.
+    window.hub.active.predictor.thresholds = dataclasses.replace(
+        window.hub.active.predictor.thresholds, sure=1.01)
+    draw = window.draw_tab
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    assert draw.verdict() is None  # "not sure"
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    tab = open_my_digits(qtbot, window, 1)
+    model = tab.gallery.gallery_model
+    first = model.index(0)
+    assert tab.evaluation.predictions[0] == 7  # its best guess is right...
+    assert model.data(first, Qt.DisplayRole).startswith("7 → 7?")  # ...but not sure
+    assert model.data(first, Qt.ForegroundRole) is not None  # marked as misread
+    assert "reads 0.0% right · 1 wrong" in tab.summary.text()
+    assert "answered “not sure”" in tab.detail_text.text()

@@ -421,9 +421,11 @@ class ErrorsTab(QWidget):
         guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
                 if evaluation.label_error_mask[item] else "")
+        answered = (f"answered “{evaluation.answer(item)}”, " if evaluation.by_verdict
+                    and evaluation.answer(item) != str(evaluation.predictions[item]) else "")
         self.detail_text.setText(
             f"{html.escape(self._item_name(item)).capitalize()}<br>"
-            f"label {evaluation.labels[item]}, "
+            f"label {evaluation.labels[item]}, {answered}"
             f"predicted {evaluation.predictions[item]}<br>top guesses: {guesses}{flag}")
 
     def _explain(self, item: int | None) -> None:

@@ -74,12 +74,15 @@ class GalleryModel(QAbstractListModel):
 
     def is_wrong(self, item: int) -> bool:
         """Whether the model's reading of ``item`` is not its label."""
-        return bool(self._evaluation.predictions[item] != self._evaluation.labels[item])
+        return bool(self._evaluation.error_mask[item])
 
     def caption(self, item: int) -> str:
         evaluation = self._evaluation
-        return (f"{evaluation.labels[item]} → {evaluation.predictions[item]} "
-                f"({evaluation.confidence[item]:.0%})")
+        label, guess = evaluation.labels[item], evaluation.predictions[item]
+        if evaluation.by_verdict and evaluation.rejected_mask[item]:
+            return f"{label} → no digit"
+        unsure = "?" if evaluation.by_verdict and evaluation.unsure_mask[item] else ""
+        return f"{label} → {guess}{unsure} ({evaluation.confidence[item]:.0%})"
 
     def pixmap(self, item: int) -> QPixmap:
         pixmap = self._pixmaps.get(item)

@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.hub.model_changed.connect(self._on_model_changed)
         self.hub.load_failed.connect(self._on_load_failed)
         self.hub.loading_started.connect(
-            lambda path: self.statusBar().showMessage(f"Loading {path}…"))
+            lambda path: self._show_status(f"Loading {path}…"))
         QTimer.singleShot(0, self._load_startup_model)  # in a worker thread
 
     @property
@@ -259,6 +259,14 @@ class MainWindow(QMainWindow):
         dialog.start()
         return dialog
 
+    def _show_status(self, text: str, timeout_ms: int = 0) -> None:
+        """``text`` in the status bar, its middle elided where it would run into the model's
+        name on the right (a model's path can be long; its file name stays)."""
+        bar = self.statusBar()
+        room = bar.width() - self.model_label.width() - 3 * bar.fontMetrics().averageCharWidth()
+        bar.showMessage(bar.fontMetrics().elidedText(text, Qt.ElideMiddle, max(room, 0)),
+                        timeout_ms)
+
     def _load_startup_model(self) -> None:
         last = read_setting(self.settings, "last_model", str, "")
         path = Path(last) if last else default_model_path()
@@ -270,7 +278,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Model: {active.describe()}")
         where = f" ({active.path})" if active.path is not None else ""
         self.model_label.setToolTip(str(active.path or ""))
-        self.statusBar().showMessage(f"Model ready: {active.name}{where}", 5000)
+        self._show_status(f"Model ready: {active.name}{where}", 5000)
         if active.path is not None:
             self.settings.setValue("last_model", str(active.path))
             remember_recent_model(self.settings, str(active.path))
@@ -297,7 +305,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, title: str, text: str) -> QMessageBox:
         """A non-blocking warning: the window keeps working while it is shown."""
-        self.statusBar().showMessage(text.splitlines()[0], 10000)
+        self._show_status(text.splitlines()[0], 10000)
         box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
         # The text names files and quotes errors: shown as it is, never as markup or links.
         box.setTextFormat(Qt.PlainText)

@@ -311,3 +311,23 @@ def test_my_digits_read_as_the_pad_answers_them(qtbot, window):
     assert model.data(first, Qt.ForegroundRole) is not None  # marked as misread
     assert "reads 0.0% right · 1 wrong" in tab.summary.text()
     assert "answered “not sure”" in tab.detail_text.text()
+
+
+def test_the_status_bar_names_a_model_in_a_deep_folder_without_running_into_it(
+        qtbot, window, tmp_path):
+    import shutil
+
+    from digitpad.core.registry import default_model_path
+    window.resize(900, 600)
+    deep = tmp_path.joinpath(*["a folder with a rather long name"] * 4)
+    deep.mkdir(parents=True)
+    model = deep / "adapted-20261205-104848.keras"
+    shutil.copy(default_model_path(), model)
+    with qtbot.waitSignal(window.hub.model_changed, timeout=60_000):
+        window.hub.load(model)
+    bar = window.statusBar()
+    message = bar.currentMessage()
+    assert message.startswith(f"Model ready: {window.hub.active.name} (/")
+    assert message.endswith("adapted-20261205-104848.keras)")  # the file's name stays
+    room = bar.width() - window.model_label.width()
+    assert bar.fontMetrics().horizontalAdvance(message) < room

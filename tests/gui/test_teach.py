@@ -331,3 +331,17 @@ def test_the_status_bar_names_a_model_in_a_deep_folder_without_running_into_it(
     assert message.endswith("adapted-20261205-104848.keras)")  # the file's name stays
     room = bar.width() - window.model_label.width()
     assert bar.fontMetrics().horizontalAdvance(message) < room
+
+
+def test_adapting_waits_for_a_digit_to_learn_from(qtbot, window, tmp_path):
+    tab = open_my_digits(qtbot, window, 0)
+    actions = tab.mine_actions
+    assert not actions.adapt_button.isEnabled()  # it would start TensorFlow only to refuse
+    assert actions.adapt_button.toolTip().startswith("Save some digits first")
+    mine = tmp_path / "mine.json"
+    mine.write_text(pattern_digits(1))
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        actions.import_file(str(mine))
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 10, timeout=SAVE_TIMEOUT_MS)
+    assert actions.adapt_button.isEnabled()
+    assert actions.adapt_button.toolTip().startswith("Fine-tune the active model")

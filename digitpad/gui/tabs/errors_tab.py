@@ -357,6 +357,7 @@ class ErrorsTab(QWidget):
         self.rejected_only.setEnabled(evaluation.not_a_digit is not None)
         if self._shown.ids is not None:
             self.summary.setText(_my_digits_summary(name, evaluation))
+            self.mine_actions.set_count(len(evaluation.labels))
         else:
             self.summary.setText(
                 f"{name}: accuracy {evaluation.accuracy:.2%} · "

@@ -42,8 +42,7 @@ class MyDigitsActions(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write all your digits to one digits file (.json)")
         self.adapt_button = QPushButton("Adapt to me")
-        self.adapt_button.setToolTip("Fine-tune the active model on your digits (a fifth of "
-                                     "each digit held out to measure on), in the background")
+        self._count: int | None = None  # the user's digits, once counted (set_count)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.use_button = QPushButton("Use it anyway")
@@ -96,6 +95,7 @@ class MyDigitsActions(QWidget):
         hub.run_batch.connect(self._on_run_batch)
         hub.run_changed.connect(self._on_run_changed)
         hub.run_ended.connect(self._on_run_ended)
+        self._refresh_adapt_button()
 
     def adapt(self) -> bool:
         """Start adapting the active model to the user's digits; False if it cannot start."""
@@ -106,8 +106,22 @@ class MyDigitsActions(QWidget):
             return False
         return True
 
+    def set_count(self, count: int) -> None:
+        """How many digits the user has saved: adapting needs one at least (without, the
+        training process would start only to say so)."""
+        self._count = count
+        self._refresh_adapt_button()
+
+    def _refresh_adapt_button(self) -> None:
+        # One run at a time, whoever started it.
+        self.adapt_button.setEnabled(self.hub.current_run is None and self._count != 0)
+        self.adapt_button.setToolTip(
+            "Save some digits first: draw them on the Draw tab and press their digit keys"
+            if self._count == 0 else "Fine-tune the active model on your digits (a fifth "
+            "of each digit held out to measure on), in the background")
+
     def _on_run_started(self, run: Run) -> None:
-        self.adapt_button.setEnabled(False)  # one run at a time, whoever started it
+        self._refresh_adapt_button()
         if run.kind != "adapt":
             return
         self._run = run
@@ -139,7 +153,7 @@ class MyDigitsActions(QWidget):
             self._show_active(run)
 
     def _on_run_ended(self, run: Run) -> None:
-        self.adapt_button.setEnabled(True)
+        self._refresh_adapt_button()
         if run is not self._run:
             return
         self.stop_button.setEnabled(False)

@@ -188,6 +188,8 @@ def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no
         assert f"{shipped.name} stays active" in text
         assert not actions.back_button.isVisible() and not actions.use_button.isVisible()
         assert actions.adapt_button.isEnabled()
+        row = [tab.history.table.item(0, column).text() for column in range(7)]
+        assert row[2:5] == ["adapt to your digits: 10 taught, 0 steps", "–", ""]
         assert tab.state_label.text().startswith("Nothing needed teaching")
         assert f"{shipped.name} stays active. No new model saved." in tab.state_label.text()
     finally:

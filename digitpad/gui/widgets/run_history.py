@@ -91,10 +91,13 @@ class RunHistory(QGroupBox):
                     + (", augment" if config.augment else "")
                     + (f", dropout {config.dropout:g}" if config.dropout else "")
                     + (f", L2 {config.l2:g}" if config.l2 else ""))
+        epochs = f"{len(run.epochs)}/{config.epochs}"
+        if run.kind == "adapt":  # its config names the model's architecture, nothing more
+            settings, epochs = _adaptation(run.card.get("adaptation", {})), "–"
         best = max((e.val_accuracy for e in run.epochs), default=None)
         test = run.test_accuracy
         values = [datetime.fromtimestamp(run.started).strftime("%H:%M:%S"), config.arch,
-                  settings, f"{len(run.epochs)}/{config.epochs}",
+                  settings, epochs,
                   "" if best is None else f"{best:.2%}",
                   "" if test is None else f"{test:.2%}", run.status]
         for column, value in enumerate(values):
@@ -140,3 +143,11 @@ class RunHistory(QGroupBox):
         rows = self.selected_rows()
         if len(rows) == 1 and self.runs[rows[0]].path is not None:
             self.activate_requested.emit(self.runs[rows[0]])
+
+
+def _adaptation(adaptation: dict) -> str:
+    """An adaptation run's settings, from its card once it has one."""
+    if "samples_taught" not in adaptation:
+        return "adapt to your digits"
+    return (f"adapt to your digits: {adaptation['samples_taught']} taught, "
+            f"{adaptation.get('steps_done', 0)} steps")

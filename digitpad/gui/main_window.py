@@ -263,7 +263,9 @@ class MainWindow(QMainWindow):
         """``text`` in the status bar, its middle elided where it would run into the model's
         name on the right (a model's path can be long; its file name stays)."""
         bar = self.statusBar()
-        room = bar.width() - self.model_label.width() - 3 * bar.fontMetrics().averageCharWidth()
+        # The label's new text may be longer than its width, which the layout sets later.
+        label = max(self.model_label.width(), self.model_label.sizeHint().width())
+        room = bar.width() - label - 3 * bar.fontMetrics().averageCharWidth()
         bar.showMessage(bar.fontMetrics().elidedText(text, Qt.ElideMiddle, max(room, 0)),
                         timeout_ms)
 

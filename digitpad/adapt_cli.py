@@ -7,6 +7,7 @@ digits and MNIST's test set before and after.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from pathlib import Path
@@ -79,7 +80,10 @@ def run_adaptation(digits_path: str, init: str | None, data, out: Path, holdout:
               f"({before.accuracy:.1%} read right) -> {_errors(after.errors)} "
               f"({after.accuracy:.1%})")
     else:
-        print("held-out digits: none (hold out needs two or more of a digit; --holdout)")
+        need = max(2, math.ceil(1 / holdout)) if holdout > 0 else None
+        print("held-out digits: none" + (f" (holding out {holdout:g} of each digit needs "
+                                         f"{need} or more of a digit; --holdout)" if need
+                                         else ""))
     change = (result.mnist_after - result.mnist_before) * 100
     print(f"MNIST test: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
           f"({change:+.2f} pt)")

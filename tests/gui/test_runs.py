@@ -223,3 +223,11 @@ def test_nothing_to_teach_from_one_digit_says_so_in_words():
     text = describe_adaptation({"taught_already_read": True, "samples_taught": 1})
     assert text.startswith("Nothing needed teaching: the model already reads your one digit "
                            "taught, moved")
+
+
+def test_an_adaptation_that_held_nothing_out_says_what_holding_out_needs():
+    from digitpad.gui.tabs.run_text import describe_adaptation
+    # A fifth of each digit, rounded down: four 7s hold none out, five hold one.
+    text = describe_adaptation({"samples_taught": 12, "held_out_before": None,
+                                "settings": {"holdout": 0.2}})
+    assert "No digits held out (that needs 5 or more of a digit)." in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from digitpad.core.comparison import ADAPT_MNIST_ALLOWANCE
 
 
@@ -31,7 +33,7 @@ def describe_adaptation(adaptation: dict) -> str:
     """What an adaptation did and measured, from its card, in one or two sentences."""
     taught = adaptation.get("samples_taught", 0)
     before, after = adaptation.get("held_out_before"), adaptation.get("held_out_after")
-    held = ("No digits held out (that needs two or more of a digit)." if not before else
+    held = (_none_held_out(adaptation.get("settings", {}).get("holdout")) if not before else
             f"Your held-out digits: {before['errors']} of {before['count']} misread before, "
             f"{after['errors']} after.")
     mnist = (f" MNIST test {adaptation['mnist_test_before']:.2%} -> "
@@ -45,3 +47,11 @@ def describe_adaptation(adaptation: dict) -> str:
         return (f"Stopped after {adaptation.get('steps_done', '?')} of {steps} steps on "
                 f"{taught} of your digits. {held}{mnist}")
     return f"Adapted to {taught} of your digits. {held}{mnist}"
+
+
+def _none_held_out(share: float | None) -> str:
+    """Why none of the user's digits were held out: a share of each digit is, rounded
+    down, and one of each is always taught (``core.adapt.hold_out``)."""
+    if not share:
+        return "No digits held out."
+    return f"No digits held out (that needs {max(2, math.ceil(1 / share))} or more of a digit)."

@@ -308,6 +308,25 @@ def test_live_curves_stay_in_view_and_move_their_axes_only_when_needed(window):
     assert x_low <= x.min() and x.max() <= x_high and y_low <= y.min() and y.max() <= y_high
 
 
+def test_the_loss_axis_labels_never_overlap_over_two_decades(qtbot, window):
+    """An adaptation's losses fall from 0.1 to 0.002: its axis spans two decades."""
+    from PySide6.QtGui import QPainter, QPixmap
+    window.tabs.setCurrentWidget(window.train_tab)
+    qtbot.wait(50)  # the curves are drawn a frame after the tab shows
+    curves = window.train_tab.curves
+    _feed(curves, [BatchReport(epoch=0, batch=n, batches_per_epoch=60, loss=float(loss),
+                               accuracy=0.9, seen_batches=n + 1)
+                   for n, loss in enumerate(np.geomspace(0.1, 0.0022, 60))])
+    axis = curves.loss_plot.getAxis("left")
+    pixmap = QPixmap(axis.size().toSize())
+    painter = QPainter(pixmap)
+    labels = axis.generateDrawSpecs(painter)[2]  # (rect, flags, text) of each label
+    painter.end()
+    assert [text for _, _, text in labels] == ["0.001", "0.01", "0.1"]
+    rects = [rect for rect, _, _ in labels]
+    assert not any(a.intersects(b) for a, b in itertools.combinations(rects, 2))
+
+
 def test_before_any_run_the_curves_span_the_presets_epochs_and_usual_values(window):
     tab = window.train_tab
     epochs = tab.form.config().epochs

@@ -87,8 +87,7 @@ class TrainingCurves(QWidget):
         self.set_epochs(epochs)
         # Until the run reports, the axes span what runs usually show: losses of 0.01 to 10
         # and accuracies of 0 to 100%; the first reports narrow them.
-        self._loss_decades = EMPTY_LOSS_DECADES
-        self.loss_plot.setYRange(*EMPTY_LOSS_DECADES, padding=0.02)
+        self._show_loss_decades(EMPTY_LOSS_DECADES)
         self._fit_accuracy_axis([0.0])
 
     def set_epochs(self, epochs: int) -> None:
@@ -134,8 +133,16 @@ class TrainingCurves(QWidget):
         self._loss_span = low, high = min(low, loss), max(high, loss)
         decades = loss_decades(low, high)
         if decades != self._loss_decades:
-            self._loss_decades = decades
-            self.loss_plot.setYRange(*decades, padding=0.02)  # log10 units in log mode
+            self._show_loss_decades(decades)
+
+    def _show_loss_decades(self, decades: tuple[int, int]) -> None:
+        """Span the loss plot over ``decades`` (log10 units in log mode), labelled at each
+        decade only: over two decades pyqtgraph labels every minor tick too (0.002, 0.003,
+        ...), and in a plot 260 px high half of those labels overlapped."""
+        self._loss_decades = decades
+        self.loss_plot.setYRange(*decades, padding=0.02)
+        self.loss_plot.getAxis("left").setTicks(
+            [[(d, f"{10.0 ** d:g}") for d in range(decades[0], decades[1] + 1)], []])
 
     def _fit_accuracy_axis(self, accuracies) -> None:
         floor = accuracy_floor(accuracies)

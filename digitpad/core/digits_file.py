@@ -38,6 +38,8 @@ SIDE = 28
 MAX_FILE_BYTES = 256 << 20   # about 100,000 drawn digits with their images
 MAX_SAMPLES = 100_000
 MAX_POINTS = 20_000          # per sample: far more than any drawn digit
+# Any unit will do, but a drawing 1e308 wide overflows (and in float32 at 3.4e38).
+MAX_COORDINATE = 1e9
 MAX_TEXT = 200               # characters kept of a model's name or a reading
 
 
@@ -117,6 +119,9 @@ def read_digits_file(path: str | os.PathLike) -> list[Sample]:
     except ValueError as exc:
         raise DigitsFileError(f"{path}: not valid JSON, the file may be truncated or damaged "
                               f"({exc})") from None
+    except RecursionError:  # valid JSON, nested deeper than any digits file is
+        raise DigitsFileError(f"{path}: not a digitpad digits file (nested too "
+                              f"deeply)") from None
     try:
         return parse_digits(document)
     except DigitsFileError as exc:
@@ -196,9 +201,9 @@ def _parse_strokes(strokes) -> list[np.ndarray]:
         points = []
         for point in stroke:
             if (not isinstance(point, list) or len(point) < 2
-                    or not all(_is_number(v) and math.isfinite(v) for v in point[:2])):
-                raise DigitsFileError(f"a point must be [x, y] with finite numbers, got "
-                                      f"{json.dumps(point)[:40]}")
+                    or not all(_is_number(v) and abs(v) <= MAX_COORDINATE for v in point[:2])):
+                raise DigitsFileError(f"a point must be [x, y] with numbers within "
+                                      f"±{MAX_COORDINATE:g}, got {json.dumps(point)[:40]}")
             points.append(point[:2])
         if points:
             parsed.append(np.array(points, np.float64))

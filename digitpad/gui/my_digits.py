@@ -10,6 +10,7 @@ save always finds the sample, and a view that reloads after a change sees it.
 from __future__ import annotations
 
 import queue
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,11 @@ class _StoreThread(workers.Worker):
                     kind, result = job(store)
                 except (StoreError, DigitsFileError) as exc:
                     self.failed.emit(str(exc))
+                except Exception as exc:  # noqa: BLE001 (one job's bug must not end saving)
+                    # This thread is the only one that saves: were it to end here, every
+                    # later save would wait in its queue, lost, without a word.
+                    traceback.print_exc()
+                    self.failed.emit(f"{type(exc).__name__}: {exc}")
                 else:
                     self.done.emit(kind, result)
         finally:

@@ -161,7 +161,11 @@ def test_the_minimal_form_imports_and_is_rendered_as_the_pad_would(tmp_path):
     ('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 3, "strokes": '
      '[[[1, "a"]]]}]}', "sample 1: a point must be"),
     ('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 3, "strokes": '
-     '[[[1, NaN]]]}]}', "finite numbers"),
+     '[[[1, NaN]]]}]}', "numbers within"),
+    ('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 3, "strokes": '
+     '[[[1e308, 0], [-1e308, 5]]]}]}', "numbers within"),  # would overflow when drawn
+    ('{"format": "digitpad-digits", "version": 1, "samples": ' + "[" * 100_000
+     + "]" * 100_000 + "}", "nested too deeply"),
     ('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 3}]}',
      "neither strokes nor an image"),
     ('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 3, "strokes": [], '

@@ -351,3 +351,40 @@ def test_adapting_waits_for_a_digit_to_learn_from(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 10, timeout=SAVE_TIMEOUT_MS)
     assert actions.adapt_button.isEnabled()
     assert actions.adapt_button.toolTip().startswith("Fine-tune the active model")
+
+
+def test_a_file_that_breaks_the_reader_says_so_and_saving_goes_on(qtbot, window, tmp_path):
+    nested = tmp_path / "nested.json"  # valid JSON, nested deeper than Python's parser goes
+    nested.write_text('{"format": "digitpad-digits", "version": 1, "samples": ['
+                      + "[" * 100_000 + "]" * 100_000 + "]}")
+    tab = open_my_digits(qtbot, window, 0)
+    with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(nested))
+    assert tab.mine_actions.status.text().startswith(f"{nested}: ")
+    draw = window.draw_tab
+    window.tabs.setCurrentWidget(draw)
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)  # the store's thread still saves
+    assert [s.label for s in stored(window)] == [7]
+
+
+def test_an_unexpected_failure_of_one_store_job_leaves_saving_working(
+        qtbot, window, tmp_path, monkeypatch):
+    def out_of_memory(store, path):
+        raise MemoryError("cannot allocate 2.0 GiB")
+    monkeypatch.setattr(DigitStore, "import_file", out_of_memory)
+    mine = tmp_path / "mine.json"
+    mine.write_text(pattern_digits(1))
+    tab = open_my_digits(qtbot, window, 0)
+    with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(mine))
+    assert tab.mine_actions.status.text() == "MemoryError: cannot allocate 2.0 GiB"
+    draw = window.draw_tab
+    window.tabs.setCurrentWidget(draw)
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    assert [s.label for s in stored(window)] == [7]

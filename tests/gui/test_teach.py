@@ -388,3 +388,24 @@ def test_an_unexpected_failure_of_one_store_job_leaves_saving_working(
     with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
         qtbot.keyClick(window, Qt.Key_7)
     assert [s.label for s in stored(window)] == [7]
+
+
+def test_a_relabelled_digit_stays_selected(qtbot, window, tmp_path):
+    mine = tmp_path / "mine.json"
+    mine.write_text(pattern_digits(2))
+    tab = open_my_digits(qtbot, window, 0)
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(mine))
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 20, timeout=SAVE_TIMEOUT_MS)
+    gallery = tab.gallery
+    row = gallery.visualRect(gallery.gallery_model.index(5)).center()
+    qtbot.mouseClick(gallery.viewport(), Qt.LeftButton, pos=row)
+    [picked] = tab.gallery_selection()
+    new_label = (int(tab._shown.labels[gallery.current_item()]) + 1) % 10
+    tab.mine_actions.relabel_box.setCurrentIndex(new_label)
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.relabel_button.click()
+    qtbot.waitUntil(lambda: tab._pending is None, timeout=SAVE_TIMEOUT_MS)
+    # Still the digit the user relabelled: a Delete now removes that one, no other.
+    assert tab.gallery_selection() == [picked]
+    assert tab._shown.labels[gallery.current_item()] == new_label

@@ -259,7 +259,11 @@ class ErrorsTab(QWidget):
         self.include_correct.setChecked(label == predicted)
         self.true_box.setCurrentIndex(label + 1)
         self.predicted_box.setCurrentIndex(predicted + 1)
-        rows = np.flatnonzero(self.shown_indices() == index)
+        self._select(index)
+
+    def _select(self, item: int) -> None:
+        """Select ``item`` of the set in the gallery, where the filters show it."""
+        rows = np.flatnonzero(self.shown_indices() == item)
         if len(rows):
             self.gallery.setCurrentIndex(self.gallery.gallery_model.index(int(rows[0])))
 
@@ -346,6 +350,9 @@ class ErrorsTab(QWidget):
 
     # ----- display -----------------------------------------------------------------------
     def _show(self, evaluation: Evaluation) -> None:
+        # The user's digit selected stays selected when their digits change (a relabel):
+        # the next Delete must not remove whichever digit came first instead.
+        kept = self.gallery_selection()
         self.evaluation = evaluation
         self._shown = self.hub.evaluations.labelled_set(self.dataset())
         self.pages.setCurrentIndex(0)
@@ -378,6 +385,9 @@ class ErrorsTab(QWidget):
                 self.class_table.setItem(row, digit, item)
         self.gallery.gallery_model.set_source(self._shown.images, evaluation, self._item_name)
         self._apply_filters()
+        if kept and self._shown.ids is not None:
+            for item in np.flatnonzero(self._shown.ids == kept[0]):  # ids are unique
+                self._select(int(item))
         if self._shown.ids is None:  # the MNIST test accuracy, which the window shows
             self._open_pending()
             self.evaluation_ready.emit(evaluation)

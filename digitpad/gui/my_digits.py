@@ -73,14 +73,17 @@ class MyDigits(QObject):
     -------
     saved(Saved)
         A drawing was saved (or found saved already).
+    deleted(list of Sample)
+        Samples were deleted (given whole: :meth:`restore` puts them back).
     changed()
-        The stored digits changed (a save, delete, relabel or import).
+        The stored digits changed (a save, delete, restore, relabel or import).
     imported(ImportResult) / exported(int)
     failed(str)
         A store or file problem, in words for the user.
     """
 
     saved = Signal(object)
+    deleted = Signal(object)  # the samples deleted, strokes and all
     changed = Signal()
     imported = Signal(object)
     exported = Signal(int)
@@ -104,8 +107,19 @@ class MyDigits(QObject):
         self._queue(lambda store: ("changed", store.delete_drawing(sample)))
 
     def delete(self, ids) -> None:
+        """Remove the samples ``ids``; ``deleted`` gives them back, for :meth:`restore`."""
         ids = list(ids)
-        self._queue(lambda store: ("changed", store.delete(ids)))
+
+        def job(store):
+            samples = store.samples(ids)
+            store.delete(ids)
+            return "deleted", samples
+        self._queue(job)
+
+    def restore(self, samples) -> None:
+        """Store ``samples`` (deleted ones) again."""
+        samples = list(samples)
+        self._queue(lambda store: ("changed", store.add_many(samples)))
 
     def relabel(self, ids, label: int) -> None:
         ids = list(ids)
@@ -145,6 +159,9 @@ class MyDigits(QObject):
             self.changed.emit()
         elif kind == "exported":
             self.exported.emit(result)
+        elif kind == "deleted":
+            self.deleted.emit(result)
+            self.changed.emit()
         else:
             self.changed.emit()
 

@@ -409,3 +409,27 @@ def test_a_relabelled_digit_stays_selected(qtbot, window, tmp_path):
     # Still the digit the user relabelled: a Delete now removes that one, no other.
     assert tab.gallery_selection() == [picked]
     assert tab._shown.labels[gallery.current_item()] == new_label
+
+
+def test_a_deleted_digit_can_be_put_back(qtbot, window):
+    draw = window.draw_tab
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+    [before] = stored(window)
+    tab = open_my_digits(qtbot, window, 1)
+    actions = tab.mine_actions
+    assert not actions.undo_delete_button.isVisible()
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.mouseClick(actions.delete_button, Qt.LeftButton)
+    assert stored(window) == [] and actions.status.text() == "Deleted your 7"
+    assert actions.undo_delete_button.isVisible()
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.mouseClick(actions.undo_delete_button, Qt.LeftButton)
+    [after] = stored(window)
+    assert (after.label, after.created, after.reading) == (before.label, before.created,
+                                                           before.reading)
+    assert np.array_equal(after.image, before.image)
+    assert not actions.undo_delete_button.isVisible()
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 1, timeout=SAVE_TIMEOUT_MS)

@@ -37,6 +37,10 @@ class MyDigitsActions(QWidget):
         self.relabel_button = QPushButton("Relabel")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove this digit from your digits")
+        self.undo_delete_button = QPushButton("Undo delete")
+        self.undo_delete_button.setToolTip("Put the digit just deleted back")
+        self.undo_delete_button.setVisible(False)
+        self._deleted: list = []  # the digits the last Delete removed, for Undo
         self.import_button = QPushButton("Import…")
         self.import_button.setToolTip("Add the digits of a digits file (.json)")
         self.export_button = QPushButton("Export…")
@@ -66,7 +70,8 @@ class MyDigitsActions(QWidget):
         selected.setContentsMargins(0, 0, 0, 0)
         selected.addWidget(self.relabel_box, 0, 0)
         selected.addWidget(self.relabel_button, 0, 1)
-        selected.addWidget(self.delete_button, 1, 0, 1, 2)
+        selected.addWidget(self.delete_button, 1, 0)
+        selected.addWidget(self.undo_delete_button, 1, 1)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.import_button, 0, 0)
@@ -81,6 +86,8 @@ class MyDigitsActions(QWidget):
 
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.undo_delete_button.clicked.connect(self.undo_delete)
+        hub.my_digits.deleted.connect(self._on_deleted)
         self.import_button.clicked.connect(self._on_import)
         self.export_button.clicked.connect(self._on_export)
         hub.my_digits.imported.connect(self._on_imported)
@@ -205,7 +212,20 @@ class MyDigitsActions(QWidget):
         ids = self._selection()
         if ids:
             self.hub.my_digits.delete(ids)
-            self._say("Deleted")
+
+    def undo_delete(self) -> None:
+        """Put back the digits the last Delete removed."""
+        if self._deleted:
+            self.hub.my_digits.restore(self._deleted)
+            self._on_deleted([])
+            self._say("Put back")
+
+    def _on_deleted(self, samples: list) -> None:
+        self._deleted = samples
+        self.undo_delete_button.setVisible(bool(samples))
+        if samples:
+            self._say(f"Deleted your {samples[0].label}"
+                      if len(samples) == 1 else f"Deleted {len(samples)} digits")
 
     def import_file(self, path: str) -> None:
         self._say(f"Importing {path}…")

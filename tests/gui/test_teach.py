@@ -110,6 +110,16 @@ def test_nothing_is_saved_from_an_empty_pad(qtbot, window):
     assert tab.saved_label.text() == ""
 
 
+def save_a_seven(qtbot, window) -> None:
+    """Draw a 7 on the Draw tab and press 7: it is saved as one of the user's digits."""
+    draw = window.draw_tab
+    window.tabs.setCurrentWidget(draw)
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_7)
+
+
 def open_my_digits(qtbot, window, count):
     tab = window.errors_tab
     window.tabs.setCurrentWidget(tab)
@@ -121,11 +131,7 @@ def open_my_digits(qtbot, window, count):
 
 def test_a_saved_drawing_shows_in_my_digits_where_it_can_be_relabelled_and_deleted(
         qtbot, window):
-    draw = window.draw_tab
-    draw_stroke(draw.pad, SEVEN)
-    wait_for_prediction(qtbot, draw)
-    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
-        qtbot.keyClick(window, Qt.Key_7)
+    save_a_seven(qtbot, window)
     tab = open_my_digits(qtbot, window, 1)
     assert tab.evaluation.labels.tolist() == [7]
     first, counts = tab.summary.text().split("\n")
@@ -264,11 +270,8 @@ def test_what_my_digits_says_is_shown_whole_in_a_small_window(qtbot, window, tmp
 
 
 def test_the_draw_tab_opens_my_digits_with_the_one_just_saved(qtbot, window):
+    save_a_seven(qtbot, window)
     draw = window.draw_tab
-    draw_stroke(draw.pad, SEVEN)
-    wait_for_prediction(qtbot, draw)
-    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
-        qtbot.keyClick(window, Qt.Key_7)
     assert draw.my_digits_button.isVisible()
     qtbot.mouseClick(draw.my_digits_button, Qt.LeftButton)
     tab = window.errors_tab
@@ -361,12 +364,7 @@ def test_a_file_that_breaks_the_reader_says_so_and_saving_goes_on(qtbot, window,
     with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.import_file(str(nested))
     assert tab.mine_actions.status.text().startswith(f"{nested}: ")
-    draw = window.draw_tab
-    window.tabs.setCurrentWidget(draw)
-    draw_stroke(draw.pad, SEVEN)
-    wait_for_prediction(qtbot, draw)
-    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
-        qtbot.keyClick(window, Qt.Key_7)  # the store's thread still saves
+    save_a_seven(qtbot, window)  # the store's thread still saves
     assert [s.label for s in stored(window)] == [7]
 
 
@@ -381,12 +379,7 @@ def test_an_unexpected_failure_of_one_store_job_leaves_saving_working(
     with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.import_file(str(mine))
     assert tab.mine_actions.status.text() == "MemoryError: cannot allocate 2.0 GiB"
-    draw = window.draw_tab
-    window.tabs.setCurrentWidget(draw)
-    draw_stroke(draw.pad, SEVEN)
-    wait_for_prediction(qtbot, draw)
-    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
-        qtbot.keyClick(window, Qt.Key_7)
+    save_a_seven(qtbot, window)
     assert [s.label for s in stored(window)] == [7]
 
 
@@ -412,11 +405,7 @@ def test_a_relabelled_digit_stays_selected(qtbot, window, tmp_path):
 
 
 def test_a_deleted_digit_can_be_put_back(qtbot, window):
-    draw = window.draw_tab
-    draw_stroke(draw.pad, SEVEN)
-    wait_for_prediction(qtbot, draw)
-    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
-        qtbot.keyClick(window, Qt.Key_7)
+    save_a_seven(qtbot, window)
     [before] = stored(window)
     tab = open_my_digits(qtbot, window, 1)
     actions = tab.mine_actions

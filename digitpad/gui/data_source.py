@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from digitpad import paths
-from digitpad.core.data import (download_mnist, find_mnist_folder, require_mnist_folder,
-                                unusable_reason)
+from digitpad.core.data import (candidate_folders, download_mnist, find_mnist_folder,
+                                not_found_message, require_mnist_folder, unusable_reason)
 from digitpad.core.errors import EXPECTED_ERRORS, DataError, DownloadCancelled
 
 SETTINGS_KEY = "mnist_folder"
@@ -68,6 +68,16 @@ class DataSource(QObject):
     @property
     def folder(self) -> Path | None:
         return self._folder
+
+    def problem(self) -> str | None:
+        """Why no MNIST can be read (from ``folder``, or MNIST's usual places without
+        one), in words for the user; None when it can."""
+        folder = str(self._folder) if self._folder else None
+        reason = folder and unusable_reason(Path(folder))
+        if reason:  # the app's own folder is there but unreadable: say that, not "missing"
+            return f"{folder}: not usable: {reason}"
+        folders = candidate_folders(folder)
+        return None if any(find_mnist_folder(f) for f in folders) else not_found_message(folders)
 
     @property
     def is_downloading(self) -> bool:

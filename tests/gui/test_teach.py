@@ -422,3 +422,29 @@ def test_a_deleted_digit_can_be_put_back(qtbot, window):
     assert np.array_equal(after.image, before.image)
     assert not actions.undo_delete_button.isVisible()
     qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 1, timeout=SAVE_TIMEOUT_MS)
+
+
+def test_adapting_without_mnist_offers_it_at_once(
+        qtbot, settings, tmp_path, monkeypatch, synthetic_data_folder):
+    from tests.gui.conftest import open_window
+    monkeypatch.delenv("DIGITPAD_DATA", raising=False)
+    window = open_window(qtbot, settings)
+    window.resize(1100, 760)
+    mine = tmp_path / "mine.json"
+    mine.write_text(pattern_digits(1))
+    tab = open_my_digits(qtbot, window, 0)
+    actions = tab.mine_actions
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        actions.import_file(str(mine))
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 10, timeout=SAVE_TIMEOUT_MS)
+    started = []
+    window.hub.run_started.connect(started.append)
+    qtbot.mouseClick(actions.adapt_button, Qt.LeftButton)
+    assert not started and window.hub.current_run is None  # no process started to fail
+    assert actions.data_panel.isVisible()
+    assert actions.data_panel.message.text().startswith("Adapting needs MNIST")
+    qtbot.wait(50)  # layouts settle
+    assert shown_whole(actions.data_panel.message)
+    assert actions.data_panel.choose_folder(str(synthetic_data_folder))  # as the user picks
+    assert not actions.data_panel.isVisible() and actions.adapt_button.isEnabled()
+    window.close()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QPro
 from digitpad.core import runs
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ModelHub
+from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
                                         stays_active)
 
@@ -61,6 +62,11 @@ class MyDigitsActions(QWidget):
         self.adapt_status.setWordWrap(True)
         self.adapt_status.setVisible(False)
         self._run: Run | None = None  # the last adaptation run, shown here
+        # Offered when "Adapt to me" finds no MNIST, before any process starts.
+        self.data_panel = MnistPanel(hub.data, "Adapting needs MNIST: its training digits "
+                                     "are mixed in so that the model keeps reading "
+                                     "everyone else's.")
+        self.data_panel.setVisible(False)
         self.status = QLabel("")
         self.status.setTextFormat(Qt.PlainText)  # file names and messages, never markup
         self.status.setWordWrap(True)
@@ -83,6 +89,7 @@ class MyDigitsActions(QWidget):
         layout.addWidget(self.adapt_status, 4, 0, 1, 2)
         layout.addWidget(self.use_button, 5, 0, 1, 2)
         layout.addWidget(self.back_button, 6, 0, 1, 2)
+        layout.addWidget(self.data_panel, 7, 0, 1, 2)
 
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -102,10 +109,16 @@ class MyDigitsActions(QWidget):
         hub.run_batch.connect(self._on_run_batch)
         hub.run_changed.connect(self._on_run_changed)
         hub.run_ended.connect(self._on_run_ended)
+        hub.data.changed.connect(self._on_data_changed)
         self._refresh_adapt_button()
 
     def adapt(self) -> bool:
         """Start adapting the active model to the user's digits; False if it cannot start."""
+        problem = self.hub.data.problem()
+        if problem is not None:  # say so now, not after the training process started
+            self.data_panel.show_problem(problem)
+            self.data_panel.setVisible(True)
+            return False
         run = self.hub.adapt_to_my_digits()
         if run is None:
             self._tell("Cannot adapt now: a run is in progress, or no saved model is active.",
@@ -126,6 +139,10 @@ class MyDigitsActions(QWidget):
             "Save some digits first: draw them on the Draw tab and press their digit keys"
             if self._count == 0 else "Fine-tune the active model on your digits (a fifth "
             "of each digit held out to measure on), in the background")
+
+    def _on_data_changed(self, folder) -> None:
+        self.data_panel.setVisible(self.data_panel.isVisibleTo(self)
+                                   and self.hub.data.problem() is not None)
 
     def _on_run_started(self, run: Run) -> None:
         self._refresh_adapt_button()

@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLab
 
 from digitpad import paths
 from digitpad.core import runs
-from digitpad.core.data import (candidate_folders, find_mnist_folder, not_found_message,
-                                unusable_reason)
 from digitpad.core.presets import PRESETS
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ActiveModel, ModelHub
@@ -86,13 +84,10 @@ class TrainTab(QWidget):
 
     def _check_data(self) -> None:
         """Before any run: say so, and offer a folder or a download, when MNIST is missing."""
-        folders = candidate_folders(self.data_folder)
-        reason = self.data_folder and unusable_reason(Path(self.data_folder))
-        found = not reason and any(find_mnist_folder(folder) for folder in folders)
-        if reason:  # the app's own folder is there but unreadable: say that, not "missing"
-            self.data_panel.show_problem(f"{self.data_folder}: not usable: {reason}")
-        elif not found:
-            self.data_panel.show_problem(not_found_message(folders))
+        problem = self.hub.data.problem()
+        found = problem is None
+        if problem:
+            self.data_panel.show_problem(problem)
         self.data_panel.setVisible(not found)
         self.train_button.setEnabled(found and not self.is_training)
         self.train_button.setToolTip("" if found else "MNIST is needed first (see above)")

@@ -448,3 +448,14 @@ def test_adapting_without_mnist_offers_it_at_once(
     assert actions.data_panel.choose_folder(str(synthetic_data_folder))  # as the user picks
     assert not actions.data_panel.isVisible() and actions.adapt_button.isEnabled()
     window.close()
+
+
+def test_relabel_offers_what_the_model_reads(qtbot, window):
+    draw = window.draw_tab
+    draw_stroke(draw.pad, SEVEN)
+    wait_for_prediction(qtbot, draw)
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_1)  # the wrong key
+    tab = open_my_digits(qtbot, window, 1)
+    assert tab.evaluation.predictions[0] == 7
+    assert tab.mine_actions.relabel_box.currentText() == "Relabel as 7"

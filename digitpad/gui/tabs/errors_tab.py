@@ -427,6 +427,8 @@ class ErrorsTab(QWidget):
             self.detail_text.setText("")
             return
         evaluation = self.evaluation
+        if self._shown.ids is not None:  # the likeliest fix of a digit saved under a wrong key
+            self.mine_actions.relabel_box.setCurrentIndex(int(evaluation.predictions[item]))
         self.detail_image.set_image(self._shown.images[item])
         self.detail_chart.set_probabilities(evaluation.probabilities[item])
         guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))

@@ -14,7 +14,7 @@ Bars: held-out errors cut to a third or less, no writer worse, MNIST test at mos
 lower. ``--cli`` also times the whole ``train_cli.py --adapt`` command on 10 and 100
 digits, on two cores (``taskset``).
 
-    python benchmarks/adapt.py [--model FILE] [--writers 8] [--per-digit 20] [--cli]
+    python benchmarks/adapt.py [--model FILE] [--writers 24] [--per-digit 20] [--cli]
                                [--seeds 0 1 2]
 """
 
@@ -139,7 +139,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(default_model_path()))
-    parser.add_argument("--writers", type=int, default=8, help="synthetic writers")
+    parser.add_argument("--writers", type=int, default=24, help="synthetic writers")
     parser.add_argument("--per-digit", type=int, default=20,
                         help="drawings of each digit read per synthetic writer")
     parser.add_argument("--cli", action="store_true", help="also time train_cli.py --adapt")

@@ -2,16 +2,22 @@
 
 The method (measured in ``benchmarks/adapt.py``): every weight is fine-tuned for sixty
 small steps at a low learning rate, batch normalisation frozen at the statistics
-the model was trained with (over four seeds, fifty steps left 52 held-out errors of 72,
-sixty 36, seventy-five 33 but one writer worse). Each batch mixes
+the model was trained with. Each batch of 144 mixes
 
-- the person's digits, each drawn again and again with small random moves, turns and
-  size changes that keep their shape (their style is what is being taught);
+- 32 of the person's digits, each drawn again and again with random moves, turns and
+  size changes in the range the model was trained to read (``HAND_RANGE``): they keep the
+  digit's shape, which is the style being taught, and cover how a hand varies it;
 - MNIST training digits, replayed so that the model keeps reading everyone else's;
 - synthetic non-digits, when the model has a "not a digit" output, so that it keeps it.
 
+Against 16 of the person's digits in batches of 128, varied by a narrower range (1.5 px,
+8 degrees, 8% size, 0.08 shear), 24 synthetic writers' held-out errors (202 before
+adapting) went to 8 instead of 17 (seed 0). A writer with a crossed 6, which the model
+read right once but not as the hand varied it, went 7 -> 1 instead of 7 -> 6 (seed 0)
+and 7 -> 8 (seed 1).
+
 A model that already reads every taught digit, in many variations each within the range
-of moves, turns and size changes it was trained to read (``augment.AugmentSpec()``), has
+of moves, turns and size changes it was trained to read (``HAND_RANGE``), has
 nothing to learn from them and is kept unchanged: no fine-tune.
 
 The fine-tune's batches are drawn from ``seed`` (its dropout too): the same digits and
@@ -48,16 +54,15 @@ from digitpad.core.reports import BatchReport
 from digitpad.core.training import NOT_A_DIGIT
 from digitpad.core.verdict import Thresholds
 
-# Moves, turns and size changes that keep a person's shapes: what varies between two
-# drawings of theirs, not what makes another style.
-STYLE_PRESERVING = AugmentSpec(max_shift=1.5, max_rotation=8.0, max_zoom=0.08, max_shear=0.08)
+# Moves, turns and size changes of a person's digits, both to teach them and to check whether
+# the model already reads them: the range the model was trained to read. Each keeps the
+# digit's shape (its style) and covers how a hand varies it between two drawings.
+HAND_RANGE = AugmentSpec()
 NONDIGIT_POOL = 600
 REPORT_EVERY_S = 0.2
 KEPT_SHARES = (1.0, 0.5, 0.25, 0.0)  # of the fine-tune's change, the first within the allowance
-# Variations of the taught digits read before adapting, in all (at least one per digit), in
-# the range the model was trained to read: the moves of the user's hand and a little more.
+# Variations of the taught digits read before adapting, in all (at least one per digit).
 CHECK_VARIATIONS = 640
-CHECK_RANGE = AugmentSpec()
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,12 @@ class AdaptSettings:
     """How an adaptation runs; the defaults are the measured method."""
 
     steps: int = 60
-    batch_size: int = 128
-    mine_per_batch: int = 16        # of each batch: the person's digits
+    batch_size: int = 144
+    mine_per_batch: int = 32        # of each batch: the person's digits
     nondigits_per_batch: int = 8    # of each batch: non-digits (models with that output)
     learning_rate: float = 2e-4
     holdout: float = 0.2            # share of each digit held out (digits with 2 or more)
-    augment: AugmentSpec = STYLE_PRESERVING  # how the person's digits are varied
+    augment: AugmentSpec = HAND_RANGE  # how the person's digits are varied
     seed: int = 0
     fine_tunes: int = 2             # tried, each with a seed of its own, until one keeps MNIST
     mnist_allowance: float = ADAPT_MNIST_ALLOWANCE  # MNIST test accuracy it may cost
@@ -329,10 +334,10 @@ def _within(evaluation, mnist_before: float, settings: AdaptSettings) -> bool:
 def variations(images: np.ndarray, labels: np.ndarray, seed: int = 0
                ) -> tuple[np.ndarray, np.ndarray]:
     """About ``CHECK_VARIATIONS`` variations of the taught digits (as many of each), moved,
-    turned and resized within ``CHECK_RANGE``, and their labels: the same for the same seed."""
+    turned and resized within ``HAND_RANGE``, and their labels: the same for the same seed."""
     each = max(1, -(-CHECK_VARIATIONS // len(images)))
     repeated = np.repeat(np.arange(len(images)), each)
-    return (random_affine(images[repeated], np.random.default_rng(seed + 1), CHECK_RANGE),
+    return (random_affine(images[repeated], np.random.default_rng(seed + 1), HAND_RANGE),
             labels[repeated])
 
 

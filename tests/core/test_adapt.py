@@ -69,7 +69,7 @@ def test_a_model_that_already_reads_the_taught_digits_is_left_unchanged(trained,
     from digitpad.core.inference import Predictor
 
     # The synthetic digits change class when moved: the check reads them as they are.
-    monkeypatch.setattr(adapt_module, "CHECK_RANGE", AugmentSpec(0, 0, 0, 0))
+    monkeypatch.setattr(adapt_module, "HAND_RANGE", AugmentSpec(0, 0, 0, 0))
     images = mnist.test.images.astype(np.float32) / 255
     probabilities, _ = Predictor(trained.model).predict_with_not_a_digit(images)
     confident = np.flatnonzero((probabilities.argmax(1) == mnist.test.labels)
@@ -104,7 +104,7 @@ def test_an_adaptation_with_nothing_to_teach_saves_no_copy_and_the_cli_still_wri
     from digitpad.core.digits_file import Sample, image_to_uint8
     from digitpad.core.registry import save_model
 
-    monkeypatch.setattr(adapt_module, "CHECK_RANGE", AugmentSpec(0, 0, 0, 0))
+    monkeypatch.setattr(adapt_module, "HAND_RANGE", AugmentSpec(0, 0, 0, 0))
     base = save_model(trained.model, tmp_path / "base.keras", {"architecture": "mlp"})
     images, labels = confident_test_digits(trained.model, mnist)
     store = tmp_path / "my-digits.sqlite"
@@ -273,7 +273,7 @@ def test_a_change_that_costs_mnist_too_much_is_only_partly_kept(mnist):
     original = [w.copy() for w in model.get_weights()]
     images, labels = writer_digits(5, seed=2)
     # Almost no replay, at a rate far too high: the full change costs MNIST dearly.
-    settings = AdaptSettings(steps=60, learning_rate=0.05, mine_per_batch=112,
+    settings = AdaptSettings(steps=60, learning_rate=0.05, batch_size=128, mine_per_batch=112,
                              mnist_allowance=0.02)
     result = adapt(model, images, labels, mnist, settings=settings)
     assert result.kept < 1.0 and result.fine_tunes == 2  # another draw was tried first

@@ -85,18 +85,38 @@ class Evaluation:
     def error_count(self) -> int:
         return int(np.count_nonzero(self.error_mask))
 
+    @cached_property
+    def answered_mask(self) -> np.ndarray:
+        """Images answered with a digit: all of them, or with ``by_verdict`` those the
+        verdict answers neither "not sure" nor "not a digit"."""
+        if not self.by_verdict:
+            return np.ones(len(self.labels), dtype=bool)
+        return ~(self.rejected_mask | self.unsure_mask)
+
+    def unanswered(self) -> np.ndarray:
+        """(10,) by true digit: images answered "not sure" or "not a digit" (``by_verdict``
+        only; else none), which no cell of the confusion matrix counts."""
+        return np.bincount(self.labels[~self.answered_mask], minlength=NUM_CLASSES)[:NUM_CLASSES]
+
     def confusion_matrix(self) -> np.ndarray:
-        """(10, 10) counts; rows are true digits, columns predicted digits."""
+        """(10, 10) counts; rows are true digits, columns predicted digits: the best guess,
+        or with ``by_verdict`` the digit answered (see :meth:`unanswered`)."""
         matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
-        np.add.at(matrix, (self.labels, self.predictions), 1)
+        answered = self.answered_mask
+        np.add.at(matrix, (self.labels[answered], self.predictions[answered]), 1)
         return matrix
 
     def precision_recall(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-class precision and recall (NaN where a class is never predicted / present)."""
+        """Per-class precision and recall (NaN where a class is never predicted / present).
+
+        Recall is over all the images of a digit, answered or not: with ``by_verdict`` it
+        agrees with :attr:`error_mask`.
+        """
         matrix = self.confusion_matrix().astype(np.float64)
         correct = np.diag(matrix)
+        present = np.bincount(self.labels, minlength=NUM_CLASSES)[:NUM_CLASSES]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return correct / matrix.sum(axis=0), correct / matrix.sum(axis=1)
+            return correct / matrix.sum(axis=0), correct / present
 
     @cached_property
     def label_error_mask(self) -> np.ndarray:
@@ -116,8 +136,8 @@ class Evaluation:
             mask &= self.rejected_mask
         if true is not None:
             mask &= self.labels == true
-        if predicted is not None:
-            mask &= self.predictions == predicted
+        if predicted is not None:  # as the confusion matrix counts it
+            mask &= (self.predictions == predicted) & self.answered_mask
         indices = np.flatnonzero(mask)
         if sort_by == "confidence":
             return indices[np.argsort(-self.confidence[indices], kind="stable")]

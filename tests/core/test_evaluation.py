@@ -91,3 +91,28 @@ def test_images_the_verdict_rejects_are_counted_and_can_be_filtered():
     assert evaluation.select(errors_only=False, rejected_only=True, sort_by="index").tolist() == [1, 3]
     plain = evaluate(FixedPredictor(probabilities), np.zeros((4, 28, 28), np.uint8), labels)
     assert plain.not_a_digit is None and not plain.rejected_mask.any()
+
+
+def test_read_by_the_verdict_the_matrix_counts_only_the_digits_answered():
+    # The user's digits are read as the pad answers them: a "not sure" 7 whose best guess
+    # is 7 is an error, so it is on no cell of the matrix, and recall counts it as missed.
+    labels = np.array([7, 7, 7, 1, 1])
+    probabilities = one_hot_probabilities(np.array([7, 7, 7, 1, 7]), np.array(
+        [0.95, 0.5, 0.95, 0.9, 0.9]))
+    scores = np.array([0.1, 0.1, 0.9, 0.1, 0.1], np.float32)  # the third: "not a digit"
+    predictor = FixedPredictor(probabilities, scores, threshold=0.5)
+    predictor.thresholds = Thresholds(not_a_digit=0.5, sure=0.8)
+    mine = evaluate(predictor, np.zeros((5, 28, 28), np.uint8), labels, by_verdict=True)
+    assert mine.error_count == 3 and mine.unanswered().tolist() == [0, 0, 0, 0, 0, 0, 0, 2, 0, 0]
+    matrix = mine.confusion_matrix()
+    assert matrix[7, 7] == 1 and matrix[1, 1] == 1 and matrix[1, 7] == 1 and matrix.sum() == 3
+    precision, recall = mine.precision_recall()
+    assert recall[7] == pytest.approx(1 / 3) and recall[1] == 0.5
+    assert precision[7] == 0.5 and precision[1] == 1.0
+    # A cell's images are the ones it counts: the "not sure" 7 is not among the 7s read 7.
+    assert mine.select(true=7, predicted=7, errors_only=False).tolist() == [0]
+    # By the best guess (MNIST's test set), every image is in the matrix, as before.
+    predictor.position = 0
+    plain = evaluate(predictor, np.zeros((5, 28, 28), np.uint8), labels)
+    assert plain.confusion_matrix()[7, 7] == 3 and plain.unanswered().sum() == 0
+    assert plain.select(true=7, predicted=7, errors_only=False).tolist() == [0, 2, 1]

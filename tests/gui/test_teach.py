@@ -314,6 +314,16 @@ def test_my_digits_read_as_the_pad_answers_them(qtbot, window):
     assert model.data(first, Qt.ForegroundRole) is not None  # marked as misread
     assert "reads 0.0% right · 1 wrong" in tab.summary.text()
     assert "answered “not sure”" in tab.detail_text.text()
+    # The matrix and recall count it as the pad answers it: not a 7 read as a 7.
+    assert tab.matrix.matrix().sum() == 0
+    assert tab.class_table.item(1, 7).text() == "0"  # recall of 7
+    assert tab.matrix_note.isVisible()
+    assert tab.matrix_note.text() == ("Not in the matrix: 1 answered “not sure”. Its columns "
+                                      "are the digits the pad answers.")
+    tab.show_dataset(MNIST_TEST)  # the test set is read by the best guess, every image
+    qtbot.waitUntil(lambda: tab._shown.name == MNIST_TEST and tab.evaluation is not None,
+                    timeout=60_000)
+    assert not tab.matrix_note.isVisible() and tab.matrix.matrix().sum() == 300
 
 
 def test_the_status_bar_names_a_model_in_a_deep_folder_without_running_into_it(

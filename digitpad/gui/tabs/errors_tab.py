@@ -31,6 +31,11 @@ from digitpad.gui.widgets.probability_chart import ProbabilityChart
 SORTS = (("Most confident first", "confidence"), ("Highest loss first", "loss"),
          ("Test-set order", "index"))
 DATA_SETS = (("MNIST test", MNIST_TEST), ("My digits", MY_DIGITS))  # what the tab browses
+MATRIX_TIPS = {  # by the evaluation's by_verdict
+    False: "Rows: true digit. Columns: predicted digit (the model's best guess). Click a "
+           "cell to see those images.",
+    True: "Rows: your digit. Columns: the digit the pad answers; digits it answers “not "
+          "sure” or “not a digit” are in no cell. Click a cell to see those digits."}
 
 
 class ErrorsTab(QWidget):
@@ -79,6 +84,11 @@ class ErrorsTab(QWidget):
         self.class_table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.class_table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.class_table.setToolTip("Per-digit precision and recall, in percent")
+        # My digits are read as the pad answers: what no cell counts is said here.
+        self.matrix_note = QLabel("")
+        self.matrix_note.setTextFormat(Qt.PlainText)
+        self.matrix_note.setWordWrap(True)
+        self.matrix_note.setVisible(False)
 
         self.sort_box = QComboBox()
         for text, key in SORTS:
@@ -173,6 +183,7 @@ class ErrorsTab(QWidget):
         left.addWidget(self.summary)
         left.addWidget(self.mine_actions)  # the whole store's: a column wide for its words
         left.addWidget(TitledConfusionMatrix(self.matrix), 3)
+        left.addWidget(self.matrix_note)
         left.addWidget(self.class_table)
         left_widget = QScrollArea()
         # In a small window what My digits says (a few sentences after adapting) scrolls
@@ -371,6 +382,10 @@ class ErrorsTab(QWidget):
                 f"{evaluation.error_count} errors of {len(evaluation.labels):,} · "
                 f"{label_errors} possible label errors{rejection}")
         self.matrix.set_matrix(evaluation.confusion_matrix())
+        self.matrix.setToolTip(MATRIX_TIPS[evaluation.by_verdict])
+        note = _unanswered_note(evaluation)
+        self.matrix_note.setText(note)
+        self.matrix_note.setVisible(bool(note))
         for box in (self.true_box, self.predicted_box):  # a new model: no cell chosen yet
             box.blockSignals(True)
             box.setCurrentIndex(0)
@@ -520,3 +535,16 @@ def _my_digits_summary(name: str, evaluation: Evaluation) -> str:
     return (f"{name} on your {count:,} digit{'s' if count > 1 else ''}: reads "
             f"{evaluation.accuracy:.1%} right · {evaluation.error_count} wrong\n"
             f"{saved}{none_yet}")
+
+
+def _unanswered_note(evaluation: Evaluation) -> str:
+    """What the confusion matrix leaves out when it counts the pad's answers: the digits
+    answered "not sure" or "not a digit"; "" when there are none."""
+    unsure = int((evaluation.unsure_mask & ~evaluation.answered_mask).sum())
+    rejected = int((evaluation.rejected_mask & ~evaluation.answered_mask).sum())
+    parts = [f"{count:,} answered {answer}" for count, answer in
+             ((unsure, "“not sure”"), (rejected, "“not a digit”")) if count]
+    if not parts:
+        return ""
+    return (f"Not in the matrix: {' and '.join(parts)}. Its columns are the digits the pad "
+            f"answers.")

@@ -107,25 +107,24 @@ def read_digits_file(path: str | os.PathLike) -> list[Sample]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise DigitsFileError(f"{path}: {size:,} bytes is too large for a digits file "
-                                  f"(at most {MAX_FILE_BYTES:,})")
+            raise DigitsFileError(f"{size:,} bytes is too large for a digits file "
+                                  f"(at most {MAX_FILE_BYTES:,})", path)
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise DigitsFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise DigitsFileError(f"cannot read it ({exc.strerror or exc})", path) from None
     except UnicodeDecodeError:
-        raise DigitsFileError(f"{path}: not a digitpad digits file (not UTF-8 text)") from None
+        raise DigitsFileError("not a digitpad digits file (not UTF-8 text)", path) from None
     try:
         document = json.loads(text)
     except ValueError as exc:
-        raise DigitsFileError(f"{path}: not valid JSON, the file may be truncated or damaged "
-                              f"({exc})") from None
+        raise DigitsFileError(f"not valid JSON, the file may be truncated or damaged ({exc})",
+                              path) from None
     except RecursionError:  # valid JSON, nested deeper than any digits file is
-        raise DigitsFileError(f"{path}: not a digitpad digits file (nested too "
-                              f"deeply)") from None
+        raise DigitsFileError("not a digitpad digits file (nested too deeply)", path) from None
     try:
         return parse_digits(document)
     except DigitsFileError as exc:
-        raise DigitsFileError(f"{path}: {exc}") from None
+        raise DigitsFileError(exc.problem, path) from None
 
 
 def parse_digits(document) -> list[Sample]:

@@ -7,6 +7,8 @@ training process catch these without importing TensorFlow.
 
 from __future__ import annotations
 
+import os
+
 
 class ConfigError(ValueError):
     """A configuration value is out of range; ``field_name`` says which one."""
@@ -43,7 +45,15 @@ class StoreError(Exception):
 
 class DigitsFileError(ValueError):
     """A digits file (``core.digits_file``) is unreadable or malformed; names the file, the
-    sample and what is wrong with it."""
+    sample and what is wrong with it.
+
+    ``problem`` is what is wrong and ``path`` the file, when known (the message is
+    "path: problem"): a window can name the file by its name alone.
+    """
+
+    def __init__(self, problem: str, path: str | os.PathLike | None = None):
+        super().__init__(problem if path is None else f"{path}: {problem}")
+        self.problem, self.path = problem, path
 
 
 class EvaluationCancelled(Exception):

@@ -32,11 +32,21 @@ class Saved:
     count: int
 
 
+@dataclass(frozen=True)
+class Imported:
+    """A digits file imported: the digits it added and those the store held already."""
+
+    path: Path
+    added: int
+    duplicates: int
+
+
 class _StoreThread(workers.Worker):
-    """Runs queued jobs, ``job(store) -> (kind, result)``, against one store connection."""
+    """Runs queued jobs, ``(job, file)`` with ``job(store) -> (kind, result)``, against one
+    store connection; ``file`` is the file the job reads or writes, if any."""
 
     done = Signal(str, object)    # kind, result
-    failed = Signal(str)          # a job's error, for the user
+    failed = Signal(str, str)     # a job's error for the user, the job's file ("" if none)
 
     def __init__(self, path: Path):
         super().__init__()
@@ -46,17 +56,18 @@ class _StoreThread(workers.Worker):
     def work(self):
         store = None
         try:
-            while (job := self.jobs.get()) is not None:  # waits without Python's lock
+            while (queued := self.jobs.get()) is not None:  # waits without Python's lock
+                job, file = queued
                 try:
                     store = store or DigitStore(self.path)
                     kind, result = job(store)
                 except (StoreError, DigitsFileError) as exc:
-                    self.failed.emit(str(exc))
+                    self.failed.emit(_named(exc, file), str(file or ""))
                 except Exception as exc:  # noqa: BLE001 (one job's bug must not end saving)
                     # This thread is the only one that saves: were it to end here, every
                     # later save would wait in its queue, lost, without a word.
                     traceback.print_exc()
-                    self.failed.emit(f"{type(exc).__name__}: {exc}")
+                    self.failed.emit(f"{type(exc).__name__}: {exc}", str(file or ""))
                 else:
                     self.done.emit(kind, result)
         finally:
@@ -77,9 +88,11 @@ class MyDigits(QObject):
         Samples were deleted (given whole: :meth:`restore` puts them back).
     changed()
         The stored digits changed (a save, delete, restore, relabel or import).
-    imported(ImportResult) / exported(int)
-    failed(str)
-        A store or file problem, in words for the user.
+    imported(Imported) / exported(int)
+    failed(str, str)
+        A store or file problem, in words for the user (a file named by its name alone),
+        and the full path of the file the failed job read or wrote ("" for none: a save,
+        delete or relabel).
     """
 
     saved = Signal(object)
@@ -87,7 +100,7 @@ class MyDigits(QObject):
     changed = Signal()
     imported = Signal(object)
     exported = Signal(int)
-    failed = Signal(str)
+    failed = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None, path: Path | None = None):
         super().__init__(parent)
@@ -126,10 +139,16 @@ class MyDigits(QObject):
         self._queue(lambda store: ("changed", store.relabel(ids, label)))
 
     def import_file(self, path: str | Path) -> None:
-        self._queue(lambda store: ("imported", store.import_file(path)))
+        path = Path(path)
+
+        def job(store):
+            result = store.import_file(path)
+            return "imported", Imported(path, result.added, result.duplicates)
+        self._queue(job, path)
 
     def export_file(self, path: str | Path) -> None:
-        self._queue(lambda store: ("exported", store.export_file(path)))
+        path = Path(path)
+        self._queue(lambda store: ("exported", store.export_file(path)), path)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Finish the queued jobs and end the thread (the window closes)."""
@@ -139,7 +158,7 @@ class MyDigits(QObject):
             self._thread = None
         workers.stop_and_wait(self, None, timeout_ms)
 
-    def _queue(self, job) -> None:
+    def _queue(self, job, file: Path | None = None) -> None:
         if self._shut_down:
             return
         if self._thread is None:  # started on first use: the window's start pays nothing
@@ -148,7 +167,7 @@ class MyDigits(QObject):
             thread.failed.connect(self.failed)  # relayed, queued to this (the GUI) thread
             self._thread = thread
             workers.start(thread, self)
-        self._thread.jobs.put(job)
+        self._thread.jobs.put((job, file))
 
     def _on_done(self, kind: str, result) -> None:
         if kind == "saved":
@@ -165,3 +184,10 @@ class MyDigits(QObject):
         else:
             self.changed.emit()
 
+
+def _named(exc: Exception, file: Path | None) -> str:
+    """``exc``'s message with ``file`` named by its name: the window shows the full path
+    only where there is room (a tooltip)."""
+    if isinstance(exc, DigitsFileError) and exc.path is not None:
+        return f"{Path(exc.path).name}: {exc.problem}"
+    return str(exc).replace(str(file), file.name) if file is not None else str(exc)

@@ -166,10 +166,19 @@ def test_digits_files_import_into_my_digits_and_bad_ones_say_why(qtbot, window, 
                     '{"label": 1, "strokes": [[[5, 0], [5, 50]]]}]}')
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "digitpad-digits", "version": 1, "samples": [{"label": 7, "str')
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"format": "digitpad-digits", "version": 1, "samples": []}')
     tab = open_my_digits(qtbot, window, 0)
+    status = tab.mine_actions.status
     with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.import_file(str(bad))
-    assert "not valid JSON" in tab.mine_actions.status.text()
+    # The file's name says which file; its folder is in the tooltip, not in the way.
+    assert status.text().startswith("bad.json: not valid JSON")
+    assert str(tmp_path) not in status.text() and status.toolTip() == str(bad)
+    assert window.draw_tab.saved_label.text() == ""  # no drawing was "not saved"
+    with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.import_file(str(empty))
+    assert status.text() == "empty.json holds no digits" and status.toolTip() == str(empty)
     with qtbot.waitSignal(window.hub.my_digits.imported, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.import_file(str(good))
     assert tab.mine_actions.status.text() == "Imported 2 digits"
@@ -260,7 +269,7 @@ def test_what_my_digits_says_is_shown_whole_in_a_small_window(qtbot, window, tmp
                              stopped=True)
     window.hub.run_ended.emit(run)
     qtbot.wait(50)  # layouts settle
-    assert actions.status.text().startswith(str(bad))
+    assert actions.status.text().startswith("my digits, corrupt.json: ")
     assert actions.adapt_status.text() == (
         "Stopped after 41 of 60 steps on 40 of your digits. Your held-out digits: 3 of 10 "
         "misread before, 0 after. MNIST test 99.72% -> 99.64%. Saved as "
@@ -373,7 +382,7 @@ def test_a_file_that_breaks_the_reader_says_so_and_saving_goes_on(qtbot, window,
     tab = open_my_digits(qtbot, window, 0)
     with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.import_file(str(nested))
-    assert tab.mine_actions.status.text().startswith(f"{nested}: ")
+    assert tab.mine_actions.status.text().startswith("nested.json: ")
     save_a_seven(qtbot, window)  # the store's thread still saves
     assert [s.label for s in stored(window)] == [7]
 

@@ -465,7 +465,9 @@ class DrawTab(QWidget):
         self.saved_label.setStyleSheet("")
         self.saved_label.setText(text)
 
-    def _on_store_failed(self, message: str) -> None:
+    def _on_store_failed(self, message: str, file: str) -> None:
+        if file:  # an import or export, which My digits reports
+            return
         self.saved_label.setStyleSheet("color: #c0392b;")
         self.saved_label.setText(f"Not saved: {message}")
 

@@ -4,6 +4,7 @@ background; adapting is a run of the training process, started and stopped throu
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QLabel, QPro
 from digitpad.core import runs
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ModelHub
+from digitpad.gui.my_digits import Imported
 from digitpad.gui.tabs.mnist_panel import MnistPanel
 from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
                                         stays_active)
@@ -100,7 +102,8 @@ class MyDigitsActions(QWidget):
         hub.my_digits.imported.connect(self._on_imported)
         hub.my_digits.exported.connect(
             lambda count: self._say(f"Exported {count:,} digits"))
-        hub.my_digits.failed.connect(lambda message: self._say(message, ok=False))
+        hub.my_digits.failed.connect(
+            lambda message, file: self._say(message, ok=False, file=file))
         self.adapt_button.clicked.connect(self.adapt)
         self.stop_button.clicked.connect(hub.stop_run)
         self.use_button.clicked.connect(self._on_use)
@@ -245,11 +248,11 @@ class MyDigitsActions(QWidget):
                       if len(samples) == 1 else f"Deleted {len(samples)} digits")
 
     def import_file(self, path: str) -> None:
-        self._say(f"Importing {path}…")
+        self._say(f"Importing {Path(path).name}…", file=path)
         self.hub.my_digits.import_file(path)
 
     def export_file(self, path: str) -> None:
-        self._say(f"Exporting to {path}…")
+        self._say(f"Exporting to {Path(path).name}…", file=path)
         self.hub.my_digits.export_file(path)
 
     def _on_import(self) -> None:
@@ -263,12 +266,18 @@ class MyDigitsActions(QWidget):
         if path:
             self.export_file(path)
 
-    def _on_imported(self, result) -> None:
+    def _on_imported(self, result: Imported) -> None:
+        if not result.added and not result.duplicates:
+            self._say(f"{result.path.name} holds no digits", file=str(result.path))
+            return
         skipped = f", {result.duplicates:,} you had already" if result.duplicates else ""
-        self._say(f"Imported {result.added:,} digits{skipped}")
+        self._say(f"Imported {result.added:,} digits{skipped}", file=str(result.path))
 
-    def _say(self, text: str, ok: bool = True) -> None:
+    def _say(self, text: str, ok: bool = True, file: str = "") -> None:
+        """``text`` in the status line; ``file``, the file it is about, named in full in
+        its tooltip (the text names it by its name)."""
         _show_message(self.status, text, ok)
+        self.status.setToolTip(file)
 
 
 def _described(run: Run) -> str:

@@ -478,3 +478,25 @@ def test_relabel_offers_what_the_model_reads(qtbot, window):
     tab = open_my_digits(qtbot, window, 1)
     assert tab.evaluation.predictions[0] == 7
     assert tab.mine_actions.relabel_box.currentText() == "Relabel as 7"
+
+
+def test_the_delete_key_deletes_the_digit_selected_in_my_digits(qtbot, window):
+    save_a_seven(qtbot, window)
+    tab = open_my_digits(qtbot, window, 1)
+    gallery = tab.gallery
+    gallery.setFocus()
+    assert tab.gallery_selection() and gallery.hasFocus()
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(gallery, Qt.Key_Delete)
+    assert stored(window) == [] and tab.mine_actions.status.text() == "Deleted your 7"
+    assert tab.mine_actions.undo_delete_button.isVisible()
+    qtbot.waitUntil(lambda: len(tab.evaluation.labels) == 0, timeout=SAVE_TIMEOUT_MS)
+    tab.show_dataset(MNIST_TEST)  # the test set's images are not the user's to delete
+    qtbot.waitUntil(lambda: tab._shown.name == MNIST_TEST and tab.evaluation is not None,
+                    timeout=60_000)
+    deleting = []
+    window.hub.my_digits.deleted.connect(deleting.append)
+    gallery.setFocus()
+    qtbot.keyClick(gallery, Qt.Key_Delete)
+    qtbot.wait(100)
+    assert not deleting

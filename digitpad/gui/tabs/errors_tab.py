@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QSplitter,
@@ -114,6 +115,11 @@ class ErrorsTab(QWidget):
         self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.export_status.setVisible(False)
         self.gallery = ImageGallery()
+        # Delete removes the digit selected, as the Delete button does (my digits only).
+        self.delete_shortcut = QShortcut(QKeySequence.Delete, self.gallery)
+        self.delete_shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+        self.delete_shortcut.setEnabled(False)
+        self.delete_shortcut.activated.connect(self.mine_actions.delete_selected)
 
         self.detail_image = ImageView(empty_text="Select an image")
         self.looked_at = LookedAt(self.detail_image, "Why this answer")
@@ -300,6 +306,7 @@ class ErrorsTab(QWidget):
         mine = self.dataset() == MY_DIGITS
         self.mine_actions.setVisible(mine)
         self.mine_actions.for_selected.setVisible(mine)
+        self.delete_shortcut.setEnabled(mine)
         self.include_correct.setChecked(mine)  # all of one's own digits; MNIST's mistakes
         # One's own misread digits first: among all of them, those are the highest losses.
         self.sort_box.setCurrentIndex(self.sort_box.findData("loss" if mine else "confidence"))

@@ -39,7 +39,7 @@ class MyDigitsActions(QWidget):
         self.relabel_box.setToolTip("Change what this digit of yours is")
         self.relabel_button = QPushButton("Relabel")
         self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Remove this digit from your digits")
+        self.delete_button.setToolTip("Remove this digit from your digits (Delete)")
         self.undo_delete_button = QPushButton("Undo delete")
         self.undo_delete_button.setToolTip("Put the digit just deleted back")
         self.undo_delete_button.setVisible(False)

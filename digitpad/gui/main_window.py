@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self._add_action(edit_menu, "&Undo stroke", QKeySequence.Undo,
                                             self.draw_tab.undo)
         self.redo_action = self._add_action(edit_menu, "&Redo stroke", "Ctrl+Shift+Z",
-                                            self.draw_tab.pad.redo)
+                                            self.draw_tab.redo)
         self.clear_action = self._add_action(edit_menu, "&Clear pad", "Esc",
                                              self.draw_tab.pad.clear)
         self.clear_action.setShortcuts([QKeySequence("Esc"), QKeySequence.Delete])

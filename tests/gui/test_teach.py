@@ -500,3 +500,39 @@ def test_the_delete_key_deletes_the_digit_selected_in_my_digits(qtbot, window):
     qtbot.keyClick(gallery, Qt.Key_Delete)
     qtbot.wait(100)
     assert not deleting
+
+
+def test_redo_after_taking_a_save_back_saves_it_again(qtbot, window):
+    draw = window.draw_tab
+    save_a_seven(qtbot, window)
+    [saved] = stored(window)
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    drawn = draw.pad.strokes()
+    assert drawn and stored(window) == [] and "taken back" in draw.saved_label.text()
+    assert draw.redo_button.isEnabled()
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert draw.pad.is_empty() and draw.saved_label.text() == "Saved as 7: your first 7"
+    [again] = stored(window)
+    assert (again.label, again.created) == (saved.label, saved.created)
+    # Undo takes it back once more, and the Redo button saves it as the key did.
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert draw.pad.strokes() == drawn and stored(window) == []
+    with qtbot.waitSignal(window.hub.my_digits.saved, timeout=SAVE_TIMEOUT_MS):
+        qtbot.mouseClick(draw.redo_button, Qt.LeftButton)
+    assert draw.pad.is_empty() and len(stored(window)) == 1
+
+
+def test_redo_of_a_stroke_after_taking_a_save_back_saves_nothing(qtbot, window):
+    draw = window.draw_tab
+    save_a_seven(qtbot, window)
+    with qtbot.waitSignal(window.hub.my_digits.changed, timeout=SAVE_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # the 7's stroke undone too
+    assert draw.pad.is_empty()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # the stroke back
+    assert draw.pad.strokes()
+    qtbot.wait(200)
+    assert stored(window) == []

@@ -61,6 +61,8 @@ class DrawTab(QWidget):
         self._verdict = None  # the Verdict shown, if any
         self._image: np.ndarray | None = None  # the model input shown, if any
         self._last_saved: Sample | None = None  # while undo would take it back
+        # A save undo took back, and the pad's redo count then: redo saves it again.
+        self._taken_back: tuple[Sample, int] | None = None
         self._clearing_after_save = False
         self._reading: NumberReading | None = None  # the number shown, if any
         self._selected: int | None = None  # the number's digit in the chart and preview
@@ -150,7 +152,7 @@ class DrawTab(QWidget):
         self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
         self.clear_button.setToolTip("Clear the pad (Esc)")
         self.undo_button.clicked.connect(self.undo)
-        self.redo_button.clicked.connect(self.pad.redo)
+        self.redo_button.clicked.connect(self.redo)
         self.clear_button.clicked.connect(self.pad.clear)
         self.pen_slider = QSlider(Qt.Horizontal)
         self.pen_slider.setRange(2, 12)
@@ -256,8 +258,28 @@ class DrawTab(QWidget):
         sample, self._last_saved = self._last_saved, None
         if sample is not None:
             self.hub.my_digits.forget(sample)
+            self.saved_label.setStyleSheet("")
             self.saved_label.setText(f"Not saved: taken back from your {sample.label}s")
         self.pad.undo()
+        if sample is not None:
+            self._taken_back = (sample, self.pad.redo_count())
+
+    def redo(self) -> None:
+        """Redo what undo undid; where that is a save taken back, save it again."""
+        taken_back, self._taken_back = self._taken_back, None
+        if taken_back is None or self.pad.redo_count() != taken_back[1]:
+            self.pad.redo()  # a stroke (or a save's clear the pad no longer matches)
+            return
+        sample = taken_back[0]
+        self.hub.my_digits.save(sample)
+        self._clearing_after_save = True
+        try:
+            self.pad.redo()  # the save's clear
+        finally:
+            self._clearing_after_save = False
+        self._last_saved = sample
+        self.saved_label.setStyleSheet("")
+        self.saved_label.setText(f"Saving as {sample.label}…")
 
     def show_sent_image(self, image28: np.ndarray, name: str) -> None:
         """Put an image (``name``: what it is) on the pad exactly as the model sees it."""
@@ -445,6 +467,8 @@ class DrawTab(QWidget):
     def _on_pad_changed(self) -> None:
         if not self._clearing_after_save:
             self._last_saved = None  # drawn on since: undo is the pad's own again
+        if not self.pad.can_redo():
+            self._taken_back = None  # a new edit: the save taken back is not redone
         self._refresh_buttons()
         # Named until the user draws on it or clears it: then it is their drawing.
         name = self.pad.background_name() if self.pad.sent_image() is not None else ""

@@ -174,6 +174,11 @@ class DrawPad(SquareWidget):
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    def redo_count(self) -> int:
+        """How many undone steps :meth:`redo` can bring back: it grows by one with each
+        undo and shrinks with each redo, and any new edit empties it."""
+        return len(self._redo)
+
     def render_ink(self) -> np.ndarray | None:
         """The drawing as a float image (ink high) for ``core.preprocess``; None when empty.
 

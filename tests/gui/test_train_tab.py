@@ -448,3 +448,21 @@ def test_a_model_its_folder_refuses_after_training_is_kept_and_can_be_saved_as(
     assert run.status == "finished, active" and not tab.save_as_button.isVisible()
     assert f"Now active: {chosen}" in tab.state_label.text()
     assert not kept.parent.exists()  # the kept copy is gone once saved
+
+
+def test_while_an_adaptation_runs_the_form_makes_way_for_what_runs(qtbot, window, tmp_path):
+    # The form's preset is not what an adaptation runs: it must not be shown as if it were.
+    from digitpad.core import runs
+    from digitpad.core.config import preset_config
+    from digitpad.core.runs import Run
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.form.isVisible() and not tab.adapt_note.isVisible()
+    run = Run(id=97, config=preset_config("linear"), save_path=tmp_path / "a.keras",
+              started=0.0, kind="adapt", state=runs.TRAINING)
+    window.hub.run_started.emit(run)
+    assert not tab.form.isVisible() and tab.adapt_note.isVisible()
+    assert tab.adapt_note.text().startswith("Adapting the active model to your digits")
+    run.state, run.message = runs.FAILED, "the training process ended"
+    window.hub.run_ended.emit(run)
+    assert tab.form.isVisible() and tab.form.isEnabled() and not tab.adapt_note.isVisible()

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from digitpad import paths
 from digitpad.core import runs
@@ -25,6 +25,9 @@ from digitpad.gui.widgets.training_curves import TrainingCurves
 from digitpad.gui.widgets.training_form import OPTIMIZER_NAMES, TrainingForm
 
 ERROR_COLOUR = "#c0392b"
+ADAPT_NOTE = ("Adapting the active model to your digits: a short fine-tune with settings of "
+              "its own, not this form's. Follow it here or in My digits (Errors tab); the "
+              "form is back when it ends.")
 PREPARE_DELAY_MS = 100  # from the tab's first show to the training process's start
 
 
@@ -136,6 +139,10 @@ class TrainTab(QWidget):
                                         f"{paths.user_data_dir() / 'tensorboard'}: see them "
                                         f"with tensorboard --logdir on that folder")
         self.data_panel = MnistPanel(self.hub.data, "Training needs the MNIST training images.")
+        self.adapt_note = QLabel(ADAPT_NOTE)
+        self.adapt_note.setWordWrap(True)
+        self.adapt_note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.adapt_note.setMargin(8)
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
@@ -162,8 +169,13 @@ class TrainTab(QWidget):
         form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         form_scroll.setMinimumWidth(self.form.minimumSizeHint().width()
                                     + form_scroll.verticalScrollBar().sizeHint().width())
+        # While an adaptation runs, a note takes the form's place: the form's preset is
+        # not what it runs.
+        self.form_pages = QStackedWidget()
+        self.form_pages.addWidget(form_scroll)
+        self.form_pages.addWidget(self.adapt_note)
         top = QSplitter()
-        top.addWidget(form_scroll)
+        top.addWidget(self.form_pages)
         top.addWidget(run_panel)
         top.setStretchFactor(0, 2)
         top.setStretchFactor(1, 5)
@@ -233,6 +245,8 @@ class TrainTab(QWidget):
         self.back_button.setVisible(False)
         self._show_details("")
         self.form.setEnabled(False)
+        self.form_pages.setCurrentWidget(self.adapt_note if run.kind == "adapt"
+                                         else self.form_pages.widget(0))
         self.progress.setRange(0, 0)
         self.progress.setFormat("Starting…")
         self._set_state(_doing(run))
@@ -429,6 +443,7 @@ class TrainTab(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.setText("Stop")
         self.form.setEnabled(True)
+        self.form_pages.setCurrentIndex(0)
         if full or self.progress.maximum() == 0:  # still busy-looking: never ran a batch
             self.progress.setRange(0, 1)
             self.progress.setValue(1 if full else 0)

@@ -88,7 +88,8 @@ class MyDigits(QObject):
         Samples were deleted (given whole: :meth:`restore` puts them back).
     changed()
         The stored digits changed (a save, delete, restore, relabel or import).
-    imported(Imported) / exported(int)
+    imported(Imported) / exported(int, Path)
+        The digits added from a file / how many were written, and to which file.
     failed(str, str)
         A store or file problem, in words for the user (a file named by its name alone),
         and the full path of the file the failed job read or wrote ("" for none: a save,
@@ -99,7 +100,7 @@ class MyDigits(QObject):
     deleted = Signal(object)  # the samples deleted, strokes and all
     changed = Signal()
     imported = Signal(object)
-    exported = Signal(int)
+    exported = Signal(int, object)  # how many, the file
     failed = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None, path: Path | None = None):
@@ -148,7 +149,7 @@ class MyDigits(QObject):
 
     def export_file(self, path: str | Path) -> None:
         path = Path(path)
-        self._queue(lambda store: ("exported", store.export_file(path)), path)
+        self._queue(lambda store: ("exported", (store.export_file(path), path)), path)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Finish the queued jobs and end the thread (the window closes)."""
@@ -177,7 +178,7 @@ class MyDigits(QObject):
             self.imported.emit(result)
             self.changed.emit()
         elif kind == "exported":
-            self.exported.emit(result)
+            self.exported.emit(*result)
         elif kind == "deleted":
             self.deleted.emit(result)
             self.changed.emit()

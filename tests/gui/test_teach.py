@@ -191,6 +191,13 @@ def test_digits_files_import_into_my_digits_and_bad_ones_say_why(qtbot, window, 
     with qtbot.waitSignal(window.hub.my_digits.exported, timeout=SAVE_TIMEOUT_MS):
         tab.mine_actions.export_file(str(exported))
     assert len(json.loads(exported.read_text())["samples"]) == 2
+    assert status.text() == "Exported 2 digits to out.json"
+    assert status.toolTip() == str(exported)
+    nowhere = tmp_path / "no such folder" / "out.json"
+    with qtbot.waitSignal(window.hub.my_digits.failed, timeout=SAVE_TIMEOUT_MS):
+        tab.mine_actions.export_file(str(nowhere))
+    assert status.text().startswith("could not write out.json (")
+    assert status.toolTip() == str(nowhere)
 
 
 def pattern_digits(per_digit: int) -> str:

@@ -101,7 +101,8 @@ class MyDigitsActions(QWidget):
         self.export_button.clicked.connect(self._on_export)
         hub.my_digits.imported.connect(self._on_imported)
         hub.my_digits.exported.connect(
-            lambda count: self._say(f"Exported {count:,} digits"))
+            lambda count, path: self._say(f"Exported {count:,} digits to {path.name}",
+                                          file=str(path)))
         hub.my_digits.failed.connect(
             lambda message, file: self._say(message, ok=False, file=file))
         self.adapt_button.clicked.connect(self.adapt)

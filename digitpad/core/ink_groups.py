@@ -24,6 +24,9 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom
 JOIN_OVERLAP = 0.5
 MIN_WIDTH = 0.2
 TOUCH = 0.15        # ... and when their ink comes this close, as a share of the line's height
+# Two marks side by side, all that is drawn, are one digit drawn in two strokes when their
+# ink comes this close (a share of their height) and together they are no wider than high.
+TWO_STROKE_TOUCH = 0.1
 MAX_DENSE = 400     # points a stroke is measured by, at most
 DOT_TOUCH = 0.06    # a dot this close to a digit's ink is part of it
 PIECE = 0.6         # a mark less high than this share of the line may be a piece of a digit
@@ -70,7 +73,22 @@ def group_strokes(strokes: Sequence[np.ndarray]) -> Grouping:
         points = np.concatenate([dense[i] for i in a])
         return min(float(distance_to_polyline(points, strokes[j]).min()) for j in b)
 
-    return group_marks([stroke_box(s) for s in strokes], gap)
+    boxes = [stroke_box(s) for s in strokes]
+    return _one_digit_in_two_marks(group_marks(boxes, gap), boxes, gap)
+
+
+def _one_digit_in_two_marks(grouping: Grouping, boxes: list[Box], gap: Callable) -> Grouping:
+    """A drawing of exactly two marks side by side that nearly touch and together are no
+    wider than high, as one group: a 4 whose stem misses the end of its bar, a 9 whose stem
+    starts beside its loop, a 5 whose flag floats off its body. The reader still reads them
+    as two digits when the model reads them better apart."""
+    if len(grouping.groups) != 2 or grouping.point:
+        return grouping
+    first, second = grouping.groups
+    left, top, right, bottom = union_box([boxes[i] for i in first + second])
+    if right - left > bottom - top or gap(first, second) > TWO_STROKE_TOUCH * (bottom - top):
+        return grouping
+    return Grouping((tuple(sorted(first + second)),))
 
 
 def group_marks(boxes: Sequence[Box], gap: Callable | None = None,

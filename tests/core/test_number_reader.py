@@ -56,6 +56,20 @@ def test_a_digit_drawn_in_two_strokes_is_one_digit(predictor, label, strokes):
     assert reading.digits[0].strokes == (0, 1)
 
 
+# Drawn apart by a hair: the bar stops short of the stem, the stem starts beside the loop.
+FOUR_OPEN = [np.array([[0.15, 0.0], [0.05, 0.6], [0.6, 0.6]]),
+             np.array([[0.66, 0.15], [0.66, 1.0]])]
+NINE_APART = [_arc(0.35, 0.3, 0.3, 0.28, 0, 360, 40),
+              np.array([[0.7, 0.32], [0.68, 1.0]])]
+
+
+@pytest.mark.parametrize("label, strokes", [(4, FOUR_OPEN), (9, NINE_APART)])
+def test_two_strokes_that_nearly_touch_and_are_all_drawn_are_one_digit(predictor, label,
+                                                                      strokes):
+    assert len(group_strokes(strokes).groups) == 1
+    assert read_number(strokes, predictor).text() == str(label)
+
+
 def test_a_one_beside_a_zero_is_two_digits(predictor):
     one = digit_strokes.STYLES[1][0]()
     zero = [s + [0.45, 0.0] for s in digit_strokes.STYLES[0][0]()]  # its box 0.1 after the 1's

@@ -222,7 +222,12 @@ def test_nothing_to_teach_from_one_digit_says_so_in_words():
     from digitpad.gui.tabs.run_text import describe_adaptation
     text = describe_adaptation({"taught_already_read": True, "samples_taught": 1})
     assert text.startswith("Nothing needed teaching: the model already reads your one digit "
-                           "taught, moved")
+                           "right, even moved, turned or resized, so it is left unchanged.")
+    # Not a list of states ("reads all 3 of your digits taught, moved, turned and resized").
+    text = describe_adaptation({"taught_already_read": True, "samples_taught": 3})
+    assert text.startswith("Nothing needed teaching: the model already reads all 3 of your "
+                           "digits right, even moved, turned or resized, so it is left "
+                           "unchanged.")
 
 
 def test_an_adaptation_that_held_nothing_out_says_what_holding_out_needs():

@@ -40,8 +40,8 @@ def describe_adaptation(adaptation: dict) -> str:
              f"{adaptation['mnist_test_after']:.2%}." if "mnist_test_after" in adaptation else "")
     if adaptation.get("taught_already_read"):
         which = "your one digit" if taught == 1 else f"all {taught} of your digits"
-        return (f"Nothing needed teaching: the model already reads {which} taught, moved, "
-                f"turned and resized, so it is left unchanged. {held}")
+        return (f"Nothing needed teaching: the model already reads {which} right, even "
+                f"moved, turned or resized, so it is left unchanged. {held}")
     if adaptation.get("stopped"):  # not "adapted": it may have done a step of sixty
         steps = adaptation.get("settings", {}).get("steps", "?")
         return (f"Stopped after {adaptation.get('steps_done', '?')} of {steps} steps on "

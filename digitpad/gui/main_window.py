@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QStyle,
+                               QTabWidget, QWidget)
 
 from digitpad import paths
 from digitpad.core.registry import default_model_path
@@ -263,9 +263,16 @@ class MainWindow(QMainWindow):
         """``text`` in the status bar, its middle elided where it would run into the model's
         name on the right (a model's path can be long; its file name stays)."""
         bar = self.statusBar()
-        # The label's new text may be longer than its width, which the layout sets later.
+        # The label's new text may be longer than its width, which the layout sets later;
+        # it keeps its right edge, left of the size grip.
         label = max(self.model_label.width(), self.model_label.sizeHint().width())
-        room = bar.width() - label - 3 * bar.fontMetrics().averageCharWidth()
+        if self.model_label.isVisible():
+            right = self.model_label.geometry().right() + 1
+        else:  # not laid out yet: as far right as the size grip lets it
+            right = bar.width() - bar.style().pixelMetric(QStyle.PM_SizeGripSize) - 2
+        # Qt draws the message from x = 8 to 4 pixels left of the label; an average
+        # character more keeps the two apart.
+        room = right - label - 12 - bar.fontMetrics().averageCharWidth()
         bar.showMessage(bar.fontMetrics().elidedText(text, Qt.ElideMiddle, max(room, 0)),
                         timeout_ms)
 

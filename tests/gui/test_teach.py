@@ -364,8 +364,10 @@ def test_the_status_bar_names_a_model_in_a_deep_folder_without_running_into_it(
     assert message.startswith("Model ready: adapted-2026")
     assert message.endswith("adapted-20261205-104848.keras)")  # the file's name stays
     qtbot.wait(50)  # the label on the right takes its new width
-    room = bar.width() - window.model_label.width()
-    assert bar.fontMetrics().horizontalAdvance(message) < room
+    # Qt draws the message from x = 6 + 2 up to 2 + 2 pixels left of the label (and of the
+    # size grip): all of it, closing bracket included, must fit there.
+    room = window.model_label.x() - 12
+    assert bar.fontMetrics().horizontalAdvance(message) <= room
 
 
 def test_adapting_waits_for_a_digit_to_learn_from(qtbot, window, tmp_path):

@@ -67,7 +67,7 @@ def test_a_card_name_is_plain_in_the_status_bar_the_errors_tab_and_tooltips(qtbo
 
 
 def test_a_tooltip_naming_a_model_shows_its_text_literally():
-    """Tooltips ("Back to previous model" names the model) have no plain-text switch."""
+    """Tooltips ("Back to the previous model" names the model) have no plain-text switch."""
     from PySide6.QtGui import QTextDocument
     from digitpad.gui.widgets.plain_text import plain_tooltip
     document = QTextDocument()

@@ -237,6 +237,10 @@ def test_adapt_to_me_runs_in_the_training_process_and_its_model_becomes_active(
     assert adapted.predictor.has_not_a_digit
     assert "Your held-out digits:" in actions.adapt_status.text()
     assert "Now active" in actions.adapt_status.text() and actions.back_button.isVisible()
+    # The Train tab offers the same way back, in the same words.
+    train = window.train_tab
+    assert train.back_button.isVisibleTo(train)
+    assert train.back_button.text() == actions.back_button.text() == "Back to the previous model"
     with qtbot.waitSignal(window.hub.model_changed, timeout=SAVE_TIMEOUT_MS):
         actions.back_button.click()
     assert window.hub.active is shipped

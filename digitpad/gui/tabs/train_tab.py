@@ -101,7 +101,7 @@ class TrainTab(QWidget):
         self.stop_button.setEnabled(False)
         self.use_button = QPushButton("Use this model")
         self.use_button.setVisible(False)
-        self.back_button = QPushButton("Back to previous model")
+        self.back_button = QPushButton("Back to the previous model")
         self.back_button.setVisible(False)
         self.save_as_button = QPushButton("Save as…")
         self.save_as_button.setToolTip("The model could not be saved in its folder: choose "

@@ -81,8 +81,9 @@ def test_runs_get_their_own_ids_and_save_paths(qtbot, hub):
     assert hub.run_by_id(second.id) is second
 
 
-def _hub_with(qtbot, target):
-    hub = ModelHub(training=TrainingSession(target=target))
+def _hub_with(qtbot, target, data_folder=None):
+    from digitpad.gui.data_source import DataSource
+    hub = ModelHub(data=DataSource(override=data_folder), training=TrainingSession(target=target))
     with qtbot.waitSignal(hub.model_changed, timeout=TIMEOUT_MS):
         hub.load(default_model_path())
     return hub
@@ -157,21 +158,24 @@ def test_a_card_not_written_beside_a_saved_model_is_a_note_on_a_finished_run(qtb
         hub.shutdown()
 
 
-def _adapting_views(qtbot, target):
-    """A hub with the fake training process ``target``, and the two views of adaptations:
-    My digits' actions and the Train tab."""
+def _adapting_views(qtbot, target, data_folder):
+    """A hub with the fake training process ``target`` and MNIST in ``data_folder`` (My
+    digits asks for MNIST before it starts), and the two views of adaptations: My digits'
+    actions and the Train tab."""
     from digitpad.gui.tabs.my_digits_actions import MyDigitsActions
     from digitpad.gui.tabs.train_tab import TrainTab
-    hub = _hub_with(qtbot, target)
+    hub = _hub_with(qtbot, target, str(data_folder))
     actions, tab = MyDigitsActions(hub, lambda: []), TrainTab(hub)
     qtbot.addWidget(actions)
     qtbot.addWidget(tab)
     return hub, actions, tab
 
 
-def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no_copy(qtbot):
+def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no_copy(
+        qtbot, synthetic_data_folder):
     from digitpad import paths
-    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_nothing)
+    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_nothing,
+                                        synthetic_data_folder)
     shipped, changes = hub.active, []
     hub.model_changed.connect(changes.append)
     try:
@@ -196,8 +200,10 @@ def test_an_adaptation_with_nothing_to_teach_keeps_the_active_model_and_saves_no
         hub.shutdown()
 
 
-def test_an_adaptation_that_tries_again_says_why_its_steps_start_over(qtbot):
-    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_twice)
+def test_an_adaptation_that_tries_again_says_why_its_steps_start_over(qtbot,
+                                                                      synthetic_data_folder):
+    hub, actions, tab = _adapting_views(qtbot, fake_trainers.adapts_twice,
+                                        synthetic_data_folder)
     seen = []  # connected after both views: what they show after each step
     hub.run_batch.connect(lambda run, report: seen.append((
         actions.adapt_status.text(), actions.adapt_progress.value(),

@@ -242,16 +242,21 @@ class DrawTab(QWidget):
         sample = Sample(label, self.pad.strokes(), image_to_uint8(self._image),
                         pad_size=(side, side), reading=reading,
                         model=self.hub.active.name if self.hub.active else "")
+        self._save(sample, self.pad.clear)
+        return True
+
+    def _save(self, sample: Sample, clear_pad) -> None:
+        """Queue ``sample`` for the store and clear the pad with ``clear_pad`` (undo can
+        take the save back while nothing is drawn since)."""
         self.hub.my_digits.save(sample)
         self._clearing_after_save = True
         try:
-            self.pad.clear()
+            clear_pad()
         finally:
             self._clearing_after_save = False
         self._last_saved = sample
         self.saved_label.setStyleSheet("")
-        self.saved_label.setText(f"Saving as {label}…")
-        return True
+        self.saved_label.setText(f"Saving as {sample.label}…")
 
     def undo(self) -> None:
         """Undo the last stroke; right after a save, bring the drawing back and unsave it."""
@@ -270,16 +275,7 @@ class DrawTab(QWidget):
         if taken_back is None or self.pad.redo_count() != taken_back[1]:
             self.pad.redo()  # a stroke (or a save's clear the pad no longer matches)
             return
-        sample = taken_back[0]
-        self.hub.my_digits.save(sample)
-        self._clearing_after_save = True
-        try:
-            self.pad.redo()  # the save's clear
-        finally:
-            self._clearing_after_save = False
-        self._last_saved = sample
-        self.saved_label.setStyleSheet("")
-        self.saved_label.setText(f"Saving as {sample.label}…")
+        self._save(taken_back[0], self.pad.redo)  # the pad's redo is the save's clear
 
     def show_sent_image(self, image28: np.ndarray, name: str) -> None:
         """Put an image (``name``: what it is) on the pad exactly as the model sees it."""

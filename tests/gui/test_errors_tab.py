@@ -84,6 +84,21 @@ def test_sorting_and_filtering(qtbot, window):
     assert len(tab.shown_indices()) == 0
 
 
+def test_a_top_guess_never_wraps_between_its_digit_and_its_share(qtbot, window):
+    from PySide6.QtGui import QTextDocument
+    tab = window.errors_tab
+    wait_for_evaluation(qtbot, tab)
+    tab.include_correct.setChecked(True)
+    document = QTextDocument()
+    document.setHtml(tab.detail_text.text())  # the label's rich text, as it is laid out
+    [line] = [line for line in document.toRawText().splitlines()
+              if line.startswith("top guesses: ")]
+    # "4 (0.0%)" kept together by a no-break space: a narrow detail column used to show
+    # "..., 4" at a line's end and "(0.0%)" under it.
+    assert re.fullmatch(r"top guesses: \d\u00a0\(\d+\.\d%\)(, \d\u00a0\(\d+\.\d%\))*",
+                        line), line
+
+
 def test_detail_and_send_to_pad(qtbot, window):
     tab = window.errors_tab
     evaluation = wait_for_evaluation(qtbot, tab)

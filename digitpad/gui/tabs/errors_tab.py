@@ -453,7 +453,8 @@ class ErrorsTab(QWidget):
             self.mine_actions.relabel_box.setCurrentIndex(int(evaluation.predictions[item]))
         self.detail_image.set_image(self._shown.images[item])
         self.detail_chart.set_probabilities(evaluation.probabilities[item])
-        guesses = ", ".join(f"{d} ({p:.1%})" for d, p in evaluation.top_guesses(item))
+        # A guess stays on one line: "4 (0.0%)", never "4" at a line's end.
+        guesses = ", ".join(f"{d}&nbsp;({p:.1%})" for d, p in evaluation.top_guesses(item))
         flag = ("<br><b style='color:#c0392b'>Possible label error</b>"
                 if evaluation.label_error_mask[item] else "")
         answered = (f"answered “{evaluation.answer(item)}”, " if evaluation.by_verdict

@@ -68,8 +68,7 @@ class Evaluation:
     def error_mask(self) -> np.ndarray:
         """Images read wrong: another digit guessed, or with ``by_verdict`` any answer but
         the label."""
-        wrong = self.predictions != self.labels
-        return wrong | self.rejected_mask | self.unsure_mask if self.by_verdict else wrong
+        return (self.predictions != self.labels) | ~self.answered_mask
 
     def answer(self, index: int) -> str:
         """What the Draw tab answers for one image: its digit, "not sure" or "not a digit"."""

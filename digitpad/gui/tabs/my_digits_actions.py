@@ -16,8 +16,7 @@ from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ModelHub
 from digitpad.gui.my_digits import Imported
 from digitpad.gui.tabs.mnist_panel import MnistPanel
-from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
-                                        stays_active)
+from digitpad.gui.tabs.run_text import adapt_again, adapt_step, describe_run, stays_active
 
 
 class MyDigitsActions(QWidget):
@@ -193,10 +192,10 @@ class MyDigitsActions(QWidget):
         elif run.decision == runs.UNCHANGED:  # nothing to teach: no new model, none switched
             self.use_button.setVisible(False)
             self.back_button.setVisible(False)
-            self._tell(f"{_described(run)} {stays_active(self.hub.active)}")
+            self._tell(f"{describe_run(run)} {stays_active(self.hub.active)}")
         elif run.decision == runs.OFFERED:
             why = "" if run.stopped else f" Worse: {run.comparison.describe()}."
-            self._tell(f"{_described(run)}{why} Saved as {run.path.name}, not made active.")
+            self._tell(f"{describe_run(run)}{why} Saved as {run.path.name}, not made active.")
             self.use_button.setVisible(True)
         elif run.decision == runs.UNSAVED:
             self._tell(f"{run.outcome.note} Its weights are kept: “Save as…” on the Train "
@@ -208,7 +207,7 @@ class MyDigitsActions(QWidget):
     def _show_active(self, run: Run) -> None:
         self.use_button.setVisible(False)
         self.back_button.setVisible(self.hub.previous is not None)
-        self._tell(f"{_described(run)} Now active: {run.path.name}.")
+        self._tell(f"{describe_run(run)} Now active: {run.path.name}.")
 
     def _on_use(self) -> None:
         if self._run is not None:
@@ -279,11 +278,6 @@ class MyDigitsActions(QWidget):
         its tooltip (the text names it by its name)."""
         _show_message(self.status, text, ok)
         self.status.setToolTip(file)
-
-
-def _described(run: Run) -> str:
-    """What the adaptation ``run`` did and measured, from its card."""
-    return describe_adaptation(run.card.get("adaptation", {}))
 
 
 def _show_message(label: QLabel, text: str, ok: bool) -> None:

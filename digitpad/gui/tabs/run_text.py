@@ -29,6 +29,11 @@ def adapt_again(report) -> str:
             f"points, so it is adapting again from the start.")
 
 
+def describe_run(run) -> str:
+    """What the adaptation ``run`` (a ``Run``) did and measured, from its card."""
+    return describe_adaptation(run.card.get("adaptation", {}))
+
+
 def describe_adaptation(adaptation: dict) -> str:
     """What an adaptation did and measured, from its card, in one or two sentences."""
     taught = adaptation.get("samples_taught", 0)

@@ -17,8 +17,7 @@ from digitpad.core.presets import PRESETS
 from digitpad.core.runs import Run
 from digitpad.gui.model_hub import ActiveModel, ModelHub
 from digitpad.gui.tabs.mnist_panel import MnistPanel
-from digitpad.gui.tabs.run_text import (adapt_again, adapt_step, describe_adaptation,
-                                        stays_active)
+from digitpad.gui.tabs.run_text import adapt_again, adapt_step, describe_run, stays_active
 from digitpad.gui.widgets.plain_text import plain_tooltip
 from digitpad.gui.widgets.run_history import RunHistory
 from digitpad.gui.widgets.training_curves import TrainingCurves
@@ -276,8 +275,9 @@ class TrainTab(QWidget):
         """An adaptation's step: each fine-tune it tries is one epoch of its steps."""
         if report.epoch + 1 > self.curves.epochs:  # a second try: its curve goes on
             self.curves.set_epochs(report.epoch + 1)
-            self._set_state(adapt_again(report))
-            self._log(adapt_again(report))
+            again = adapt_again(report)
+            self._set_state(again)
+            self._log(again)
         self.curves.add_batch(report)
         self.progress.setRange(0, report.batches_per_epoch)
         self.progress.setValue(report.batch + 1)
@@ -332,8 +332,8 @@ class TrainTab(QWidget):
             self.save_as_button.setVisible(True)
         elif run.decision == runs.UNCHANGED:
             self._idle("Done", full=True)
-            self._set_state(f"{describe_adaptation(run.card.get('adaptation', {}))} "
-                            f"{stays_active(self.hub.active)} No new model saved.")
+            self._set_state(f"{describe_run(run)} {stays_active(self.hub.active)} "
+                            f"No new model saved.")
         elif run.path is None:
             self._idle("Stopped")
             self._set_state("Stopped before the first epoch ended: nothing to keep.")
